@@ -1,0 +1,151 @@
+"""Every IRI kg uses: the ontology's terms and the minting of IRIs for entities, articles and graphs.
+
+``KG`` is a closed ``DefinedNamespace`` (``_fail = True``), so a misspelt term raises instead of silently
+producing a new IRI; ``tests/test_ontology.py`` checks that each term here is declared in ``ontology/kg.ttl``.
+Minting lives here and nowhere else, so "one real-world entity, one IRI" is one testable function.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from urllib.parse import quote, unquote
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
+
+BASE = "https://w3id.org/kg/"
+ID = Namespace(BASE + "id/")
+
+OA = Namespace("http://www.w3.org/ns/oa#")
+SCHEMA = Namespace("https://schema.org/")
+WD = Namespace("http://www.wikidata.org/entity/")
+
+
+class KG(DefinedNamespace):
+    """The kg conflict ontology (``ontology/kg.ttl``)."""
+
+    _fail = True
+    _NS = Namespace(BASE + "ontology#")
+
+    # classes
+    Actor: URIRef  # anyone who has forces, speaks or claims
+    State: URIRef  # a sovereign state (ISO 3166)
+    ArmedForce: URIRef  # a state's armed forces or one of their branches
+    ArmedGroup: URIRef  # a non-state armed organisation (Wagner, Hezbollah, Houthis)
+    Person: URIRef
+    Organisation: URIRef
+    NewsOutlet: URIRef
+    Location: URIRef
+    Article: URIRef
+    Deployment: URIRef  # an actor's forces present, sent or planned somewhere, as one claim states it
+    Statement: URIRef  # reported speech by an identifiable speaker
+    Claim: URIRef  # n-ary node: subject, claimants, outlet, certainty, evidence, article
+    Certainty: URIRef  # the three certainty values
+    # certainty values
+    asserted: URIRef
+    possible: URIRef
+    denied: URIRef
+    # deployment
+    deployer: URIRef
+    location: URIRef
+    troopsMin: URIRef
+    troopsMax: URIRef
+    approximate: URIRef
+    onBehalfOf: URIRef
+    since: URIRef
+    # statement
+    speaker: URIRef
+    date: URIRef
+    place: URIRef
+    # claim
+    subject: URIRef
+    claimant: URIRef
+    outlet: URIRef
+    certainty: URIRef
+    evidence: URIRef
+    article: URIRef
+    # article and entity
+    reducedCoverage: URIRef
+    isoCode: URIRef
+
+
+ENTITY_GRAPH = URIRef(BASE + "graph/entities")
+
+_SLUG_DROP = re.compile(r"[^a-z0-9]+")
+
+
+def normalise(name: str) -> str:
+    """Fold a name for comparison: NFKC, casefold, diacritics dropped, punctuation to spaces, a leading
+    "the" dropped, whitespace collapsed.  Idempotent: ``normalise(normalise(x)) == normalise(x)``.
+
+    >>> normalise("  The Kyïv-Region ")
+    'kyiv region'
+    """
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name).casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = "".join(ch if ch.isalnum() else " " for ch in text)
+    words = text.split()
+    while words and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+def slug(name: str) -> str:
+    """A lowercase ASCII slug for an IRI path segment, never empty; non-Latin names fall back to a hash
+    so that two different names never share a slug by losing all their letters.
+
+    >>> slug("North Korea")
+    'north-korea'
+    """
+    folded = normalise(name)
+    ascii_slug = _SLUG_DROP.sub("-", folded.encode("ascii", "ignore").decode()).strip("-")
+    if ascii_slug and len(ascii_slug) >= len(folded.replace(" ", "")) // 2:
+        return ascii_slug[:80]
+    return "h" + hashlib.sha1(folded.encode()).hexdigest()[:16]
+
+
+def entity_iri(key: str) -> URIRef:
+    """The IRI of a canonical entity; ``key`` is a gazetteer key or a slug of its normalised name.
+
+    >>> entity_iri("north-korea")
+    rdflib.term.URIRef('https://w3id.org/kg/id/entity/north-korea')
+    """
+    return ID[f"entity/{_segment(key)}"]
+
+
+def article_iri(doc_id: str) -> URIRef:
+    """The IRI of the article resource itself."""
+    return ID[f"article/{_segment(doc_id)}"]
+
+
+def article_graph(doc_id: str) -> URIRef:
+    """The named graph holding everything extracted from one article; replaced whole on re-ingest."""
+    return URIRef(f"{BASE}graph/article/{_segment(doc_id)}")
+
+
+def claim_iri(doc_id: str, n: int) -> URIRef:
+    return ID[f"article/{_segment(doc_id)}/claim/{n}"]
+
+
+def subject_iri(doc_id: str, n: int, kind: str) -> URIRef:
+    """The deployment or statement node claimed by claim ``n``; ``kind`` is ``deployment`` or ``statement``."""
+    return ID[f"article/{_segment(doc_id)}/{kind}/{n}"]
+
+
+def evidence_iri(doc_id: str, n: int, part: str = "") -> URIRef:
+    """The ``oa:SpecificResource`` of claim ``n`` (``part=""``), or one of its selectors (``quote``, ``position``)."""
+    suffix = f"/{part}" if part else ""
+    return ID[f"article/{_segment(doc_id)}/evidence/{n}{suffix}"]
+
+
+def doc_id_of_graph(graph: str) -> str | None:
+    """Invert ``article_graph``: the document id of an article graph IRI, or None."""
+    prefix = f"{BASE}graph/article/"
+    return unquote(graph[len(prefix):]) if graph.startswith(prefix) else None
+
+
+def _segment(value: str) -> str:
+    """Percent-encode a value for one IRI path segment: any string gives a valid, stable, reversible IRI."""
+    return quote(value, safe="-._~")
