@@ -1,0 +1,29 @@
+"""Stores: the embedded pyoxigraph default and a remote SPARQL 1.1 server, behind one ``Store`` protocol."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from kg.store.base import RawResult, Row, Store, bind_values
+
+DEFAULT_STORE = "./data/store"
+
+__all__ = ["DEFAULT_STORE", "RawResult", "Row", "Store", "bind_values", "open_store"]
+
+
+def open_store(spec: str | Path | None = None, *, read_only: bool = False) -> Store:
+    """Open the store named by ``spec``, else ``$KG_STORE``, else ``./data/store``.
+
+    A path means the embedded pyoxigraph store; an ``http(s)://`` URL is a SPARQL 1.1 query endpoint, with
+    the update and Graph Store endpoints and credentials from ``KG_STORE_UPDATE_URL``, ``KG_STORE_GSP_URL``,
+    ``KG_STORE_USER`` and ``KG_STORE_PASSWORD``.
+    """
+    target = str(spec or os.environ.get("KG_STORE") or DEFAULT_STORE)
+    if target.startswith(("http://", "https://")):
+        from kg.store.sparql import SparqlStore
+
+        return SparqlStore.from_env(target)
+    from kg.store.oxigraph import OxigraphStore
+
+    return OxigraphStore(None if target == ":memory:" else target, read_only=read_only)

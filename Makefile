@@ -1,0 +1,42 @@
+# kg: the first two commands on a fresh machine are `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+KG := $(VENV)/bin/kg
+STORE ?= ./data/store
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SHARED ?= ../shared
+
+.PHONY: install run test pytest lint eval bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+# Ingest the seed article (its JSON form: the .txt beside it is the same article as plain text) and serve.
+run: install
+	$(KG) ingest seeds/*.json --store $(STORE)
+	$(KG) serve --store $(STORE) --host $(HOST) --port $(PORT)
+
+test: install lint pytest
+
+pytest: install
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check kg tests bench
+	$(VENV)/bin/mypy kg
+
+eval: install
+	$(PY) -m kg.evaluate --gold $(SHARED)/gold --corpus $(SHARED)/corpus --corpus seeds --out build/eval
+
+bench: install
+	$(PY) -m bench --out build/bench.json
+
+clean:
+	rm -rf build data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,298 @@
+"""The ``kg`` command line: a thin layer of argument parsing and output over the library."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kg import ns
+from kg.errors import InputError, KgError
+from kg.load import MAX_BYTES, iter_paths, load_path
+from kg.model import Article
+from kg.store import Store, open_store
+
+app = typer.Typer(help="kg: a knowledge graph of armed conflicts from news articles.", no_args_is_help=True)
+console = Console(stderr=True)
+out = Console()
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option("--store", envvar="KG_STORE", help="Store: a folder (embedded pyoxigraph) or a SPARQL endpoint URL."),
+]
+PathsArg = Annotated[list[Path], typer.Argument(help="Article files or folders (JSON, JSON Lines, text, HTML).")]
+
+
+class ResultFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class ExportFormat(str, Enum):
+    gexf = "gexf"
+    graphml = "graphml"
+    trig = "trig"
+    nquads = "nquads"
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log one line per article.")] = False) -> None:
+    """kg: a knowledge graph of armed conflicts from news articles."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+def _documents(paths: list[Path], max_bytes: int) -> Iterator[Article | InputError]:
+    for path in iter_paths(paths):
+        yield from load_path(path, max_bytes=max_bytes)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+
+
+def _open(store: str | None) -> Store:
+    try:
+        return open_store(store)
+    except KgError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def ingest(
+    paths: PathsArg,
+    store: StoreOpt = None,
+    workers: Annotated[int, typer.Option("--workers", "-j", help="Extraction worker processes.")] = 1,
+    batch_size: Annotated[int, typer.Option(help="Articles per NLP batch.")] = 16,
+    max_bytes: Annotated[int, typer.Option(help="Refuse documents larger than this.")] = MAX_BYTES,
+    fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first failed document.")] = False,
+) -> None:
+    """Extract, validate and store articles: one named graph each, replaced on re-ingest."""
+    from kg.ingest import ingest as run
+
+    target = _open(store)
+    failed = stored = 0
+    files = list(iter_paths(paths))
+    with _progress() as progress:
+        task = progress.add_task("ingesting", total=None)
+        for outcome in run(target, _documents(files, max_bytes), batch_size=batch_size, n_process=workers):
+            progress.advance(task)
+            if outcome.ok:
+                stored += 1
+                continue
+            failed += 1
+            console.print(f"[red]{outcome.status}:[/red] {outcome.message}")
+            if fail_fast:
+                break
+    console.print(f"{stored} stored, {failed} failed")
+    target.close()
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def extract(
+    paths: PathsArg,
+    format: Annotated[str, typer.Option("--format", help="Output format (json: JSON Lines, scorer format).")] = "json",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    workers: Annotated[int, typer.Option("--workers", "-j", help="Extraction worker processes.")] = 1,
+) -> None:
+    """Extract articles without storing them, as JSON Lines in the prediction format of the scorer."""
+    from kg.extract import extract as run
+    from kg.predict import to_prediction
+
+    if format != "json":
+        raise typer.BadParameter("only --format json is supported", param_hint="--format")
+    articles: list[Article] = []
+    failed = 0
+    for doc in _documents(list(paths), MAX_BYTES):
+        if isinstance(doc, InputError):
+            failed += 1
+            console.print(f"[red]failed:[/red] {doc}")
+        else:
+            articles.append(doc)
+    sink = output.open("w", encoding="utf-8") if output else sys.stdout
+    try:
+        for article, extraction in zip(articles, run(articles, n_process=workers), strict=True):
+            if isinstance(extraction, Exception):
+                failed += 1
+                console.print(f"[red]failed:[/red] {article.id}: {extraction}")
+                continue
+            sink.write(json.dumps(to_prediction(extraction), ensure_ascii=False) + "\n")
+    finally:
+        if output:
+            sink.close()
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Articles to check; none: the stored graphs.")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Check articles (or the stored graphs) against the SHACL shapes; show violations and warnings."""
+    from kg.validate import Report
+
+    reports: list[Report] = []
+    failed = 0
+    if paths:
+        from kg.extract import extract as run
+        from kg.ingest import build_graphs
+
+        articles = []
+        for doc in _documents(list(paths), MAX_BYTES):
+            if isinstance(doc, InputError):
+                failed += 1
+                console.print(f"[red]failed:[/red] {doc}")
+            else:
+                articles.append(doc)
+        for article, extraction in zip(articles, run(articles), strict=True):
+            if isinstance(extraction, Exception):
+                failed += 1
+                console.print(f"[red]failed:[/red] {article.id}: {extraction}")
+                continue
+            reports.append(build_graphs(extraction)[2])
+    else:
+        from kg.validate import validate_store
+
+        reports = validate_store(_open(store))
+    for report in reports:
+        for item in report.violations:
+            out.print(f"[red]violation[/red] {report.doc}: {item.message} ({item.focus})")
+        for item in report.warnings:
+            out.print(f"[yellow]warning[/yellow] {report.doc}: {item.message} ({item.focus})")
+    bad = sum(not r.conforms for r in reports) + failed
+    console.print(f"{len(reports)} checked, {bad} with violations, {sum(len(r.warnings) for r in reports)} warnings")
+    if bad:
+        raise typer.Exit(1)
+
+
+@app.command()
+def query(
+    name: Annotated[str | None, typer.Argument(help="A named query (see --list) or a .rq file.")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="KEY=VALUE, repeatable.")] = None,
+    format: Annotated[ResultFormat, typer.Option("--format", help="Output format.")] = ResultFormat.table,
+    list_: Annotated[bool, typer.Option("--list", help="List the named queries and their parameters.")] = False,
+    store: StoreOpt = None,
+) -> None:
+    """Run a named query or a .rq file, with parameters bound as values."""
+    from kg.queries import get_query, load_queries, parse_query_file
+
+    if list_ or name is None:
+        for q in load_queries().values():
+            params = ", ".join(f"{p.name}{'' if p.required else '?'}" for p in q.params)
+            out.print(f"[bold]{q.name}[/bold]({params}): {q.title}")
+        return
+    values: dict[str, str] = {}
+    for item in param or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--param")
+        values[key] = value
+    try:
+        named = parse_query_file(Path(name)) if name.endswith(".rq") else get_query(name)
+        target = _open(store)
+        rows = target.select(named.text, named.bind(values))
+    except KgError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    plain = [{k: str(row[k]) if k in row else None for k in columns} for row in rows]
+    if format is ResultFormat.json:
+        out.print_json(json.dumps(plain, ensure_ascii=False))
+    elif format is ResultFormat.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(plain)
+    else:
+        table = Table(*columns, show_lines=True)
+        for row in plain:
+            table.add_row(*(v or "" for v in row.values()))
+        out.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    store: StoreOpt = None,
+) -> None:
+    """Serve the SPARQL endpoint, REST lookups, named queries and exports over HTTP."""
+    import uvicorn
+
+    from kg.api.app import create_app
+
+    uvicorn.run(create_app(_open(store)), host=host, port=port, log_level="info")
+
+
+@app.command()
+def export(
+    format: Annotated[ExportFormat, typer.Option("--format", help="gexf/graphml for Gephi, trig/nquads for RDF.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    location: Annotated[str | None, typer.Option(help="Only deployments at places matching this name.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Only edges touching actors matching this name.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only claims from articles published on or after (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Only claims from articles published on or before (YYYY-MM-DD).")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Export the graph for Gephi (GEXF, GraphML) or as RDF (TriG, N-Quads)."""
+    target = _open(store)
+    if format in (ExportFormat.trig, ExportFormat.nquads):
+        media = "application/trig" if format is ExportFormat.trig else "application/n-quads"
+        output.write_bytes(target.dump(media))
+    else:
+        from kg.export import ExportFilter, build_graph, write_graph
+
+        try:
+            graph = build_graph(target, ExportFilter.parse(location=location, actor=actor, since=since, until=until))
+        except KgError as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from None
+        write_graph(graph, output, format.value)
+    console.print(f"wrote {output}")
+
+
+@app.command()
+def stats(store: StoreOpt = None) -> None:
+    """Counts of articles, claims, entities and quads in the store."""
+    from kg.queries import run_named
+
+    target = _open(store)
+    rows = run_named(target, "stats")
+    table = Table("what", "count")
+    table.add_row("quads", str(target.quad_count()))
+    for key, value in (rows[0] if rows else {}).items():
+        table.add_row(key, str(value))
+    out.print(table)
+
+
+@app.command()
+def delete(doc_id: Annotated[str, typer.Argument(help="The article id to remove.")], store: StoreOpt = None) -> None:
+    """Remove exactly one article's graph; canonical entities stay."""
+    target = _open(store)
+    if not target.drop_graph(ns.article_graph(doc_id)):
+        console.print(f"[red]error:[/red] no article {doc_id!r} in the store")
+        raise typer.Exit(1)
+    console.print(f"deleted {doc_id}")

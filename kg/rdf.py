@@ -1,0 +1,147 @@
+"""Extraction -> RDF: the article's named graph and the entity triples it adds to the shared entity graph.
+
+Pure (no I/O), and deterministic: the same extraction always gives the same triples with the same IRIs,
+so re-ingesting an article replaces its graph with an identical one.  Claims are n-ary nodes (not
+RDF-star) and evidence is a W3C Web Annotation ``oa:SpecificResource`` with a quote and a position
+selector, so that any SPARQL 1.1 server can answer "according to whom, and where does it say so?".
+"""
+
+from __future__ import annotations
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, PROV, RDF, SKOS, XSD
+
+from kg import ns
+from kg.model import Claim, Deployment, Entity, EntityType, Extraction, Statement
+from kg.ns import KG, OA, SCHEMA
+
+CONTEXT_CHARS = 160  # oa:prefix / oa:suffix length: enough to show a claim's sentence in its context
+
+ENTITY_CLASSES: dict[EntityType, URIRef] = {
+    EntityType.STATE: KG.State,
+    EntityType.ARMED_FORCE: KG.ArmedForce,
+    EntityType.ARMED_GROUP: KG.ArmedGroup,
+    EntityType.PERSON: KG.Person,
+    EntityType.ORGANISATION: KG.Organisation,
+    EntityType.OUTLET: KG.NewsOutlet,
+    EntityType.LOCATION: KG.Location,
+}
+CERTAINTIES = {"asserted": KG.asserted, "possible": KG.possible, "denied": KG.denied}
+
+
+def bind_prefixes(graph: Graph) -> Graph:
+    """Give a graph kg's prefixes, for readable Turtle and TriG."""
+    for prefix, namespace in {
+        "kg": str(KG),
+        "kgid": str(ns.ID),
+        "oa": str(OA),
+        "schema": str(SCHEMA),
+        "skos": str(SKOS),
+        "prov": str(PROV),
+        "wd": str(ns.WD),
+    }.items():
+        graph.bind(prefix, namespace, override=True)
+    return graph
+
+
+def entity_triples(entities: list[Entity], graph: Graph | None = None) -> Graph:
+    """The canonical description of each entity: type, preferred and alternative labels, Wikidata link.
+
+    These triples depend only on the entity, never on the article, so any number of concurrent writers
+    add the same facts and the entity graph stays consistent without locking.
+    """
+    graph = graph if graph is not None else Graph()
+    for entity in entities:
+        iri = ns.entity_iri(entity.key)
+        graph.add((iri, RDF.type, ENTITY_CLASSES[entity.type]))
+        graph.add((iri, SKOS.prefLabel, Literal(entity.label)))
+        for label in entity.labels:
+            if label != entity.label:
+                graph.add((iri, SKOS.altLabel, Literal(label)))
+        if entity.wikidata:
+            graph.add((iri, OWL.sameAs, ns.WD[entity.wikidata]))
+        if entity.iso_code:
+            graph.add((iri, KG.isoCode, Literal(entity.iso_code)))
+    return graph
+
+
+def article_graph(extraction: Extraction) -> Graph:
+    """Everything extracted from one article, as the triples of its named graph."""
+    article = extraction.article
+    graph = bind_prefixes(Graph())
+    art = ns.article_iri(article.id)
+    graph.add((art, RDF.type, KG.Article))
+    graph.add((art, SCHEMA.identifier, Literal(article.id)))
+    if article.title:
+        graph.add((art, SCHEMA.headline, Literal(article.title)))
+    if article.published:
+        graph.add((art, SCHEMA.datePublished, Literal(article.published, datatype=XSD.date)))
+    if article.url:
+        graph.add((art, SCHEMA.url, Literal(article.url, datatype=XSD.anyURI)))
+    if article.language:
+        graph.add((art, SCHEMA.inLanguage, Literal(article.language)))
+    if article.outlet:
+        graph.add((art, SCHEMA.publisher, Literal(article.outlet)))
+    graph.add((art, KG.reducedCoverage, Literal(extraction.reduced_coverage)))
+    for note in extraction.notes:
+        graph.add((art, SCHEMA.comment, Literal(note)))
+    graph.add((art, SCHEMA.wordCount, Literal(len(article.text.split()))))
+    for n, claim in enumerate(extraction.claims):
+        _add_claim(graph, extraction, n, claim)
+    return graph
+
+
+def _add_claim(graph: Graph, extraction: Extraction, n: int, claim: Claim) -> None:
+    doc_id = extraction.article.id
+    art = ns.article_iri(doc_id)
+    node = ns.claim_iri(doc_id, n)
+    subject = claim.subject
+    graph.add((node, RDF.type, KG.Claim))
+    if isinstance(subject, Deployment):
+        subj = ns.subject_iri(doc_id, n, "deployment")
+        graph.add((subj, RDF.type, KG.Deployment))
+        graph.add((subj, KG.deployer, ns.entity_iri(subject.deployer.key)))
+        graph.add((subj, KG.location, ns.entity_iri(subject.location.key)))
+        if subject.troops_min is not None:
+            graph.add((subj, KG.troopsMin, Literal(subject.troops_min, datatype=XSD.integer)))
+        if subject.troops_max is not None:
+            graph.add((subj, KG.troopsMax, Literal(subject.troops_max, datatype=XSD.integer)))
+        if subject.troops_min is not None or subject.troops_max is not None:
+            graph.add((subj, KG.approximate, Literal(subject.approximate)))
+        if subject.on_behalf_of is not None:
+            graph.add((subj, KG.onBehalfOf, ns.entity_iri(subject.on_behalf_of.key)))
+        if subject.since is not None:
+            graph.add((subj, KG.since, Literal(subject.since, datatype=XSD.date)))
+    elif isinstance(subject, Statement):
+        subj = ns.subject_iri(doc_id, n, "statement")
+        graph.add((subj, RDF.type, KG.Statement))
+        graph.add((subj, KG.speaker, ns.entity_iri(subject.speaker.key)))
+        if subject.date is not None:
+            graph.add((subj, KG.date, Literal(subject.date, datatype=XSD.date)))
+        if subject.place is not None:
+            graph.add((subj, KG.place, ns.entity_iri(subject.place.key)))
+    graph.add((node, KG.subject, subj))
+    graph.add((node, KG.article, art))
+    graph.add((node, KG.certainty, CERTAINTIES[claim.certainty.value]))
+    for claimant in claim.claimants:
+        graph.add((node, KG.claimant, ns.entity_iri(claimant.key)))
+    if claim.outlet is not None:
+        graph.add((node, KG.outlet, ns.entity_iri(claim.outlet.key)))
+
+    text = extraction.article.text
+    span = claim.span
+    evidence = ns.evidence_iri(doc_id, n)
+    quote = ns.evidence_iri(doc_id, n, "quote")
+    position = ns.evidence_iri(doc_id, n, "position")
+    graph.add((node, KG.evidence, evidence))
+    graph.add((evidence, RDF.type, OA.SpecificResource))
+    graph.add((evidence, OA.hasSource, art))
+    graph.add((evidence, OA.hasSelector, quote))
+    graph.add((evidence, OA.hasSelector, position))
+    graph.add((quote, RDF.type, OA.TextQuoteSelector))
+    graph.add((quote, OA.exact, Literal(span.text)))
+    graph.add((quote, OA.prefix, Literal(text[max(0, span.start - CONTEXT_CHARS) : span.start])))
+    graph.add((quote, OA.suffix, Literal(text[span.end : span.end + CONTEXT_CHARS])))
+    graph.add((position, RDF.type, OA.TextPositionSelector))
+    graph.add((position, OA.start, Literal(span.start, datatype=XSD.integer)))
+    graph.add((position, OA.end, Literal(span.end, datatype=XSD.integer)))

@@ -1,0 +1,194 @@
+"""The embedded default: an on-disk Oxigraph store (pyoxigraph), no server to run.
+
+Each article write is one SPARQL Update (``DROP SILENT GRAPH`` then ``INSERT DATA``), which pyoxigraph
+applies in one transaction ("either the full operation succeeds, or nothing is written"), so a crash
+leaves the article wholly stored or absent.  ``bulk_load`` is faster but not atomic: it is used only by
+``rebuild``-style tooling, never for per-article writes.
+
+RocksDB allows one writing process per directory: a second ``kg ingest`` on the same path fails with a
+clear ``StoreUnavailable``; groups that ingest from several processes use the SPARQL server backend.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Identifier
+
+from kg.errors import QueryError, StoreError, StoreUnavailable
+from kg.ns import ENTITY_GRAPH
+from kg.store.base import Binding, RawResult, Row, bind_values
+
+log = logging.getLogger(__name__)
+
+_RESULT_TYPES = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+_RDF_TYPES = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/trig": ox.RdfFormat.TRIG,
+}
+
+
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph) -> Identifier:
+    """One pyoxigraph term as the equivalent rdflib term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise StoreError(f"unsupported term in a result: {term!r}")
+
+
+class OxigraphStore:
+    """An on-disk (``path``) or in-memory (``path=None``) pyoxigraph store."""
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else None
+        try:
+            if self.path is None:
+                self._store = ox.Store()
+            elif read_only:
+                self._store = ox.Store.read_only(str(self.path))
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(self.path))
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot open the store at {self.path}: {exc}") from exc
+
+    def __repr__(self) -> str:
+        return f"OxigraphStore({str(self.path) if self.path else 'memory'!r})"
+
+    # writes ----------------------------------------------------------------------------------------
+    def replace_graph(self, graph: URIRef, triples: Graph, entities: Graph | None = None) -> None:
+        body = triples.serialize(format="nt")
+        parts = [f"DROP SILENT GRAPH <{graph}> ;", f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}}"]
+        if entities is not None and len(entities):
+            parts.append(f"GRAPH <{ENTITY_GRAPH}> {{\n{entities.serialize(format='nt')}\n}}")
+        parts.append("}")
+        try:
+            self._store.update("\n".join(parts))
+        except (OSError, SyntaxError) as exc:
+            raise StoreError(f"writing {graph} failed, nothing was written: {exc}") from exc
+
+    def drop_graph(self, graph: URIRef) -> bool:
+        node = ox.NamedNode(str(graph))
+        if not self._store.contains_named_graph(node):
+            return False
+        self._store.update(f"DROP GRAPH <{graph}>")
+        return True
+
+    def update(self, sparql: str) -> None:
+        try:
+            self._store.update(sparql)
+        except SyntaxError as exc:
+            raise QueryError(str(exc)) from exc
+        except OSError as exc:
+            raise StoreError(str(exc)) from exc
+
+    # reads -----------------------------------------------------------------------------------------
+    def graphs(self) -> list[URIRef]:
+        return [URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)]
+
+    def _run(self, sparql: str, **kwargs: object) -> object:
+        try:
+            return self._store.query(sparql, use_default_graph_as_union=True, **kwargs)  # type: ignore[arg-type]
+        except SyntaxError as exc:
+            raise QueryError(str(exc)) from exc
+        except OSError as exc:
+            raise StoreError(str(exc)) from exc
+
+    def select(self, sparql: str, bindings: Binding | None = None) -> list[Row]:
+        result = self._run(bind_values(sparql, bindings))
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("expected a SELECT query")
+        names = [v.value for v in result.variables]
+        rows: list[Row] = []
+        for solution in result:
+            row: Row = {}
+            for name in names:
+                value = solution[name]
+                if value is not None:
+                    row[name] = to_rdflib(value)
+            rows.append(row)
+        return rows
+
+    def ask(self, sparql: str, bindings: Binding | None = None) -> bool:
+        result = self._run(bind_values(sparql, bindings))
+        if not isinstance(result, ox.QueryBoolean):
+            raise QueryError("expected an ASK query")
+        return bool(result)
+
+    def construct(self, sparql: str, bindings: Binding | None = None) -> Graph:
+        result = self._run(bind_values(sparql, bindings))
+        if not isinstance(result, ox.QueryTriples):
+            raise QueryError("expected a CONSTRUCT or DESCRIBE query")
+        graph = Graph()
+        for triple in result:
+            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+        return graph
+
+    def query_raw(
+        self,
+        sparql: str,
+        media_type: str,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+    ) -> RawResult:
+        kwargs: dict[str, object] = {}
+        if default_graph_uris:
+            kwargs["default_graph"] = [ox.NamedNode(u) for u in default_graph_uris]
+        if named_graph_uris:
+            kwargs["named_graphs"] = [ox.NamedNode(u) for u in named_graph_uris]
+        try:
+            if default_graph_uris:
+                result = self._store.query(sparql, **kwargs)  # type: ignore[arg-type]
+            else:
+                result = self._store.query(sparql, use_default_graph_as_union=True, **kwargs)  # type: ignore[arg-type]
+        except SyntaxError as exc:
+            raise QueryError(str(exc)) from exc
+        except (OSError, ValueError) as exc:
+            raise QueryError(str(exc)) from exc
+        if isinstance(result, ox.QueryTriples):
+            fmt = _RDF_TYPES.get(media_type)
+            if fmt is None:
+                raise QueryError(f"cannot serialise a graph as {media_type}")
+            return RawResult(result.serialize(format=fmt) or b"", media_type)
+        results_fmt = _RESULT_TYPES.get(media_type)
+        if results_fmt is None:
+            raise QueryError(f"cannot serialise query results as {media_type}")
+        return RawResult(result.serialize(format=results_fmt) or b"", media_type)
+
+    def quad_count(self, graph: URIRef | None = None) -> int:
+        if graph is None:
+            return len(self._store)
+        rows = self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        assert isinstance(rows, ox.QuerySolutions)
+        return int(next(iter(rows))["n"].value)  # type: ignore[union-attr]
+
+    def dump(self, media_type: str) -> bytes:
+        fmt = {"application/trig": ox.RdfFormat.TRIG, "application/n-quads": ox.RdfFormat.N_QUADS}.get(media_type)
+        if fmt is None:
+            raise StoreError(f"a dataset dump is TriG or N-Quads, not {media_type}")
+        return self._store.dump(format=fmt) or b""
+
+    def flush(self) -> None:
+        self._store.flush()
+
+    def close(self) -> None:
+        # pyoxigraph closes RocksDB when the object is garbage-collected; dropping the reference is the API.
+        del self._store
