@@ -1,0 +1,261 @@
+"""Deployments: an actor's armed forces present, fighting, sent or expected somewhere.
+
+A sentence is a deployment candidate when it has a force word ("troops", "soldiers", "forces", "Soldaten")
+or a ground-presence verb or noun ("deployed", "incursion", "ground operation").  The deployer is the state or
+armed group that modifies the force word ("North Korean troops", "Israel's forces", "the Russian Army") or is
+the subject of the presence verb ("Israel launched its ground escalation"); the location is the most specific
+place after "in", "into", "to", "inside", "near" (a region before its country), else the place the text just
+spoke of when the sentence says "the region", "the area" or "there".  Strikes from a distance, weapons
+deliveries and financial aid are not deployments.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.tokens import Span, Token
+
+from kg.extract.numbers import parse_troops
+from kg.extract.pipeline import FORCE_TYPES, Context
+from kg.model import Certainty, Entity, EntityType
+
+FORCE_NOUNS = {
+    "troops", "troop", "soldiers", "soldier", "forces", "force", "military", "army", "armies", "units",
+    "unit", "mercenaries", "mercenary", "fighters", "militants", "personnel", "servicemen", "marines",
+    "brigade", "brigades", "battalion", "battalions", "warships", "warship", "navy", "contingent",
+    "paratroopers", "infantry", "commandos", "special forces", "militia", "militias", "boots",
+    "instructors", "advisers", "advisors", "officers", "gunmen", "rebels", "insurgents", "division",
+    "divisions", "regiment", "regiments", "detachment", "squad", "recruits", "conscripts", "volunteers",
+    "operatives", "members",
+    # German
+    "soldaten", "truppen", "armee", "streitkräfte", "einheiten", "söldner", "kämpfer", "militär",
+}
+PRESENCE_NOUNS = {
+    "incursion", "invasion", "offensive", "raid", "ground operation", "operation", "escalation",
+    "deployment", "presence", "occupation", "advance", "assault", "counteroffensive", "counter-offensive",
+    "involvement", "participation", "fighting", "clashes", "battle", "campaign",
+    "vormarsch", "offensive", "einmarsch", "einsatz",
+}
+PRESENCE_VERBS = {
+    "deploy", "send", "station", "fight", "operate", "arrive", "enter", "advance", "invade", "clash",
+    "capture", "seize", "occupy", "storm", "raid", "board", "patrol", "dispatch", "transfer", "move",
+    "launch", "push", "battle", "engage", "gain", "hold", "withdraw", "retreat", "land", "cross", "base",
+    "position", "mass", "amass", "reinforce", "strengthen", "join", "participate", "serve", "bog", "kill",
+}
+#: "strike", "bomb", "shell" and the like are not deployments unless a ground word is also present
+STRIKE_WORDS = {"strike", "strikes", "airstrike", "airstrikes", "missile", "missiles", "drone", "drones",
+                "rocket", "rockets", "bombing", "shelling", "bombardment", "air", "weapons", "aid", "shells"}
+GROUND_WORDS = {"ground", "troops", "soldiers", "incursion", "raid", "boots", "infantry", "mercenaries",
+                "fighters", "militants", "units", "personnel", "forces", "army"}
+POSSIBLE_WORDS = {
+    "could", "may", "might", "would", "expected", "expect", "planned", "plan", "plans", "planning",
+    "preparing", "prepare", "prepares", "considering", "consider", "considers", "likely", "possible",
+    "possibly", "allegedly", "reportedly", "potential", "potentially", "ready", "intends", "intend",
+    "threatened", "threatens", "if", "whether", "suspected", "believed", "probably", "perhaps", "könnte",
+    "könnten", "sollen", "soll", "möglicherweise", "offenbar", "angeblich",
+}
+DENY_WORDS = {"deny", "denies", "denied", "denying", "dismissed", "rejected", "rejects", "refuted",
+              "bestreitet", "bestritt", "dementiert"}
+NEGATION_WORDS = {"not", "n't", "no", "never", "nicht", "kein", "keine"}
+CASUALTY_WORDS = {"killed", "died", "dead", "wounded", "injured", "casualties", "losses", "captured",
+                  "getötet", "gefallen", "verwundet", "tot"}
+VAGUE_PLACE = {"region", "area", "there", "border", "front", "frontline", "front-line", "territory",
+               "zone", "field", "camp", "city", "town", "village", "outpost", "country", "base"}
+
+_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                 "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "hundred", "hundreds",
+                 "thousand", "thousands", "million", "dozen", "dozens", "several", "some", "about",
+                 "around", "approximately", "roughly", "nearly", "almost", "over", "up", "to", "more",
+                 "than", "at", "least", "as", "many", "between", "and", "-", "–", "estimated", "an", "k",
+                 "few", "tens", "of", "rund", "etwa", "mehr", "als", "bis", "zu", "tausend", "tausende"}
+
+
+@dataclass(frozen=True)
+class DeploymentFinding:
+    deployer: Entity
+    location: Entity
+    troops_min: int | None
+    troops_max: int | None
+    approximate: bool
+    certainty: Certainty
+    start_char: int
+    end_char: int
+    trigger: Token
+
+
+def _is_force_word(token: Token) -> bool:
+    return token.lower_ in FORCE_NOUNS and token.pos_ in ("NOUN", "PROPN")
+
+
+def _force_owner(ctx: Context, token: Token, sent: Span) -> Entity | None:
+    """The state or armed group whose forces a force word names."""
+    m = ctx.mention_at(token.i)
+    if m is not None and m.entity.type in FORCE_TYPES:
+        return m.entity  # "North Korean troops", "Israeli forces" are gazetteer aliases
+    for child in token.children:
+        if child.dep_ in ("amod", "compound", "poss", "nmod"):
+            cm = ctx.mention_at(child.i)
+            if cm is None:
+                cm = next((x for x in ctx.mentions_in(child.left_edge.i, child.right_edge.i + 1)
+                           if x.entity.type in FORCE_TYPES), None)
+            if cm is not None and cm.entity.type in FORCE_TYPES:
+                return cm.entity
+    # "troops from North Korea", "forces of Russia"
+    for child in token.children:
+        if child.dep_ == "prep" and child.lower_ in ("from", "of"):
+            for obj in child.children:
+                cm = ctx.mention_at(obj.i)
+                if cm is not None and cm.entity.type in FORCE_TYPES:
+                    return cm.entity
+    # an adjacent mention just before: "North Korean "> Soldiers"
+    j = token.i - 1
+    while j >= sent.start and (ctx.doc[j].is_punct or ctx.doc[j].pos_ in ("ADJ",)) and token.i - j < 4:
+        j -= 1
+    if j >= sent.start:
+        cm = ctx.mention_at(j)
+        if cm is not None and cm.entity.type in FORCE_TYPES and cm.end >= j + 1:
+            return cm.entity
+    return None
+
+
+def _subject_owner(ctx: Context, verb: Token) -> Entity | None:
+    for child in verb.children:
+        if child.dep_ in ("nsubj", "nsubjpass"):
+            m = ctx.mention_at(child.i)
+            if m is not None and m.entity.type in FORCE_TYPES:
+                return m.entity
+            owner = _force_owner(ctx, child, verb.sent) if _is_force_word(child) else None
+            if owner is not None:
+                return owner
+            if child.pos_ == "PRON" or child.lower_ in ("it", "they"):
+                return None
+    return None
+
+
+def _locations(ctx: Context, sent: Span, deployer: Entity) -> list[tuple[Entity, int]]:
+    """Places the sentence puts forces in, most specific first: (entity, token index)."""
+    out: list[tuple[Entity, int, int]] = []
+    for m in ctx.mentions_in(sent.start, sent.end):
+        if m.entity.key == deployer.key or m.entity.type not in (EntityType.LOCATION, EntityType.STATE):
+            continue
+        head = ctx.doc[m.start]
+        # preposition before the mention: "in the Russian Kursk-Region", "into Lebanon"
+        prev = [t.lower_ for t in ctx.doc[max(sent.start, m.start - 4):m.start]]
+        prep_ok = any(p in ("in", "into", "inside", "to", "near", "at", "on", "across", "within", "along",
+                            "im", "in der", "nach", "bei", "from") for p in prev)
+        if head.dep_ == "pobj" or prep_ok:
+            rank = 0 if m.entity.type is EntityType.LOCATION else 1
+            out.append((m.entity, m.start, rank))
+    out.sort(key=lambda x: x[2])
+    return [(e, i) for e, i, _ in out]
+
+
+def _number(ctx: Context, force: Token, sent: Span) -> tuple[int | None, int | None, bool]:
+    """The troop number before a force word: "about 11,000 North Korean soldiers"."""
+    doc = ctx.doc
+    j = force.i - 1
+    # skip the owner's name and adjectives
+    while j >= sent.start and force.i - j <= 6:
+        t = doc[j]
+        if t.like_num or t.lower_ in ("thousand", "thousands", "hundreds", "dozens", "several"):
+            break
+        if t.is_punct or t.pos_ in ("ADJ", "PROPN", "DET", "NOUN") or ctx.mention_at(j) is not None:
+            if t.lower_ in ("the", "these", "those", "its", "their", "his", "her"):
+                return (None, None, False)
+            j -= 1
+            continue
+        return (None, None, False)
+    if j < sent.start or force.i - j > 6:
+        return (None, None, False)
+    end = j + 1
+    start = j
+    while start - 1 >= sent.start and (doc[start - 1].like_num or doc[start - 1].lower_ in _NUMBER_WORDS):
+        start -= 1
+    text = doc[start:end].text
+    try:
+        low, high, approx = parse_troops(text)
+    except ValueError:
+        return (None, None, False)
+    if low is not None and low > 2_000_000:
+        return (None, None, False)
+    return (low, high, approx)
+
+
+def _certainty(ctx: Context, sent: Span, trigger: Token) -> Certainty:
+    words = [t.lower_ for t in sent]
+    if any(w in DENY_WORDS for w in words):
+        return Certainty.DENIED
+    # negation of the trigger or of its head verb
+    head = trigger if trigger.pos_ in ("VERB", "AUX") else trigger.head
+    for t in (head, *head.children):
+        if t.lower_ in NEGATION_WORDS and t.dep_ == "neg":
+            return Certainty.DENIED
+    # modality anywhere in the clause around the trigger
+    scope = list(head.subtree) + list(head.children) + [head.head]
+    if any(t.lower_ in POSSIBLE_WORDS for t in scope):
+        return Certainty.POSSIBLE
+    return Certainty.ASSERTED
+
+
+def find_deployments(ctx: Context, sent: Span, topic: Entity | None) -> list[DeploymentFinding]:
+    """The deployments one sentence states; ``topic`` is the place the text last spoke of."""
+    words = {t.lower_ for t in sent}
+    has_ground = bool(words & GROUND_WORDS) or bool(words & {"incursion", "raid", "invasion", "offensive"})
+    if not has_ground and words & STRIKE_WORDS:
+        return []
+    found: list[DeploymentFinding] = []
+    seen: set[tuple[str, str]] = set()
+    s_start = sent.start_char
+    s_end = sent.end_char
+    text = ctx.doc.text
+    while s_start < s_end and text[s_start].isspace():
+        s_start += 1
+    while s_end > s_start and text[s_end - 1].isspace():
+        s_end -= 1
+    casualties = bool(words & CASUALTY_WORDS)
+    for token in sent:
+        deployer: Entity | None = None
+        troops: tuple[int | None, int | None, bool] = (None, None, False)
+        if _is_force_word(token):
+            deployer = _force_owner(ctx, token, sent)
+            if deployer is not None:
+                troops = _number(ctx, token, sent)
+        elif token.pos_ == "VERB" and token.lemma_.lower() in PRESENCE_VERBS:
+            if token.lemma_.lower() == "kill":
+                continue
+            deployer = _subject_owner(ctx, token)
+        elif token.lower_ in PRESENCE_NOUNS and token.pos_ == "NOUN":
+            for child in token.children:
+                if child.dep_ in ("poss", "amod", "compound"):
+                    cm = ctx.mention_at(child.i)
+                    if cm is not None and cm.entity.type in FORCE_TYPES:
+                        deployer = cm.entity
+            if deployer is None:
+                for child in token.children:
+                    if child.dep_ == "prep" and child.lower_ == "of":
+                        for obj in child.children:
+                            cm = ctx.mention_at(obj.i)
+                            if cm is not None and cm.entity.type in FORCE_TYPES:
+                                deployer = cm.entity
+        if deployer is None:
+            continue
+        places = _locations(ctx, sent, deployer)
+        location = places[0][0] if places else None
+        if location is None and topic is not None and topic.key != deployer.key:
+            if words & VAGUE_PLACE or re.search(r"\bthere\b", sent.text, re.I):
+                location = topic
+        if location is None:
+            continue
+        if casualties:
+            troops = (None, None, False)
+        key = (deployer.key, location.key)
+        if key in seen:
+            continue
+        seen.add(key)
+        low, high, approx = troops
+        found.append(DeploymentFinding(
+            deployer=deployer, location=location, troops_min=low, troops_max=high, approximate=approx,
+            certainty=_certainty(ctx, sent, token), start_char=s_start, end_char=s_end, trigger=token,
+        ))
+    return found

@@ -1,0 +1,165 @@
+"""From a parsed article to claims: the per-article context shared by the statement, deployment and claim
+rules (mentions, sentences, the speakers seen so far, the article's own outlet)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span, Token
+
+from kg.extract.entities import Mention, find_mentions
+from kg.extract.gazetteer import Gazetteer, load_gazetteer
+from kg.model import Article, Entity, EntityType
+from kg.ns import slug
+
+log = logging.getLogger(__name__)
+
+ACTOR_TYPES = {EntityType.STATE, EntityType.ARMED_FORCE, EntityType.ARMED_GROUP, EntityType.PERSON,
+               EntityType.ORGANISATION, EntityType.OUTLET}
+FORCE_TYPES = {EntityType.STATE, EntityType.ARMED_FORCE, EntityType.ARMED_GROUP}
+PLACE_TYPES = {EntityType.LOCATION, EntityType.STATE}
+
+_QUOTES = "\"“”„«»"
+
+
+@dataclass
+class Context:
+    """Everything the rules need about one article."""
+
+    article: Article
+    doc: Doc
+    gaz: Gazetteer
+    mentions: list[Mention]
+    outlet: Entity | None
+    english: bool = True
+    by_token: dict[int, Mention] = field(default_factory=dict)
+    #: (token index, entity) of each statement's speaker, in text order, filled by the statement rules
+    speakers: list[tuple[int, Entity]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for m in self.mentions:
+            for i in range(m.start, m.end):
+                self.by_token[i] = m
+
+    def mention_at(self, i: int) -> Mention | None:
+        return self.by_token.get(i)
+
+    def mentions_in(self, start: int, end: int) -> list[Mention]:
+        return [m for m in self.mentions if m.start >= start and m.end <= end]
+
+    def last_mention(self, before: int, types: set[EntityType], *, within: int = 10_000) -> Mention | None:
+        for m in reversed(self.mentions):
+            if m.end <= before and m.entity.type in types and before - m.end <= within:
+                return m
+        return None
+
+    def last_speaker(self, before: int, types: set[EntityType] | None = None) -> Entity | None:
+        for i, entity in reversed(self.speakers):
+            if i < before and (types is None or entity.type in types):
+                return entity
+        return None
+
+
+def outlet_entity(article: Article, gaz: Gazetteer) -> Entity | None:
+    """The article's own outlet: through the gazetteer, else minted from its name."""
+    if not article.outlet:
+        return None
+    found = gaz.lookup(article.outlet, fuzzy=False)
+    if found is not None:
+        return found
+    name = article.outlet.strip()
+    return Entity(key=slug(name), label=name, type=EntityType.OUTLET, labels=(name,))
+
+
+def make_context(article: Article, doc: Doc, *, english: bool = True) -> Context:
+    gaz = load_gazetteer()
+    mentions = find_mentions(doc, gaz, mint=english)
+    return Context(article=article, doc=doc, gaz=gaz, mentions=mentions,
+                   outlet=outlet_entity(article, gaz), english=english)
+
+
+def sentence_text_span(sent: Span) -> tuple[int, int]:
+    """Character range of a sentence without surrounding whitespace."""
+    start, end = sent.start_char, sent.end_char
+    text = sent.doc.text
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def token_range_chars(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """Character range of tokens ``[start, end)``, trailing whitespace excluded."""
+    span = doc[start:end]
+    return span.start_char, span.end_char
+
+
+def in_open_quote(doc: Doc, char: int, sent: Span) -> bool:
+    """Whether ``char`` sits inside a quotation opened earlier in its paragraph."""
+    text = doc.text
+    para_start = text.rfind("\n", 0, char) + 1
+    before = text[para_start:char]
+    straight = before.count('"')
+    opening = sum(before.count(q) for q in "“„«")
+    closing = sum(before.count(q) for q in "”»")
+    return straight % 2 == 1 or opening > closing
+
+
+RELATIVE_DAYS = {"today": 0, "yesterday": -1, "tonight": 0, "heute": 0, "gestern": -1}
+WEEKDAYS = {name: i for i, name in enumerate(
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])}
+WEEKDAYS.update({name: i for i, name in enumerate(
+    ["montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"])})
+MONTHS = {name: i + 1 for i, name in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"])}
+_DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(MONTHS) + r")\b", re.I)
+_MONTH_DAY = re.compile(r"\b(" + "|".join(MONTHS) + r")\s+(\d{1,2})(?:st|nd|rd|th)?\b", re.I)
+
+
+def resolve_date(text: str, published: dt.date | None) -> dt.date | None:
+    """A date named in ``text`` ("on Thursday", "yesterday", "5 April"), resolved against the publication
+    date: a weekday is the latest such day on or before it.
+
+    >>> resolve_date("on Thursday", dt.date(2024, 11, 7))
+    datetime.date(2024, 11, 7)
+    >>> resolve_date("said on Monday", dt.date(2024, 11, 7))
+    datetime.date(2024, 11, 4)
+    """
+    if published is None:
+        return None
+    lower = text.lower()
+    for word in re.findall(r"[a-zäöü]+", lower):
+        if word in WEEKDAYS:
+            delta = (published.weekday() - WEEKDAYS[word]) % 7
+            return published - dt.timedelta(days=delta)
+        if word in RELATIVE_DAYS:
+            return published + dt.timedelta(days=RELATIVE_DAYS[word])
+    m = _DAY_MONTH.search(text)
+    day_month = (int(m.group(1)), MONTHS[m.group(2).lower()]) if m else None
+    if day_month is None:
+        m = _MONTH_DAY.search(text)
+        day_month = (int(m.group(2)), MONTHS[m.group(1).lower()]) if m else None
+    if day_month is not None:
+        day, month = day_month
+        try:
+            date = dt.date(published.year, month, day)
+        except ValueError:
+            return None
+        if date > published + dt.timedelta(days=1):
+            try:
+                date = dt.date(published.year - 1, month, day)
+            except ValueError:
+                return None
+        return date
+    return None
+
+
+def subtree_range(token: Token) -> tuple[int, int]:
+    left = token.left_edge.i
+    right = token.right_edge.i + 1
+    return left, right
