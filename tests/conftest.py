@@ -1,0 +1,111 @@
+"""Shared fixtures: real stores on every backend, real uvicorn servers on 127.0.0.1, real articles.
+
+``store`` is parametrised over the backends, so every test that takes it runs on the embedded pyoxigraph
+store and on a real Virtuoso server (started once per session by ``tests/virtuoso_server.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from kg.load import from_json_obj
+from kg.model import Article
+from kg.store import Store
+from kg.store.oxigraph import OxigraphStore
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_JSON = ROOT / "seeds" / "kursk-north-korea-2024-11.json"
+SHARED = ROOT.parent / "shared"
+BACKENDS = ["oxigraph", "virtuoso"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def shared_dir(name: str) -> Path:
+    """A folder of ../shared (the corpus, the gold); tests that need it skip, saying why, where it is absent."""
+    path = SHARED / name
+    if not path.is_dir():
+        pytest.skip(f"{path} is absent: this test reads whole real articles from ../shared at test time")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seed_article() -> Article:
+    return from_json_obj(json.loads(SEED_JSON.read_text(encoding="utf-8")), str(SEED_JSON))
+
+
+@pytest.fixture(scope="session")
+def virtuoso() -> Iterator[object]:
+    """One private Virtuoso server for the whole session (its own data folder, free loopback ports)."""
+    from tests.virtuoso_server import VirtuosoServer
+
+    server = VirtuosoServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store of each backend: a fresh on-disk pyoxigraph store, or a wiped Virtuoso."""
+    if request.param == "oxigraph":
+        ox = OxigraphStore(tmp_path / "store")
+        yield ox
+        ox.close()
+    else:
+        server = request.getfixturevalue("virtuoso")
+        remote = server.store()  # type: ignore[attr-defined]
+        server.wipe()  # type: ignore[attr-defined]
+        yield remote
+        server.wipe()  # type: ignore[attr-defined]
+        remote.close()
+
+
+class LiveServer:
+    """A real uvicorn server running kg's app on 127.0.0.1 in a background thread of the test process, so
+    it shares the test's store object (an embedded store allows one process per folder)."""
+
+    def __init__(self, app: object) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")  # type: ignore[arg-type]
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.server.started:
+                return self
+            if not self.thread.is_alive():
+                raise RuntimeError("uvicorn exited before it started")
+            time.sleep(0.05)
+        raise RuntimeError("uvicorn did not start within 20 s")
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    def client(self, **kwargs: object) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def live_server() -> Iterator[type[LiveServer]]:
+    """The ``LiveServer`` class, for tests to run ``with live_server(create_app(store)) as server:``."""
+    yield LiveServer
