@@ -21,10 +21,10 @@ from langdetect import DetectorFactory, LangDetectException, detect
 from spacy.tokens import Doc
 
 from kg.errors import ExtractionError
-from kg.extract.claims import sentence_claims, update_topic
+from kg.extract.claims import sentence_claims
 from kg.extract.entities import get_nlp
 from kg.extract.pipeline import make_context
-from kg.model import Article, Entity, Extraction
+from kg.model import Article, Extraction
 
 __all__ = ["extract", "extract_one", "detect_language"]
 
@@ -79,10 +79,8 @@ def _extract_doc(article: Article, doc: Doc) -> Extraction:
         )
     try:
         ctx = make_context(article, doc, english=english)
-        topic: Entity | None = None
         for sent in doc.sents:
-            extraction.claims.extend(sentence_claims(ctx, sent, topic))
-            topic = update_topic(ctx, sent, topic)
+            extraction.claims.extend(sentence_claims(ctx, sent))
     except ExtractionError:
         raise
     except Exception as exc:  # a rule failing on one article must name it

@@ -18,7 +18,7 @@ from spacy.tokens import Span
 from kg.extract.deployments import find_deployments
 from kg.extract.pipeline import Context, in_open_quote, resolve_date
 from kg.extract.statements import Speech, according_claimants, find_speech
-from kg.model import Certainty, Claim, Deployment, Entity, EntityType, Span as TextSpan, Statement
+from kg.model import Certainty, Claim, Deployment, Entity, Span as TextSpan, Statement
 
 _DENIAL = {"deny", "dismiss", "reject", "refute"}
 
@@ -36,7 +36,7 @@ def _date(ctx: Context, sent: Span) -> object:
     return None
 
 
-def sentence_claims(ctx: Context, sent: Span, topic: Entity | None) -> list[Claim]:
+def sentence_claims(ctx: Context, sent: Span) -> list[Claim]:
     """Every claim of one sentence: its statements, then its deployments."""
     claims: list[Claim] = []
     speeches = find_speech(ctx, sent)
@@ -46,7 +46,7 @@ def sentence_claims(ctx: Context, sent: Span, topic: Entity | None) -> list[Clai
                               place=speech.place)
         claims.append(Claim(subject=statement, claimants=(speech.speaker,), certainty=Certainty.ASSERTED,
                             span=_span(ctx, speech.start_char, speech.end_char), outlet=ctx.outlet))
-    for finding in find_deployments(ctx, sent, topic):
+    for finding in find_deployments(ctx, sent):
         claimants = _claimants(ctx, sent, speeches, finding.trigger.i)
         certainty = finding.certainty
         if any(s.verb.lemma_.lower() in _DENIAL for s in speeches):
@@ -72,11 +72,3 @@ def _claimants(ctx: Context, sent: Span, speeches: list[Speech], trigger: int) -
         if speaker is not None:
             return [speaker]
     return [ctx.outlet] if ctx.outlet is not None else []
-
-
-def update_topic(ctx: Context, sent: Span, topic: Entity | None) -> Entity | None:
-    """The place the text now speaks of: the last named location of the sentence, if any."""
-    for m in reversed(ctx.mentions_in(sent.start, sent.end)):
-        if m.entity.type is EntityType.LOCATION:
-            return m.entity
-    return topic

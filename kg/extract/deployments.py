@@ -60,8 +60,8 @@ DENY_WORDS = {"deny", "denies", "denied", "denying", "dismissed", "rejected", "r
 NEGATION_WORDS = {"not", "n't", "no", "never", "nicht", "kein", "keine"}
 CASUALTY_WORDS = {"killed", "died", "dead", "wounded", "injured", "casualties", "losses", "captured",
                   "getötet", "gefallen", "verwundet", "tot"}
-VAGUE_PLACE = {"region", "area", "there", "border", "front", "frontline", "front-line", "territory",
-               "zone", "field", "camp", "city", "town", "village", "outpost", "country", "base"}
+VAGUE_PLACE = {"region", "area", "there", "front", "frontline", "front-line", "territory", "inside",
+               "zone", "camp", "city", "town", "village", "outpost", "base", "hospital", "province"}
 
 _NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                  "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "hundred", "hundreds",
@@ -88,8 +88,17 @@ def _is_force_word(token: Token) -> bool:
     return token.lower_ in FORCE_NOUNS and token.pos_ in ("NOUN", "PROPN")
 
 
+def _backing(ctx: Context, m_end: int) -> bool:
+    """"US-backed Kurdish fighters": the mention names a backer, not the owner."""
+    doc = ctx.doc
+    nxt = [doc[i].lower_ for i in range(m_end, min(m_end + 2, len(doc)))]
+    return any(w.strip("-") in _BACKED for w in nxt)
+
+
 def _force_owner(ctx: Context, token: Token, sent: Span) -> Entity | None:
     """The state or armed group whose forces a force word names."""
+    if token.dep_ == "pobj" and token.head.lower_ in ("against", "versus", "with"):
+        return None  # "active against the Kyiv armed forces": the enemy, not the deployer
     m = ctx.mention_at(token.i)
     if m is not None and m.entity.type in FORCE_TYPES:
         return m.entity  # "North Korean troops", "Israeli forces" are gazetteer aliases
@@ -99,7 +108,7 @@ def _force_owner(ctx: Context, token: Token, sent: Span) -> Entity | None:
             if cm is None:
                 cm = next((x for x in ctx.mentions_in(child.left_edge.i, child.right_edge.i + 1)
                            if x.entity.type in FORCE_TYPES), None)
-            if cm is not None and cm.entity.type in FORCE_TYPES:
+            if cm is not None and cm.entity.type in FORCE_TYPES and not _backing(ctx, cm.end):
                 return cm.entity
     # "troops from North Korea", "forces of Russia"
     for child in token.children:
@@ -133,20 +142,38 @@ def _subject_owner(ctx: Context, verb: Token) -> Entity | None:
     return None
 
 
+LOC_PREPS = {"in", "into", "inside", "to", "near", "at", "across", "within", "along", "toward", "towards",
+             "around", "outside", "throughout", "off", "through", "from"}
+_BACKED = {"backed", "led", "allied", "supported", "aligned", "sponsored", "funded", "trained", "armed"}
+
+
+def _loc_prep(token: Token) -> Token | None:
+    """The preposition that puts ``token`` (the head of a place name) somewhere, if any."""
+    t = token
+    for _ in range(4):
+        if t.dep_ == "pobj":
+            return t.head if t.head.lower_ in LOC_PREPS else None
+        if t.dep_ in ("compound", "amod", "conj", "appos", "nmod", "poss") and t.head != t:
+            t = t.head
+            continue
+        return None
+    return None
+
+
 def _locations(ctx: Context, sent: Span, deployer: Entity) -> list[tuple[Entity, int]]:
     """Places the sentence puts forces in, most specific first: (entity, token index)."""
     out: list[tuple[Entity, int, int]] = []
     for m in ctx.mentions_in(sent.start, sent.end):
         if m.entity.key == deployer.key or m.entity.type not in (EntityType.LOCATION, EntityType.STATE):
             continue
-        head = ctx.doc[m.start]
-        # preposition before the mention: "in the Russian Kursk-Region", "into Lebanon"
-        prev = [t.lower_ for t in ctx.doc[max(sent.start, m.start - 4):m.start]]
-        prep_ok = any(p in ("in", "into", "inside", "to", "near", "at", "on", "across", "within", "along",
-                            "im", "in der", "nach", "bei", "from") for p in prev)
-        if head.dep_ == "pobj" or prep_ok:
-            rank = 0 if m.entity.type is EntityType.LOCATION else 1
-            out.append((m.entity, m.start, rank))
+        root = ctx.doc[m.start:m.end].root
+        prep = _loc_prep(root)
+        if prep is None:
+            continue
+        if prep.lower_ == "from" and m.entity.type is EntityType.STATE:
+            continue  # "troops from North Korea": the origin, not the place
+        rank = 0 if m.entity.type is EntityType.LOCATION else 1
+        out.append((m.entity, m.start, rank))
     out.sort(key=lambda x: x[2])
     return [(e, i) for e, i, _ in out]
 
@@ -198,12 +225,36 @@ def _certainty(ctx: Context, sent: Span, trigger: Token) -> Certainty:
     return Certainty.ASSERTED
 
 
-def find_deployments(ctx: Context, sent: Span, topic: Entity | None) -> list[DeploymentFinding]:
-    """The deployments one sentence states; ``topic`` is the place the text last spoke of."""
+def _vague_place(ctx: Context, sent: Span, deployer: Entity) -> Entity | None:
+    """The place "the region", "the camp", "there" or "inside" refers to: the last named place whose name has
+    that noun ("the camp" -> "Nur Shams refugee camp"), else the last place forces were put in, else the last
+    named location."""
+    nouns = [t for t in sent if t.lower_ in VAGUE_PLACE and (
+        t.lower_ in ("there", "inside") or any(c.lower_ in ("the", "this", "that") for c in t.children))]
+    if not nouns:
+        return None
+    word = nouns[0].lower_
+    before = sent.start
+    candidates = [m for m in ctx.mentions if m.end <= before and m.entity.type is EntityType.LOCATION
+                  and m.entity.key != deployer.key and before - m.end <= 400]
+    for m in reversed(candidates):
+        if word in m.text.lower().split() or word in m.entity.label.lower().split():
+            return m.entity
+    for _i, place in reversed(ctx.deployment_places):
+        if place.key != deployer.key:
+            return place
+    return candidates[-1].entity if candidates else None
+
+
+def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
+    """The deployments one sentence states (at most one per deployer and place)."""
     words = {t.lower_ for t in sent}
     has_ground = bool(words & GROUND_WORDS) or bool(words & {"incursion", "raid", "invasion", "offensive"})
     if not has_ground and words & STRIKE_WORDS:
         return []
+    title = (ctx.article.title or "").strip()
+    if title and sent.text.strip() == title:
+        return []  # the headline restates the body
     found: list[DeploymentFinding] = []
     seen: set[tuple[str, str]] = set()
     s_start = sent.start_char
@@ -241,21 +292,23 @@ def find_deployments(ctx: Context, sent: Span, topic: Entity | None) -> list[Dep
         if deployer is None:
             continue
         places = _locations(ctx, sent, deployer)
-        location = places[0][0] if places else None
-        if location is None and topic is not None and topic.key != deployer.key:
-            if words & VAGUE_PLACE or re.search(r"\bthere\b", sent.text, re.I):
-                location = topic
-        if location is None:
-            continue
+        specific = [e for e, _ in places if e.type is EntityType.LOCATION]
+        locations: list[Entity] = specific or [e for e, _ in places][:1]
+        if not locations:
+            vague = _vague_place(ctx, sent, deployer)
+            if vague is not None:
+                locations = [vague]
         if casualties:
             troops = (None, None, False)
-        key = (deployer.key, location.key)
-        if key in seen:
-            continue
-        seen.add(key)
-        low, high, approx = troops
-        found.append(DeploymentFinding(
-            deployer=deployer, location=location, troops_min=low, troops_max=high, approximate=approx,
-            certainty=_certainty(ctx, sent, token), start_char=s_start, end_char=s_end, trigger=token,
-        ))
+        for location in locations:
+            key = (deployer.key, location.key)
+            if key in seen:
+                continue
+            seen.add(key)
+            low, high, approx = troops
+            found.append(DeploymentFinding(
+                deployer=deployer, location=location, troops_min=low, troops_max=high, approximate=approx,
+                certainty=_certainty(ctx, sent, token), start_char=s_start, end_char=s_end, trigger=token,
+            ))
+            ctx.deployment_places.append((token.i, location))
     return found

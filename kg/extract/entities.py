@@ -91,10 +91,12 @@ def _matchers() -> tuple[PhraseMatcher, PhraseMatcher, dict[int, str]]:
     exact_patterns: dict[str, list[Doc]] = {}
     lower_patterns: dict[str, list[Doc]] = {}
     for name, key in gaz.surface_forms():
-        doc = nlp.make_doc(name)
-        exact_patterns.setdefault(key, []).append(doc)
-        if name.lower() not in _LOWER_UNSAFE:
-            lower_patterns.setdefault(key, []).append(doc)
+        variants = {name, name.replace("'", "\u2019")}
+        for variant in variants:
+            doc = nlp.make_doc(variant)
+            exact_patterns.setdefault(key, []).append(doc)
+            if name.lower() not in _LOWER_UNSAFE:
+                lower_patterns.setdefault(key, []).append(doc)
     for key, docs in exact_patterns.items():
         exact.add(key, docs)
         ids[nlp.vocab.strings[key]] = key

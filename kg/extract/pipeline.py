@@ -38,6 +38,8 @@ class Context:
     by_token: dict[int, Mention] = field(default_factory=dict)
     #: (token index, entity) of each statement's speaker, in text order, filled by the statement rules
     speakers: list[tuple[int, Entity]] = field(default_factory=list)
+    #: (token index, place) of each deployment found so far, for "the region", "there"
+    deployment_places: list[tuple[int, Entity]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for m in self.mentions:
@@ -56,9 +58,10 @@ class Context:
                 return m
         return None
 
-    def last_speaker(self, before: int, types: set[EntityType] | None = None) -> Entity | None:
+    def last_speaker(self, before: int, types: set[EntityType] | None = None, *,
+                     within: int = 10_000) -> Entity | None:
         for i, entity in reversed(self.speakers):
-            if i < before and (types is None or entity.type in types):
+            if i < before and (types is None or entity.type in types) and before - i <= within:
                 return entity
         return None
 
@@ -67,10 +70,14 @@ def outlet_entity(article: Article, gaz: Gazetteer) -> Entity | None:
     """The article's own outlet: through the gazetteer, else minted from its name."""
     if not article.outlet:
         return None
-    found = gaz.lookup(article.outlet, fuzzy=False)
-    if found is not None:
-        return found
     name = article.outlet.strip()
+    # "pen0 / agorahub (republished think-tank commentary)", "CNN - International"
+    bare = re.sub(r"\s*[(\[].*?[)\]]\s*", " ", name).strip()
+    for candidate in (name, bare, *re.split(r"\s+[/|\u2013-]\s+|\s*/\s*", bare)):
+        found = gaz.lookup(candidate, fuzzy=False) if candidate.strip() else None
+        if found is not None:
+            return found
+    name = bare or name
     return Entity(key=slug(name), label=name, type=EntityType.OUTLET, labels=(name,))
 
 

@@ -9,6 +9,7 @@ last fitting speaker or mention before it.  Anonymous sources are skipped.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
@@ -21,15 +22,17 @@ SPEECH_LEMMAS = {
     "insist", "write", "accuse", "blame", "urge", "vow", "suggest", "estimate", "declare", "comment",
     "explain", "argue", "assert", "stress", "emphasize", "emphasise", "reiterate", "acknowledge", "admit",
     "describe", "allege", "threaten", "promise", "pledge", "predict", "decry", "condemn", "express",
-    "highlight", "cite", "quote", "tweet", "post", "publish", "reply", "respond", "remark", "recall",
-    "continue", "point", "mention", "observe", "notice", "call", "demand", "appeal", "ask", "fear",
-    "believe", "conclude", "assess", "indicate", "underline", "stated", "testify", "inform", "announce",
-    "disclose", "reveal", "caution", "concede", "counter", "contend", "maintain", "voice",
+    "highlight", "cite", "reply", "respond", "remark", "continue", "mention", "notice", "call", "demand",
+    "appeal", "conclude", "indicate", "underline", "testify", "disclose", "reveal", "caution", "concede",
+    "counter", "contend", "maintain", "tweet", "announce", "order", "instruct", "dismiss", "reject",
 }
-#: speech verbs that need a clause or quote to count ("called" alone is not speech)
-WEAK_LEMMAS = {"call", "ask", "continue", "point", "express", "believe", "fear", "post", "publish",
-               "highlight", "describe", "cite", "quote", "voice", "demand", "appeal", "observe", "recall",
-               "condemn", "decry", "threaten", "promise", "pledge", "inform", "maintain", "notice"}
+#: speech verbs that count only with a clause or a quote ("called for talks" is not reported speech)
+WEAK_LEMMAS = {"call", "continue", "express", "highlight", "describe", "cite", "demand", "appeal", "condemn",
+               "decry", "threaten", "promise", "pledge", "maintain", "notice", "order", "instruct", "mention",
+               "dismiss", "reject", "indicate", "reveal", "disclose", "predict", "urge", "report"}
+#: lines that credit the reporters, not speech ("X and Y reported for this article")
+_BYLINE = re.compile(r"(reported|contributed|contributing)\s+(to|for)\s+this\s+(article|report|story)|"
+                     r"contributed\s+reporting|reporting\s+by\b", re.I)
 
 _PRONOUNS_PERSON = {"he", "she", "him", "her"}
 _PRONOUNS_GROUP = {"it", "they", "we"}
@@ -37,14 +40,20 @@ _PERSON_NOUNS = {
     "president", "minister", "chancellor", "spokesman", "spokeswoman", "spokesperson", "chief", "leader",
     "commander", "secretary", "ambassador", "official", "general", "prime", "premier", "envoy", "head",
     "director", "officer", "adviser", "advisor", "governor", "mayor", "king", "emir", "ayatollah",
-    "commissioner", "diplomat", "lawmaker", "senator", "analyst", "expert", "researcher", "author",
+    "commissioner", "diplomat", "lawmaker", "senator", "politician", "mp", "deputy", "representative",
+    "negotiator", "prosecutor", "judge", "chairman", "chairwoman", "vice", "colonel", "lieutenant", "major",
+    "captain", "sergeant", "admiral", "marshal", "ruler", "monarch", "emir", "cleric", "founder", "boss",
 }
 _BODY_NOUNS = {
     "military", "army", "ministry", "government", "administration", "forces", "force", "navy", "kremlin",
     "command", "office", "agency", "service", "embassy", "mission", "company", "firm", "group",
     "organization", "organisation", "movement", "militia", "rebels", "hospital", "authorities",
     "officials", "police", "department", "statement", "council", "court", "cabinet", "operator", "ministries",
+    "outlet", "website", "broadcaster", "network", "newspaper", "channel", "spokesperson", "side",
 }
+_REPORT_NOUNS = {"report", "reports", "statement", "statements", "reporting", "article", "post", "posts",
+                 "video", "footage", "data", "figures", "estimate", "estimates", "assessment", "analysis"}
+FORCE_WORDS = {"troops", "soldiers", "forces", "units", "fighters", "militants", "mercenaries", "personnel"}
 _ANONYMOUS = {"source", "sources", "person", "people", "someone", "witness", "witnesses", "resident",
               "residents", "one", "many", "others", "some", "observers", "critics", "analysts", "experts",
               "reports", "report", "media", "estimates", "data", "figures", "study", "survey", "document",
@@ -83,54 +92,65 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
     head = ctx.mention_at(subj.i)
     if head is not None and head.entity.type in ACTOR_TYPES:
         return head.entity
-    inside = [m for m in ctx.mentions_in(left, right) if m.entity.type in ACTOR_TYPES]
     word = subj.lower_
+    if word in FORCE_WORDS and head is None:
+        return None  # "North Korean soldiers could be ..." is not speech
+    # "reports from Israeli news outlet Globes", "a statement by the ministry"
+    for child in subj.children:
+        if child.dep_ == "prep" and child.lower_ in ("from", "by", "of") and word in _REPORT_NOUNS:
+            inner = [m for m in ctx.mentions_in(child.i + 1, child.right_edge.i + 1)
+                     if m.entity.type in ACTOR_TYPES]
+            if inner:
+                return inner[-1].entity
+    inside = [m for m in ctx.mentions_in(left, right) if m.entity.type in ACTOR_TYPES]
     if word in _ANONYMOUS and not any(c.dep_ == "poss" for c in subj.children):
         # "US, South Korean and Ukrainian sources": the states are the claimants, not a speaker
         return None
     if inside:
         # the possessor or modifier of a body noun: "Iran's permanent mission", "the Israeli military"
         people = [m for m in inside if m.entity.type is EntityType.PERSON]
-        if word in _PERSON_NOUNS and people:
-            return people[0].entity
+        if word in _PERSON_NOUNS:
+            if people:
+                return people[0].entity
+            # "the OHCHR spokesperson continued": the person of that body who just spoke
+            recent = ctx.last_speaker(prefer_before, {EntityType.PERSON}, within=80)
+            if recent is not None and any(c.dep_ == "det" for c in subj.children):
+                return recent
         return inside[0].entity
     if subj.pos_ == "PRON" or word in _PRONOUNS_PERSON | _PRONOUNS_GROUP:
+        if subj.dep_ == "expl" or (word == "it" and subj.dep_ == "nsubjpass"):
+            return None  # "it is believed", "it must be noted"
         if word in _PRONOUNS_PERSON:
             return _antecedent(ctx, prefer_before, {EntityType.PERSON})
-        if word in _PRONOUNS_GROUP and word != "we":
+        if word in ("it", "they"):
             return _antecedent(ctx, prefer_before, ACTOR_TYPES - {EntityType.PERSON})
         return None
     determiners = {c.lower_ for c in subj.children if c.dep_ in ("det", "poss")}
-    if word in _PERSON_NOUNS and (determiners & {"the", "his", "her", "its", "their"}):
+    if word in _PERSON_NOUNS and "the" in determiners:
         return _antecedent(ctx, prefer_before, {EntityType.PERSON})
     if word in _BODY_NOUNS and (determiners & {"the", "its", "their"}):
         if word in {"military", "army", "ministry", "government", "forces", "navy", "command",
-                    "administration", "authorities", "officials", "cabinet", "embassy"}:
+                    "administration", "authorities", "officials", "cabinet", "embassy", "side"}:
             return _antecedent(ctx, prefer_before, {EntityType.STATE, EntityType.ARMED_FORCE,
                                                       EntityType.ARMED_GROUP})
-        return _antecedent(ctx, prefer_before, {EntityType.ORGANISATION, EntityType.ARMED_GROUP,
-                                                 EntityType.OUTLET})
+        return _antecedent(ctx, prefer_before, ACTOR_TYPES - {EntityType.PERSON})
     return None
 
 
 def _antecedent(ctx: Context, before: int, types: set[EntityType]) -> Entity | None:
-    speaker = ctx.last_speaker(before, types)
-    mention = ctx.last_mention(before, types)
-    if mention is None:
+    """What a pronoun or a definite description refers to: the last speaker of a fitting type when one
+    spoke in the last few sentences (reporting keeps to its speaker), else the last fitting mention."""
+    speaker = ctx.last_speaker(before, types, within=120)
+    if speaker is not None:
         return speaker
-    if speaker is None:
-        return mention.entity
-    # the more recent of the two
-    for i, entity in reversed(ctx.speakers):
-        if i < before and entity.type in types:
-            return entity if i >= mention.start else mention.entity
-    return mention.entity
+    mention = ctx.last_mention(before, types, within=120)
+    return mention.entity if mention is not None else None
 
 
 def _has_content(verb: Token) -> bool:
-    """A clause, quote or direct object of speech hangs off the verb."""
+    """A clause or a quote of speech hangs off the verb."""
     for child in verb.children:
-        if child.dep_ in ("ccomp", "xcomp", "dobj", "parataxis", "advcl", "prep", "dative", "attr"):
+        if child.dep_ in ("ccomp", "parataxis"):
             return True
         if child.is_quote or child.text in "\"“”:":
             return True
@@ -141,6 +161,8 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
     """The speech acts of one sentence, in order; records their speakers in ``ctx.speakers``."""
     out: list[Speech] = []
     s_start, s_end = sentence_text_span(sent)
+    if _BYLINE.search(sent.text):
+        return out
     for token in sent:
         if token.lower_ == "according" and token.i + 1 < len(ctx.doc) and ctx.doc[token.i + 1].lower_ == "to":
             speech = _according(ctx, sent, token)
@@ -160,8 +182,8 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
         if subj is None:
             continue
         speaker = resolve_subject(ctx, subj, prefer_before=subj.left_edge.i)
-        if speaker is None:
-            continue
+        if speaker is None or (ctx.outlet is not None and speaker.key == ctx.outlet.key):
+            continue  # the article's own voice is not a statement
         start, end = _evidence(sent, token, s_start, s_end)
         out.append(Speech(token, speaker, start, end, place=_place(ctx, token)))
         ctx.speakers.append((token.i, speaker))
@@ -186,8 +208,10 @@ def _according(ctx: Context, sent: Span, according: Token) -> Speech | None:
     if not objs:
         return None
     obj = objs[0]
-    if obj.lower_ in _ANONYMOUS:
+    if obj.lower_ in _ANONYMOUS or obj.lower_ in _REPORT_NOUNS:
         return None
+    if ctx.mention_at(obj.i) is None and any(c.dep_ == "poss" and c.pos_ == "PRON" for c in obj.children):
+        return None  # "according to its army chief": whose, the rules cannot tell
     speaker = resolve_subject(ctx, obj, prefer_before=according.i)
     if speaker is None:
         return None
