@@ -13,15 +13,17 @@ from kg.queries import get_query
 from kg.store.base import Store
 
 
+def get_store(request: Request) -> Store:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
 def create_app(store: Store) -> FastAPI:
     """The kg API over ``store``."""
     app = FastAPI(title="kg", description="A knowledge graph of armed conflicts from news articles.")
     app.state.store = store
-
-    def get_store(request: Request) -> Store:
-        return request.app.state.store  # type: ignore[no-any-return]
-
-    StoreDep = Annotated[Store, Depends(get_store)]
 
     @app.exception_handler(KgError)
     async def kg_error(request: Request, exc: KgError) -> JSONResponse:
