@@ -23,6 +23,7 @@ from spacy.tokens import Doc
 from kg.errors import ExtractionError
 from kg.extract.claims import sentence_claims
 from kg.extract.entities import get_nlp
+from kg.extract.german import german_claims
 from kg.extract.pipeline import make_context
 from kg.model import Article, Extraction
 
@@ -74,13 +75,17 @@ def _extract_doc(article: Article, doc: Doc) -> Extraction:
     if not english:
         extraction.reduced_coverage = True
         extraction.notes.append(
-            f"language {language!r}: processed with the English pipeline; entities come from the gazetteer's "
-            "aliases only and statements and deployments are likely incomplete"
+            f"language {language!r}: reduced coverage; entities come from the gazetteer's aliases only"
+            + ("; statements and deployments from simple German patterns" if language == "de" else
+               "; no statements or deployments are extracted")
         )
     try:
         ctx = make_context(article, doc, english=english)
-        for sent in doc.sents:
-            extraction.claims.extend(sentence_claims(ctx, sent))
+        if english:
+            for sent in doc.sents:
+                extraction.claims.extend(sentence_claims(ctx, sent))
+        elif language == "de":
+            extraction.claims.extend(german_claims(ctx))
     except ExtractionError:
         raise
     except Exception as exc:  # a rule failing on one article must name it

@@ -1,0 +1,163 @@
+"""Reduced coverage for German articles: the English parser cannot read German syntax, so these rules work on
+sentences split by punctuation and on the gazetteer's German aliases ("russische Armee", "Moskau").
+
+* Statements: a speech verb ("sagte", "teilte mit", "bekräftigte", "meldete") with the actor named right after
+  it ("..., sagte Putin") or, failing that, the last actor named before it ("Makeiev sagte"; a pronoun is the
+  last speaker); "nach eigenen/ukrainischen Angaben" and "X zufolge" / "laut X" attributions.
+* Deployments: a force word with its owner ("die russische Armee", "russische Truppen") or "unter russischer
+  Kontrolle", in the most specific place named after "in", "im", "nahe", "bei"; claimed by the source of
+  "nach eigenen Angaben", by the last speaker when the sentence is reported speech (Konjunktiv I: "stehe",
+  "seien"), else by the article's outlet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from kg.extract.entities import Mention
+from kg.extract.pipeline import ACTOR_TYPES, FORCE_TYPES, Context
+from kg.model import Certainty, Claim, Deployment, Entity, EntityType, Span, Statement
+
+_SENT_END = re.compile(r"(?<=[.!?])[\"“”»]?\s+(?=[A-ZÄÖÜ\"„«])|\n+")
+_SPEECH = re.compile(
+    r"\b(sagte|sagt|sagten|erklärte|erklärt|erklärten|betonte|betont|betonten|warnte|warnt|bekräftigte|"
+    r"bekräftigt|meldete|meldet|meldeten|berichtete|berichtet|teilte|teilt|teilten|kündigte|kündigt|"
+    r"bestätigte|bestätigt|forderte|fordert|versicherte|unterstrich|schrieb|dementierte|bestritt|"
+    r"kritisierte|verkündete|drohte|mahnte|betonte|räumte|hieß|antwortete|ergänzte|fügte)\b"
+)
+_OWN_SOURCE = re.compile(r"\b[Nn]ach\s+(eigenen|[a-zäöü]+en)\s+Angaben\b")
+_ZUFOLGE = re.compile(r"\b(zufolge)\b")
+_LAUT = re.compile(r"\b(laut|Laut)\s+")
+_FORCE = re.compile(r"\b(Armee|Truppen|Soldaten|Streitkräfte|Einheiten|Söldner|Kämpfer|Militär|Marine|"
+                    r"Verbände|Bodentruppen)\b")
+_CONTROL = re.compile(r"\bunter\s+(\w+)\s+Kontrolle\b")
+_KONJUNKTIV = re.compile(r"\b(stehe|seien|sei|habe|hätten|werde|würden|könne|solle|befinde|befänden)\b")
+_PLACE_PREP = re.compile(r"\b(in|im|in der|in den|nahe|nahe der|bei|an der|am|nach|um)\s+$")
+_PRONOUN = re.compile(r"^\s*(er|sie)\b", re.I)
+_STRIKE = re.compile(r"(rakete|marschflugkörper|drohne|luftangriff|angriff|beschuss|waffen)", re.I)
+
+
+def sentences(text: str) -> Iterator[tuple[int, int]]:
+    """Character ranges of sentences, split at sentence punctuation followed by a capital, and at lines."""
+    start = 0
+    for m in _SENT_END.finditer(text):
+        if m.start() > start:
+            yield start, m.start()
+        start = m.end()
+    if start < len(text):
+        yield start, len(text)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _mentions(ctx: Context, start: int, end: int) -> list[Mention]:
+    return [m for m in ctx.mentions if m.start_char >= start and m.end_char <= end]
+
+
+def german_claims(ctx: Context) -> list[Claim]:
+    """The claims of a German article, sentence by sentence."""
+    text = ctx.doc.text
+    claims: list[Claim] = []
+    last_speaker: Entity | None = None
+    for raw_start, raw_end in sentences(text):
+        start, end = _trim(text, raw_start, raw_end)
+        if end - start < 3:
+            continue
+        sent = text[start:end]
+        mentions = _mentions(ctx, start, end)
+        actors = [m for m in mentions if m.entity.type in ACTOR_TYPES]
+        span = Span(start, end, sent)
+        speakers = _speakers(ctx, sent, start, actors, last_speaker)
+        for speaker in speakers:
+            if ctx.outlet is not None and speaker.key == ctx.outlet.key:
+                continue
+            claims.append(Claim(subject=Statement(speaker=speaker), claimants=(speaker,),
+                                certainty=Certainty.ASSERTED, span=span, outlet=ctx.outlet))
+        own = _OWN_SOURCE.search(sent)
+        for deployer, location in _deployments(sent, start, mentions):
+            if own and own.group(1) == "eigenen":
+                claimants: tuple[Entity, ...] = (deployer,)
+            elif speakers:
+                claimants = (speakers[0],)
+            elif _KONJUNKTIV.search(sent) and last_speaker is not None:
+                claimants = (last_speaker,)
+            elif ctx.outlet is not None:
+                claimants = (ctx.outlet,)
+            else:
+                claimants = ()
+            claims.append(Claim(subject=Deployment(deployer=deployer, location=location), claimants=claimants,
+                                certainty=Certainty.ASSERTED, span=span, outlet=ctx.outlet))
+        if speakers:
+            last_speaker = speakers[-1]
+    return claims
+
+
+def _speakers(ctx: Context, sent: str, offset: int, actors: list[Mention],
+              last_speaker: Entity | None) -> list[Entity]:
+    out: list[Entity] = []
+    for verb in _SPEECH.finditer(sent):
+        after = [m for m in actors if 0 <= m.start_char - offset - verb.end() <= 3]
+        before = [m for m in actors if m.end_char - offset <= verb.start()]
+        speaker: Entity | None = None
+        if after:
+            speaker = after[0].entity
+        elif _PRONOUN.match(sent[verb.end():]) and last_speaker is not None:
+            speaker = last_speaker
+        elif before:
+            people = [m for m in before if m.entity.type is EntityType.PERSON]
+            speaker = (people or before)[-1].entity
+        if speaker is not None and speaker not in out:
+            out.append(speaker)
+    own = _OWN_SOURCE.search(sent)
+    if own:
+        if own.group(1) == "eigenen":
+            others = [m for m in actors if m.entity.type in FORCE_TYPES | {EntityType.ORGANISATION}]
+            if others:
+                out.append(others[0].entity)
+        else:
+            inside = [m for m in actors if own.start() <= m.start_char - offset < own.end()]
+            if inside:
+                out.append(inside[0].entity)
+    for m in _ZUFOLGE.finditer(sent):
+        near = [a for a in actors if 0 <= m.start() - (a.end_char - offset) <= 2]
+        if near:
+            out.append(near[-1].entity)
+    for m in _LAUT.finditer(sent):
+        near = [a for a in actors if 0 <= a.start_char - offset - m.end() <= 4]
+        if near:
+            out.append(near[0].entity)
+    return list({e.key: e for e in out}.values())
+
+
+def _deployments(sent: str, offset: int, mentions: list[Mention]) -> list[tuple[Entity, Entity]]:
+    owners: list[Entity] = []
+    for force in _FORCE.finditer(sent):
+        for m in mentions:
+            if m.entity.type in FORCE_TYPES and (
+                m.start_char - offset <= force.start() and force.end() <= m.end_char - offset
+                or 0 <= force.start() - (m.end_char - offset) <= 2
+            ):
+                owners.append(m.entity)
+    for control in _CONTROL.finditer(sent):
+        for m in mentions:
+            if m.entity.type in FORCE_TYPES and control.start() <= m.start_char - offset < control.end():
+                owners.append(m.entity)
+    if not owners or (_STRIKE.search(sent) and not _FORCE.search(sent)):
+        return []
+    out: list[tuple[Entity, Entity]] = []
+    for deployer in dict.fromkeys(owners):
+        places = [m for m in mentions if m.entity.key != deployer.key
+                  and m.entity.type in (EntityType.LOCATION, EntityType.STATE)]
+        places.sort(key=lambda m: 0 if m.entity.type is EntityType.LOCATION else 1)
+        for m in places:
+            if m.entity.type is EntityType.LOCATION or _PLACE_PREP.search(sent[: m.start_char - offset]):
+                out.append((deployer, m.entity))
+                break
+    return out
