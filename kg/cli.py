@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -33,13 +33,13 @@ StoreOpt = Annotated[
 PathsArg = Annotated[list[Path], typer.Argument(help="Article files or folders (JSON, JSON Lines, text, HTML).")]
 
 
-class ResultFormat(str, Enum):
+class ResultFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     gexf = "gexf"
     graphml = "graphml"
     trig = "trig"
@@ -253,8 +253,8 @@ def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
     location: Annotated[str | None, typer.Option(help="Only deployments at places matching this name.")] = None,
     actor: Annotated[str | None, typer.Option(help="Only edges touching actors matching this name.")] = None,
-    since: Annotated[str | None, typer.Option(help="Only claims from articles published on or after (YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, typer.Option(help="Only claims from articles published on or before (YYYY-MM-DD).")] = None,
+    since: Annotated[str | None, typer.Option(help="Only claims from articles published on/after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only claims from articles published on/before YYYY-MM-DD.")] = None,
     store: StoreOpt = None,
 ) -> None:
     """Export the graph for Gephi (GEXF, GraphML) or as RDF (TriG, N-Quads)."""

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from enum import Enum
+from enum import StrEnum
 
 
-class EntityType(str, Enum):
+class EntityType(StrEnum):
     """The kinds of actor and place in the ontology (``kg:State`` ... ``kg:Location``)."""
 
     STATE = "state"
@@ -33,7 +33,7 @@ class EntityType(str, Enum):
     LOCATION = "location"
 
 
-class Certainty(str, Enum):
+class Certainty(StrEnum):
     """How firmly a claim is made: "could be deployed" is ``POSSIBLE``, not ``ASSERTED``."""
 
     ASSERTED = "asserted"

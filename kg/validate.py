@@ -55,7 +55,7 @@ class Report:
 
 def validate_graph(doc: str, data: Graph, shapes_graph: Graph | None = None) -> Report:
     """Validate ``data`` against kg's shapes (or ``shapes_graph``) and the ontology."""
-    conforms, results, _text = shacl_validate(
+    _conforms, results, _text = shacl_validate(
         data,
         shacl_graph=shapes_graph if shapes_graph is not None else shapes(),
         ont_graph=ontology(),

@@ -54,7 +54,8 @@ def test_shapes_parse_and_carry_messages() -> None:
     properties = list(graph.objects(None, SH.property))
     assert properties
     for prop in properties:
-        assert graph.value(prop, SH.message) is not None, f"shape property {graph.value(prop, SH.path)} has no sh:message"
+        path = graph.value(prop, SH.path)
+        assert graph.value(prop, SH.message) is not None, f"shape property {path} has no sh:message"
 
 
 @pytest.mark.parametrize("case", SHAPE_CASES, ids=[c.stem for c in SHAPE_CASES])
