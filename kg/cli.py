@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -92,22 +93,33 @@ def ingest(
     from kg.ingest import ingest as run
 
     target = _open(store)
-    failed = stored = 0
+    counts = {"stored": 0, "rejected": 0, "failed": 0}
+    stopped = False
     files = list(iter_paths(paths))
     with _progress() as progress:
         task = progress.add_task("ingesting", total=None)
         for outcome in run(target, _documents(files, max_bytes), batch_size=batch_size, n_process=workers):
             progress.advance(task)
+            counts[outcome.status] = counts.get(outcome.status, 0) + 1
             if outcome.ok:
-                stored += 1
                 continue
-            failed += 1
-            console.print(f"[red]{outcome.status}:[/red] {outcome.message}")
+            where = outcome.source or outcome.doc
+            message = outcome.message.removeprefix(f"{where}: ")
+            line = f"[red]{outcome.status}:[/red] {escape(f'{where}: {message}')}"
+            console.print(line, highlight=False, soft_wrap=True)
             if fail_fast:
+                stopped = True
                 break
-    console.print(f"{stored} stored, {failed} failed")
     target.close()
-    if failed:
+    bad = counts["rejected"] + counts["failed"]
+    summary = (
+        f"{counts['stored']} stored, {bad} failed of {sum(counts.values())} documents "
+        f"({counts['rejected']} rejected by SHACL, {counts['failed']} unreadable or not extracted)"
+    )
+    if stopped:
+        summary += "; stopped at the first failure (--fail-fast), the rest was not read"
+    console.print(summary, markup=False, highlight=False, soft_wrap=True)
+    if bad:
         raise typer.Exit(1)
 
 

@@ -6,6 +6,7 @@ input or an extractor error; nothing stored).  One bad article never stops the b
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Iterable, Iterator
@@ -33,6 +34,7 @@ class Outcome:
     report: Report | None = None
     triples: int = 0
     claims: int = 0
+    source: str | None = None  # where the document was read from (file, file:line), for error messages
 
     @property
     def ok(self) -> bool:
@@ -90,19 +92,48 @@ def ingest(
     """Extract, validate and store each document; yields one ``Outcome`` per document, in input order.
 
     Documents are streamed: at most one batch of articles is held in memory.
+
+    Two documents with the same id in one call: the first wins, and each later one fails without being
+    extracted, its message naming where the first came from.  Within one batch two different documents that
+    claim one id are a scraper's mistake, and the first may already be stored when the second is read, so
+    replacing it silently would lose an article; to replace an article on purpose, ingest the newer document
+    on its own (re-ingest replaces the article's graph).
     """
     batch: list[Article] = []
+    seen: dict[str, tuple[str, str]] = {}  # id -> (where it was read, hash of its text)
     for doc in documents:
         if isinstance(doc, InputError):
             yield from _flush(store, batch, batch_size, n_process)
             batch = []
-            yield Outcome(doc.doc, "failed", doc.message)
+            yield Outcome(doc.doc, "failed", doc.message, source=doc.doc)
+            continue
+        duplicate = _duplicate(seen, doc)
+        if duplicate is not None:
+            yield duplicate
             continue
         batch.append(doc)
         if len(batch) >= batch_size:
             yield from _flush(store, batch, batch_size, n_process)
             batch = []
     yield from _flush(store, batch, batch_size, n_process)
+
+
+def _duplicate(seen: dict[str, tuple[str, str]], article: Article) -> Outcome | None:
+    """The failed outcome of a later document with an id already seen in this batch, else None."""
+    digest = hashlib.sha256(article.text.encode("utf-8", "surrogatepass")).hexdigest()
+    where = article.source or "an earlier document"
+    if article.id not in seen:
+        seen[article.id] = (where, digest)
+        return None
+    first, first_digest = seen[article.id]
+    same = "the same text" if digest == first_digest else "a different text"
+    return Outcome(
+        article.id,
+        "failed",
+        f"{where}: duplicate id {article.id!r} ({same}) in this batch: the first, from {first}, wins; this one "
+        "was not stored (ingest it on its own to replace the first)",
+        source=article.source,
+    )
 
 
 def _flush(store: Store, batch: list[Article], batch_size: int, n_process: int) -> Iterator[Outcome]:
@@ -117,11 +148,14 @@ def _flush(store: Store, batch: list[Article], batch_size: int, n_process: int) 
 
 def store_one(store: Store, article: Article, extraction: Extraction | Exception) -> Outcome:
     """The outcome of storing one article's extraction, with every kg error turned into a failed outcome."""
+    where = article.source
     if isinstance(extraction, Exception):
-        return Outcome(article.id, "failed", f"extraction failed: {extraction}")
+        return Outcome(article.id, "failed", f"extraction failed: {extraction}", source=where)
     try:
-        return store_extraction(store, extraction)
+        outcome = store_extraction(store, extraction)
     except ShapeViolation as exc:
-        return Outcome(article.id, "rejected", str(exc), report=exc.report)
+        return Outcome(article.id, "rejected", str(exc), report=exc.report, source=where)
     except KgError as exc:
-        return Outcome(article.id, "failed", str(exc))
+        return Outcome(article.id, "failed", str(exc), source=where)
+    outcome.source = where
+    return outcome

@@ -1,0 +1,175 @@
+"""The input readers on bad documents: each problem is an ``InputError`` naming the document and the problem,
+and the documents around it still load.  The files are in ``tests/fixtures/bad/``; the CLI over the same
+folder is tested in ``tests/test_cli.py``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from kg.errors import InputError
+from kg.load import decode, from_json_obj, iter_paths, load_path, parse_date, parse_document
+from kg.model import Article
+
+BAD = Path(__file__).parent / "fixtures" / "bad"
+
+
+def load(name: str, **kwargs: int) -> list[Article | InputError]:
+    return list(load_path(BAD / name, **kwargs))
+
+
+def only_error(name: str) -> InputError:
+    items = load(name)
+    assert len(items) == 1 and isinstance(items[0], InputError), items
+    return items[0]
+
+
+# one refused file each: the message names the file and says what is wrong
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("invalid-json.json", "invalid JSON: Invalid control character at line 2 column 25"),
+        ("no-text.json", "no text field (one of text, body, content, article, articleBody)"),
+        ("empty-text.json", "field 'text' is empty"),
+        ("text-not-string.json", "field 'text' is a list, not a string"),
+        ("bad-date.json", "invalid publication date '2024-13-45' in field 'published'"),
+        ("placeholder-date.json", "implausible publication date '0001-01-01'"),
+        ("cp1251.txt", "another legacy encoding, such as cp1251, is likely); convert it to UTF-8"),
+        ("binary.txt", "binary file (NUL bytes), not an article"),
+        ("report.json", "binary file (a PDF document), not an article"),
+        ("image.html", "binary file (a PNG image), not an article"),
+        ("no-body.html", "HTML with no article body"),
+        ("empty.txt", "empty text"),
+    ],
+)
+def test_bad_file_is_one_error_naming_file_and_problem(name: str, problem: str) -> None:
+    error = only_error(name)
+    assert error.doc == str(BAD / name), error
+    assert problem in error.message, error.message
+    assert str(error).startswith(f"{BAD / name}: "), str(error)
+
+
+def test_json_lines_errors_name_the_line_and_the_good_lines_load() -> None:
+    items = load("mixed.jsonl")
+    errors = {e.doc.rsplit(":", 1)[1]: e.message for e in items if isinstance(e, InputError)}
+    assert errors == {
+        "2": "invalid JSON: Expecting value at column 31",
+        "3": "field 'body' is null, not a string",
+        "5": "invalid publication date 'yesterday' in field 'date' (expected ISO 8601, e.g. 2024-11-07)",
+        "6": "expected a JSON object, got a list",
+    }, errors
+    assert [a.id for a in items if isinstance(a, Article)] == ["jsonl-good-1", "jsonl-good-2"]
+    assert all(e.doc.startswith(f"{BAD / 'mixed.jsonl'}:") for e in items if isinstance(e, InputError))
+
+
+def test_json_list_items_fail_on_their_own() -> None:
+    items = load("list.json")
+    assert [a.id if isinstance(a, Article) else a.doc.rsplit("/", 1)[1] for a in items] == [
+        "list-good",
+        "list.json[1]",
+        "list.json[2]",
+    ]
+
+
+def test_size_limit_is_per_document_and_configurable(tmp_path: Path) -> None:
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps({"id": "big", "text": "Troops. " * 800_000}), encoding="utf-8")
+    (error,) = load_path(big)
+    assert isinstance(error, InputError) and "over the size limit of 5,242,880 bytes" in error.message, error
+    assert "JSON Lines" in error.message  # the way out for a large collection
+    (error,) = load("good.json", max_bytes=100)
+    assert isinstance(error, InputError) and "over the size limit of 100 bytes" in error.message, error
+    # JSON Lines: the limit is per line, so one oversize line fails alone
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text(
+        "\n".join(json.dumps({"id": f"l{n}", "text": "Troops. " * size}) for n, size in enumerate([2, 50, 3])),
+        encoding="utf-8",
+    )
+    items = list(load_path(lines, max_bytes=200))
+    assert [a.id if isinstance(a, Article) else a.doc for a in items] == ["l0", f"{lines}:2", "l2"], items
+    assert "over the size limit of 200 bytes" in str(items[1]), items[1]
+    with pytest.raises(InputError, match="over the size limit of 10 bytes"):
+        parse_document(b'{"text": "Troops arrived."}', "request", max_bytes=10)
+
+
+def test_western_legacy_encodings_are_read() -> None:
+    (cp1252,) = load("cp1252.txt")
+    assert isinstance(cp1252, Article), cp1252
+    assert "„etwa 11.000 Soldaten“" in cp1252.text and "–" in cp1252.text
+    (latin1,) = load("latin1.json")
+    assert isinstance(latin1, Article), latin1
+    assert "à Koursk, a déclaré le ministère français" in latin1.text
+
+
+def test_double_encoded_utf8_is_repaired() -> None:
+    (article,) = load("double-encoded.json")
+    assert isinstance(article, Article), article
+    assert article.text.startswith("Kyiv’s army said Russia’s troops – about 11,000 –"), article.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ça va, señor Müller? Straße, garçon, Zürich, “quoted” – dash… ©",  # genuine accents and punctuation
+        "Ãrpád",  # an A with tilde before a letter that is not a UTF-8 continuation: left alone
+        "Ã© and ’",  # mixed: part looks double-encoded, part does not; no repair is possible, left alone
+    ],
+)
+def test_utf8_that_is_not_double_encoded_is_left_alone(text: str) -> None:
+    assert decode("x", text.encode("utf-8")) == text
+
+
+def test_mostly_control_characters_is_binary() -> None:
+    with pytest.raises(InputError, match="binary file"):
+        decode("x", bytes(range(1, 32)) * 20)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-11-07", dt.date(2024, 11, 7)),
+        ("2024-11-07T10:00:00Z", dt.date(2024, 11, 7)),
+        ("2024-11-07T10:00:00.123+02:00", dt.date(2024, 11, 7)),
+        ("Thu, 07 Nov 2024 10:00:00 GMT", dt.date(2024, 11, 7)),
+        ("7 November 2024", dt.date(2024, 11, 7)),
+        ("Nov 7, 2024", dt.date(2024, 11, 7)),
+    ],
+)
+def test_dates_in_common_forms(value: str, expected: dt.date) -> None:
+    assert parse_date(value, "x") == expected
+
+
+@pytest.mark.parametrize("value", ["2024-02-30", "yesterday", "", "11/07/2024", 20241107, None, ["2024-11-07"],
+                                   "9999-12-31", "1066-10-14"])
+def test_invalid_dates_are_refused(value: object) -> None:
+    with pytest.raises(InputError, match="publication date"):
+        parse_date(value, "x")
+
+
+@pytest.mark.parametrize(
+    ("obj", "problem"),
+    [
+        ({"text": "\ud800 troops"}, "invalid Unicode"),
+        ({"text": "Troops.", "id": {"x": 1}}, "field 'id' is an object, not a string"),
+        ({"text": "Troops.", "title": True}, "field 'title' is a boolean, not a string"),
+        ({"text": 5}, "field 'text' is a number, not a string"),
+        ("just a string", "expected a JSON object, got a string"),
+    ],
+)
+def test_from_json_obj_refuses(obj: object, problem: str) -> None:
+    with pytest.raises(InputError, match=problem.replace("(", r"\(").replace(")", r"\)")):
+        from_json_obj(obj, "x.json")
+
+
+def test_nul_characters_are_dropped_and_ids_fall_back() -> None:
+    article = from_json_obj({"text": "Troops\x00 arrived.", "url": "https://example.org/a"}, "x")
+    assert article.text == "Troops arrived." and article.id == "https://example.org/a"
+    assert from_json_obj({"text": "Troops arrived."}, "x").id.startswith("sha256-")
+
+
+def test_folder_order_is_sorted_and_stable() -> None:
+    names = [p.name for p in iter_paths([BAD])]
+    assert names == sorted(names) and "mixed.jsonl" in names and "image.html" in names
