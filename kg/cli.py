@@ -192,9 +192,11 @@ def validate(
         reports = validate_store(_open(store))
     for report in reports:
         for item in report.violations:
-            out.print(f"[red]violation[/red] {report.doc}: {item.message} ({item.focus})")
+            line = escape(f"{report.doc}: {item.message} ({item.focus})")
+            out.print(f"[red]violation[/red] {line}", soft_wrap=True, highlight=False)
         for item in report.warnings:
-            out.print(f"[yellow]warning[/yellow] {report.doc}: {item.message} ({item.focus})")
+            line = escape(f"{report.doc}: {item.message} ({item.focus})")
+            out.print(f"[yellow]warning[/yellow] {line}", soft_wrap=True, highlight=False)
     bad = sum(not r.conforms for r in reports) + failed
     console.print(f"{len(reports)} checked, {bad} with violations, {sum(len(r.warnings) for r in reports)} warnings")
     if bad:

@@ -30,6 +30,12 @@ def shapes() -> Graph:
     return Graph().parse(data_dir("ontology") / "shapes.ttl")
 
 
+@cache
+def conflict_shapes() -> Graph:
+    """The store-wide warning shapes (conflicting troop estimates), never run per article at ingest."""
+    return Graph().parse(data_dir("ontology") / "conflicts.ttl")
+
+
 @dataclass(frozen=True)
 class Result:
     """One SHACL result: the shape's message, the node it concerns and the property path."""
@@ -84,7 +90,9 @@ def validate_graph(doc: str, data: Graph, shapes_graph: Graph | None = None) -> 
 
 
 def validate_store(store: Store) -> list[Report]:
-    """Validate every stored article graph again, each with the entity data it refers to."""
+    """Validate every stored article graph again, each with the entity data it refers to; then the claims of
+    all articles together against the conflict shapes, each warning added to the report of the article of
+    its focus claim (``validate_conflicts``)."""
     from kg.ns import doc_id_of_graph
     from kg.queries import get_query
 
@@ -95,4 +103,32 @@ def validate_store(store: Store) -> list[Report]:
         if doc is None:
             continue
         reports.append(validate_graph(doc, store.construct(query.text, query.bind({"graph": str(graph)}))))
+    by_doc = {r.doc: r for r in reports}
+    for doc, result in validate_conflicts(store):
+        if doc not in by_doc:  # pragma: no cover - a claim's article graph is always there
+            by_doc[doc] = Report(doc)
+            reports.append(by_doc[doc])
+        by_doc[doc].warnings.append(result)
     return reports
+
+
+def validate_conflicts(store: Store) -> list[tuple[str, Result]]:
+    """Conflicting troop estimates across the whole store, as SHACL warnings of ``ontology/conflicts.ttl``.
+
+    The shape runs over the stored estimate claims only (``queries/estimate-claims.rq``), a small part of the
+    store, rather than over everything.  Each warning comes with the id of the article of its focus claim;
+    its message names both claims' numbers, articles and evidence.
+    """
+    from kg.ns import KG, SCHEMA
+    from kg.queries import get_query
+
+    data = store.construct(get_query("estimate-claims").text)
+    if not len(data):
+        return []
+    report = validate_graph("store", data, conflict_shapes())
+    found = []
+    for result in [*report.violations, *report.warnings]:
+        article = data.value(URIRef(result.focus), KG.article)
+        doc = data.value(article, SCHEMA.identifier) if article is not None else None
+        found.append((str(doc) if doc is not None else result.focus, result))
+    return found

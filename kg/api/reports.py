@@ -1,0 +1,113 @@
+"""``GET /reports/conflicts``: conflicting troop estimates, each with both claims and their evidence.
+
+The same rule as the ``sh:Warning`` shape of ``ontology/conflicts.ttl`` (which ``kg validate`` runs), answered
+by the named query ``queries/conflicts.rq`` with its parameter bound as a value.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+from rdflib.term import Identifier
+
+from kg.queries import run_named
+from kg.store.base import Row, Store
+
+router = APIRouter(
+    prefix="/reports",
+    tags=["reports"],
+    responses={400: {"description": "Bad request: malformed parameter"}},
+)
+
+
+class ClaimSide(BaseModel):
+    """One of the two claims of a conflict: its estimate, who makes it, and where it says so."""
+
+    claim: str
+    troops_min: int | None
+    troops_max: int | None
+    certainty: str | None
+    claimants: list[str]
+    outlet: str | None
+    article: str | None
+    published: str | None
+    evidence: str | None
+
+
+class Conflict(BaseModel):
+    """Two claims whose troop numbers for the same deployer and location cannot both be right."""
+
+    deployer: str
+    deployer_label: str | None
+    location: str
+    location_label: str | None
+    claims: list[ClaimSide]
+
+
+class ConflictReport(BaseModel):
+    count: int
+    conflicts: list[Conflict]
+
+
+def _text(row: Row, key: str) -> str | None:
+    value: Identifier | None = row.get(key)
+    return str(value) if value is not None and str(value) != "" else None
+
+
+def _int(row: Row, key: str) -> int | None:
+    value = _text(row, key)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _side(row: Row, prefix: str) -> ClaimSide:
+    def key(name: str) -> str:
+        return f"{prefix}{name[0].upper()}{name[1:]}" if prefix else name
+
+    certainty = _text(row, key("certaintyIri"))
+    claimants = _text(row, key("claimants"))
+    return ClaimSide(
+        claim=str(row["other" if prefix else "claim"]),
+        troops_min=_int(row, key("troopsMin")),
+        troops_max=_int(row, key("troopsMax")),
+        certainty=certainty.rsplit("#", 1)[-1] if certainty else None,
+        claimants=sorted(claimants.split("; ")) if claimants else [],
+        outlet=_text(row, key("outlet")),
+        article=_text(row, key("article")),
+        published=_text(row, key("published")),
+        evidence=_text(row, key("evidence")),
+    )
+
+
+def conflicts(store: Store, location: str | None = None) -> ConflictReport:
+    """The conflicting estimates in ``store``, optionally only at places whose name contains ``location``."""
+    rows = run_named(store, "conflicts", {"location": location} if location else {})
+    found = [
+        Conflict(
+            deployer=str(row["deployer"]),
+            deployer_label=_text(row, "deployerLabel"),
+            location=str(row["place"]),
+            location_label=_text(row, "placeLabel"),
+            claims=[_side(row, ""), _side(row, "other")],
+        )
+        for row in rows
+    ]
+    return ConflictReport(count=len(found), conflicts=found)
+
+
+@router.get("/conflicts", response_model=ConflictReport, summary="Conflicting troop estimates")
+def get_conflicts(
+    request: Request,
+    location: Annotated[
+        str | None, Query(max_length=200, description="Only places whose name or alias contains this.")
+    ] = None,
+) -> ConflictReport:
+    """Pairs of claims that put the same deployer's forces at the same location with troop numbers whose
+    ranges do not overlap, made by different claimants or on different dates: both claims, each with its
+    numbers, certainty, claimants, outlet, article and evidence text."""
+    store: Store = request.app.state.store
+    return conflicts(store, location)
