@@ -1,50 +1,68 @@
 """The HTTP service: ``create_app(store)`` builds the FastAPI app over any ``Store``, so the tests run the same
-app on every backend."""
+app on every backend.  Three ways in: the SPARQL endpoint (``/sparql``), REST lookups (``/entities``,
+``/articles``, ``/deployments``, ``/queries``) and Gephi exports (``/export.gexf``, ``/export.graphml``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
-from kg.errors import KgError, NotFound, QueryError
-from kg.queries import get_query
+from kg.api import articles, entities, export, queries, sparql
+from kg.api.deps import Settings
+from kg.api.runner import QueryRunner
+from kg.api.security import BodyLimit, install_error_handlers
 from kg.store.base import Store
 
+log = logging.getLogger(__name__)
 
-def get_store(request: Request) -> Store:
-    return request.app.state.store  # type: ignore[no-any-return]
+DESCRIPTION = """\
+A knowledge graph of armed conflicts from news articles: who has forces where, according to whom, with
+the sentence each claim rests on.
+
+* **SPARQL** at `/sparql` (SPARQL 1.1 Protocol, read-only). The default graph is the **union of all
+  graphs** (every article's named graph and the entity graph), so queries need no `GRAPH` clause.
+* **REST** lookups by entity, article and deployment, and the named queries of `queries/*.rq`.
+* **Gephi** exports: `/export.gexf` (dynamic, for the timeline) and `/export.graphml`.
+
+Writes (`POST`/`DELETE /articles`) need `Authorization: Bearer <KG_API_TOKEN>`. Errors are JSON
+`{"error", "message"}`.
+"""
 
 
-StoreDep = Annotated[Store, Depends(get_store)]
+def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
+    """The kg API over ``store``, configured by ``settings`` (default: from the environment)."""
+    settings = settings or Settings.from_env()
+    runner = QueryRunner(
+        store, timeout=settings.query_timeout, max_rows=settings.max_rows, workers=settings.query_workers
+    )
 
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        runner.close()
 
-def create_app(store: Store) -> FastAPI:
-    """The kg API over ``store``."""
-    app = FastAPI(title="kg", description="A knowledge graph of armed conflicts from news articles.")
+    app = FastAPI(title="kg", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
     app.state.store = store
+    app.state.settings = settings
+    app.state.runner = runner
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Accept"],
+        )
+    for module in (sparql, entities, articles, queries, export):
+        app.include_router(module.router)
 
-    @app.exception_handler(KgError)
-    async def kg_error(request: Request, exc: KgError) -> JSONResponse:
-        status = 404 if isinstance(exc, NotFound) else 400 if isinstance(exc, QueryError) else 500
-        return JSONResponse({"error": type(exc).__name__, "message": str(exc)}, status_code=status)
-
-    @app.get("/sparql")
-    def sparql(store: StoreDep, query: Annotated[str, Query(description="A SPARQL 1.1 query.")]) -> Response:
-        result = store.query_raw(query, "application/sparql-results+json")
-        return Response(result.body, media_type=result.media_type)
-
-    @app.get("/queries/{name}")
-    def named_query(name: str, request: Request, store: StoreDep) -> dict[str, Any]:
-        named = get_query(name)
-        values = dict(request.query_params)
-        rows = store.select(named.text, named.bind(values))
-        return {"query": name, "rows": [{k: str(v) for k, v in row.items()} for row in rows]}
-
-    @app.get("/health")
+    @app.get("/health", tags=["service"], summary="Liveness")
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    _ = HTTPException
     return app

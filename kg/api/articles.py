@@ -1,0 +1,168 @@
+"""``GET /articles/{id}``, and the two writes, ``POST /articles`` and ``DELETE /articles/{id}``, which need
+the bearer token (``KG_API_TOKEN``).
+
+Article ids are document ids and may contain any character (a URL is a common id): percent-encode them in
+the path, ``/articles/https%3A%2F%2Fexample.org%2Fa``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
+from rdflib import URIRef
+from starlette.concurrency import run_in_threadpool
+
+from kg import ns
+from kg.api.claims import claims_from_rows, plain
+from kg.api.deps import RunnerDep, StoreDep
+from kg.api.runner import QueryRunner
+from kg.api.security import ERROR_RESPONSES, require_token
+from kg.errors import InputError, NotFound, ShapeViolation
+from kg.ns import KG, SCHEMA
+from kg.queries import run_named
+from kg.store.base import Store
+
+router = APIRouter(tags=["articles"], responses=ERROR_RESPONSES)
+
+_FIELDS = {
+    SCHEMA.identifier: "id",
+    SCHEMA.headline: "headline",
+    SCHEMA.datePublished: "published",
+    SCHEMA.publisher: "publisher",
+    SCHEMA.url: "url",
+    SCHEMA.inLanguage: "language",
+    SCHEMA.wordCount: "wordCount",
+    KG.reducedCoverage: "reducedCoverage",
+}
+_MEDIA = {
+    "application/json": "application/json",
+    "text/plain": "text/plain",
+    "text/markdown": "text/plain",
+    "text/html": "text/html",
+    "application/xhtml+xml": "text/html",
+}
+
+
+def article_json(store: Store, doc_id: str) -> dict[str, Any]:
+    """One article's metadata and claims.
+
+    :raises NotFound: no such article.
+    """
+    iri = ns.article_iri(doc_id)
+    rows = run_named(store, "article", {"article": str(iri)})
+    if not rows:
+        raise NotFound(f"no article {doc_id!r}")
+    data: dict[str, Any] = {"id": doc_id, "iri": str(iri), "graph": str(ns.article_graph(doc_id)), "notes": []}
+    for row in rows:
+        predicate, value = row["p"], row["o"]
+        if isinstance(predicate, URIRef) and predicate in _FIELDS:
+            data[_FIELDS[predicate]] = plain(value)
+        elif predicate == SCHEMA.comment:
+            data["notes"].append(str(value))
+    data["claims"] = claims_from_rows(run_named(store, "claim-details", {"article": str(iri)}))
+    return data
+
+
+@router.get("/articles/{doc_id:path}", summary="One article: metadata and every claim extracted from it")
+def get_article(doc_id: str, store: StoreDep) -> dict[str, Any]:
+    return article_json(store, doc_id)
+
+
+@router.post(
+    "/articles",
+    summary="Ingest one article (JSON, plain text or HTML body); needs the bearer token",
+    status_code=201,
+    dependencies=[Depends(require_token)],
+    responses={
+        201: {"description": "Stored"},
+        401: {"description": "No bearer token"},
+        403: {"description": "Wrong token, or writes disabled"},
+        413: {"description": "Body over KG_MAX_BODY_BYTES"},
+        415: {"description": "Unsupported media type"},
+        422: {"description": "Rejected by the SHACL shapes (their messages are in 'violations')"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "string"},
+                            "title": {"type": "string"},
+                            "text": {"type": "string"},
+                            "published": {"type": "string", "format": "date"},
+                            "outlet": {"type": "string"},
+                            "url": {"type": "string"},
+                        },
+                        "required": ["text"],
+                    }
+                },
+                "text/plain": {"schema": {"type": "string"}},
+                "text/html": {"schema": {"type": "string"}},
+            },
+            "required": True,
+        }
+    },
+)
+async def post_article(request: Request, store: StoreDep, runner: RunnerDep) -> JSONResponse:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in _MEDIA:
+        raise HTTPException(
+            415, f"send the article as {', '.join(sorted(set(_MEDIA.values())))}, not {media or 'no type'}"
+        )
+    body = await request.body()
+    if not body.strip():
+        raise InputError("POST /articles", "empty body")
+    outcomes = await run_in_threadpool(_ingest, store, runner, body, _MEDIA[media])
+    return JSONResponse({"stored": outcomes}, status_code=201, headers={"Location": outcomes[0]["url"]})
+
+
+def _ingest(store: Store, runner: QueryRunner, body: bytes, media_type: str) -> list[dict[str, Any]]:
+    """Extract and validate every article of the body before writing any (the steps of
+    ``kg.ingest.store_extraction``, with only the write under the lock that keeps query workers out)."""
+    from kg.extract import extract_one
+    from kg.ingest import build_graphs
+    from kg.load import parse_document
+
+    articles = parse_document(body, "POST /articles", media_type=media_type)
+    prepared = []
+    for article in articles:  # extract and validate every article before writing any
+        extraction = extract_one(article)
+        graph, entities, report = build_graphs(extraction)
+        if not report.conforms:
+            raise ShapeViolation(report)
+        prepared.append((extraction, graph, entities, report))
+    outcomes = []
+    for extraction, graph, entities, report in prepared:
+        doc_id = extraction.article.id
+        with runner.write_lock():
+            store.replace_graph(ns.article_graph(doc_id), graph, entities)
+        outcomes.append(
+            {
+                "id": doc_id,
+                "url": f"/articles/{quote(doc_id, safe='')}",
+                "claims": len(extraction.claims),
+                "triples": len(graph),
+                "warnings": [w.message for w in report.warnings],
+            }
+        )
+    return outcomes
+
+
+@router.delete(
+    "/articles/{doc_id:path}",
+    summary="Remove one article's graph; needs the bearer token",
+    status_code=204,
+    dependencies=[Depends(require_token)],
+    responses={401: {"description": "No bearer token"}, 403: {"description": "Wrong token, or writes disabled"}},
+)
+def delete_article(doc_id: str, store: StoreDep, runner: RunnerDep) -> Response:
+    with runner.write_lock():
+        existed = store.drop_graph(ns.article_graph(doc_id))
+    if not existed:
+        raise NotFound(f"no article {doc_id!r}")
+    return Response(status_code=204)

@@ -1,0 +1,236 @@
+"""``GET /entities?q=`` (search by name, alias-aware and fuzzy) and ``GET /entities/{id}`` (JSON, HTML or
+Turtle), ``GET /deployments`` (filtered claims of deployments)."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from rapidfuzz import fuzz
+from rdflib import Graph
+from rdflib.namespace import OWL, RDF, SKOS
+
+from kg import ns
+from kg.api.claims import claims_from_rows, entity_id, entity_index, entity_type
+from kg.api.deps import StoreDep
+from kg.api.security import ERROR_RESPONSES
+from kg.api.sparql import negotiate
+from kg.errors import NotFound, QueryError
+from kg.ns import KG
+from kg.queries import get_query, run_named
+from kg.rdf import bind_prefixes
+from kg.store.base import Store
+
+router = APIRouter(tags=["entities"], responses=ERROR_RESPONSES)
+
+CERTAINTIES = ("asserted", "possible", "denied")
+
+
+def search(store: Store, q: str, limit: int, min_score: float) -> list[dict[str, Any]]:
+    """Entities whose labels or aliases match ``q``: exact (after normalisation) 100, a whole-word part
+    of a label 95, else rapidfuzz's weighted ratio (typos, transliterations, word order)."""
+    needle = ns.normalise(q)
+    hits = []
+    for iri, item in entity_index(store).items():
+        best, matched = 0.0, None
+        for label in item["labels"]:
+            folded = ns.normalise(label)
+            if not needle:
+                score = 100.0
+            elif folded == needle:
+                score = 100.0
+            elif needle in folded.split() or f" {needle} " in f" {folded} ":
+                score = 95.0
+            else:
+                score = float(fuzz.WRatio(needle, folded))
+            if score > best:
+                best, matched = score, label
+        if best >= min_score:
+            hits.append(
+                {
+                    "id": entity_id(iri),
+                    "iri": iri,
+                    "label": item["label"],
+                    "type": entity_type(item["types"]),
+                    "altLabels": [x for x in item["labels"] if x != item["label"]],
+                    "matched": matched,
+                    "score": round(best, 1),
+                }
+            )
+    hits.sort(key=lambda h: (-h["score"], h["label"].casefold()))
+    return hits[:limit]
+
+
+@router.get("/entities", summary="Search entities by name or alias")
+def list_entities(
+    store: StoreDep,
+    q: Annotated[str, Query(description="A name, alias or misspelling ('Selenskyj', 'Kursk region').")] = "",
+    limit: Annotated[int, Query(ge=1, le=500)] = 20,
+    min_score: Annotated[float, Query(ge=0, le=100, description="Lowest fuzzy score (0-100) to list.")] = 75,
+) -> dict[str, Any]:
+    return {"q": q, "results": search(store, q, limit, min_score)}
+
+
+def describe(store: Store, key: str) -> dict[str, Any]:
+    """The JSON description of entity ``key``: labels, type, sameAs, and its deployments and statements.
+
+    :raises NotFound: no such entity.
+    """
+    iri = ns.entity_iri(key)
+    rows = run_named(store, "entity", {"entity": str(iri)})
+    if not rows:
+        raise NotFound(f"no entity {key!r}")
+    labels: list[str] = []
+    alt: list[str] = []
+    types: set[str] = set()
+    same_as: list[str] = []
+    extra: dict[str, Any] = {}
+    for row in rows:
+        predicate, value = row["p"], row["o"]
+        if predicate == SKOS.prefLabel:
+            labels.append(str(value))
+        elif predicate == SKOS.altLabel:
+            alt.append(str(value))
+        elif predicate == RDF.type:
+            types.add(str(value))
+        elif predicate == OWL.sameAs:
+            same_as.append(str(value))
+        elif predicate == KG.isoCode:
+            extra["isoCode"] = str(value)
+    claims = claims_from_rows(run_named(store, "claim-details", {"entity": str(iri)}), entity=str(iri))
+    return {
+        "id": key,
+        "iri": str(iri),
+        "label": sorted(labels)[0] if labels else key,
+        "altLabels": sorted(set(alt + sorted(labels)[1:])),
+        "type": entity_type(types),
+        "sameAs": sorted(same_as),
+        **extra,
+        "deployments": [c for c in claims if c["kind"] == "deployment"],
+        "statements": [c for c in claims if c["kind"] == "statement"],
+    }
+
+
+_ENTITY_TYPES = {
+    "application/json": "application/json",
+    "text/html": "text/html",
+    "text/turtle": "text/turtle",
+    "application/xhtml+xml": "text/html",
+}
+
+
+@router.get(
+    "/entities/{entity}",
+    summary="One entity, with its deployments, statements and claims",
+    responses={200: {"content": {"application/json": {}, "text/html": {}, "text/turtle": {}}}},
+)
+def get_entity(entity: str, store: StoreDep, request: Request) -> Response:
+    media_type = negotiate(request.headers.get("accept"), _ENTITY_TYPES, "application/json")
+    if media_type is None:
+        raise HTTPException(406, "an entity is available as application/json, text/html or text/turtle")
+    if media_type == "text/turtle":
+        iri = ns.entity_iri(entity)
+        query = get_query("entity-graph")
+        graph = bind_prefixes(Graph())
+        for triple in store.construct(query.text, query.bind({"entity": str(iri)})):
+            graph.add(triple)
+        if not len(graph):
+            raise NotFound(f"no entity {entity!r}")
+        return Response(graph.serialize(format="turtle"), media_type="text/turtle; charset=utf-8")
+    data = describe(store, entity)
+    if media_type == "text/html":
+        return HTMLResponse(entity_page(data))
+    return JSONResponse(data)
+
+
+def _evidence_html(claim: dict[str, Any]) -> str:
+    evidence = claim["evidence"]
+    prefix = escape(evidence.get("prefix") or "")
+    exact = escape(evidence.get("exact") or "")
+    suffix = escape(evidence.get("suffix") or "")
+    return f'<blockquote class="evidence">…{prefix}<mark>{exact}</mark>{suffix}…</blockquote>'
+
+
+def _who(ref: dict[str, Any] | None) -> str:
+    if ref is None:
+        return "?"
+    return f'<a href="/entities/{escape(ref["id"], quote=True)}">{escape(ref["label"])}</a>'
+
+
+def entity_page(data: dict[str, Any]) -> str:
+    """A readable HTML page for an entity: each claim with its evidence highlighted in its context.
+    Everything from the store is HTML-escaped."""
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{escape(data['label'])} · kg</title>",
+        "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.4}"
+        "mark{background:#ffe066}blockquote{color:#333;border-left:3px solid #ccc;margin:.5em 0;padding-left:1em}"
+        ".meta{color:#666;font-size:.9em}</style></head><body>",
+        f"<h1>{escape(data['label'])}</h1>",
+        f"<p class='meta'>{escape(data.get('type') or 'entity')} · <code>{escape(data['iri'])}</code></p>",
+    ]
+    if data["altLabels"]:
+        parts.append(f"<p>Also known as: {escape(', '.join(data['altLabels']))}</p>")
+    if data["sameAs"]:
+        links = ", ".join(f'<a href="{escape(u, quote=True)}">{escape(u)}</a>' for u in data["sameAs"])
+        parts.append(f"<p>Same as: {links}</p>")
+    for title, key in (("Deployments", "deployments"), ("Statements", "statements")):
+        parts.append(f"<h2>{title} ({len(data[key])})</h2>")
+        for claim in data[key]:
+            if claim["kind"] == "deployment":
+                dep = claim["deployment"]
+                troops = ""
+                if dep["troopsMin"] is not None or dep["troopsMax"] is not None:
+                    low, high = dep["troopsMin"], dep["troopsMax"]
+                    troops = f" · {escape(str(low))}" + (f"–{escape(str(high))}" if high != low else "") + " troops"
+                what = f"{_who(dep['deployer'])} forces in {_who(dep['location'])}{troops}"
+            else:
+                what = f"{_who(claim['statement']['speaker'])} said"
+            claimants = ", ".join(_who(c) for c in claim["claimants"]) or "?"
+            article = claim["article"]
+            source = (
+                f"{escape(str(article.get('headline') or article.get('id') or ''))}"
+                f" ({escape(str(article.get('published') or 'undated'))})"
+            )
+            parts.append(
+                f"<div class='claim'><p><strong>{what}</strong> — {escape(claim['certainty'] or '')}, "
+                f"according to {claimants}; reported by {_who(claim['outlet'])}</p>"
+                f"{_evidence_html(claim)}<p class='meta'>{source}</p></div>"
+            )
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+@router.get("/deployments", summary="Deployments, filtered by location, deployer, claimant and certainty")
+def deployments(
+    store: StoreDep,
+    location: Annotated[str | None, Query(description="Part of a place name or alias ('Kursk').")] = None,
+    deployer: Annotated[str | None, Query(description="Part of the deployer's name or alias.")] = None,
+    claimant: Annotated[str | None, Query(description="Part of a claimant's name or alias.")] = None,
+    certainty: Annotated[str | None, Query(description="asserted, possible or denied.")] = None,
+) -> dict[str, Any]:
+    values: dict[str, str] = {}
+    for name, value in (("location", location), ("deployer", deployer), ("claimant", claimant)):
+        if value:
+            values[name] = value
+    if certainty:
+        if certainty not in CERTAINTIES:
+            raise QueryError(f"certainty must be one of {', '.join(CERTAINTIES)}, got {certainty!r}")
+        values["certainty"] = str(KG[certainty])
+    claims = claims_from_rows(run_named(store, "deployments", values))
+    return {
+        "filters": {
+            k: v
+            for k, v in (
+                ("location", location),
+                ("deployer", deployer),
+                ("claimant", claimant),
+                ("certainty", certainty),
+            )
+            if v
+        },
+        "count": len(claims),
+        "results": claims,
+    }

@@ -1,0 +1,208 @@
+"""The SPARQL 1.1 Protocol endpoint, read-only: ``GET``/``POST /sparql``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from kg.api.deps import RunnerDep
+from kg.api.guard import query_form
+from kg.api.results import RDF_FORMATS, RESULT_TYPES
+from kg.errors import QueryError, QueryRefused
+
+DESCRIPTION = """\
+A SPARQL 1.1 Protocol endpoint over the whole store, **read-only**.
+
+* Send the query by `GET ?query=`, by `POST` form-encoded (`query=`) or by `POST` with
+  `Content-Type: application/sparql-query`.
+* **The default graph is the union of all graphs**: every article's named graph and the entity graph
+  `https://w3id.org/kg/graph/entities`, so a query needs no `GRAPH` clause.  `default-graph-uri` replaces it
+  by the graphs named; `named-graph-uri` restricts what `GRAPH ?g` sees.
+* SELECT and ASK answer `application/sparql-results+json` (default), `application/sparql-results+xml`,
+  `text/csv` or `text/tab-separated-values`; CONSTRUCT and DESCRIBE answer `text/turtle` (default),
+  `application/n-triples`, `application/rdf+xml`, `application/ld+json`, `application/trig` or
+  `application/n-quads`.  Anything else: 406.
+* SPARQL Update, `LOAD` and `SERVICE` are refused (403); a malformed query gets 400 with the parser's message.
+* A query is stopped after `KG_QUERY_TIMEOUT` seconds (503); an answer is cut at `KG_QUERY_MAX_ROWS` rows or
+  triples, and then carries `X-KG-Truncated: true` and a `Warning` header.
+"""
+
+router = APIRouter(tags=["sparql"])
+
+_RESULT_ALIASES = {
+    "application/sparql-results+json": "application/sparql-results+json",
+    "application/json": "application/sparql-results+json",
+    "application/sparql-results+xml": "application/sparql-results+xml",
+    "application/xml": "application/sparql-results+xml",
+    "text/xml": "application/sparql-results+xml",
+    "text/csv": "text/csv",
+    "text/tab-separated-values": "text/tab-separated-values",
+}
+_RDF_ALIASES = {
+    "text/turtle": "text/turtle",
+    "application/turtle": "text/turtle",
+    "application/x-turtle": "text/turtle",
+    "text/n3": "text/turtle",  # Turtle is N3
+    "text/rdf+n3": "text/turtle",
+    "application/n3": "text/turtle",
+    "application/n-triples": "application/n-triples",
+    "text/plain": "application/n-triples",
+    "application/rdf+xml": "application/rdf+xml",
+    "application/xml": "application/rdf+xml",
+    "text/xml": "application/rdf+xml",
+    "application/ld+json": "application/ld+json",
+    "application/x-json+ld": "application/ld+json",
+    "application/json": "application/ld+json",
+    "application/trig": "application/trig",
+    "application/n-quads": "application/n-quads",
+}
+assert set(_RESULT_ALIASES.values()) == set(RESULT_TYPES) and set(_RDF_ALIASES.values()) == set(RDF_FORMATS)
+
+
+def negotiate(accept: str | None, aliases: dict[str, str], default: str) -> str | None:
+    """The media type to answer with for an ``Accept`` header, or None when nothing offered is acceptable.
+
+    >>> negotiate("text/csv;q=0.5, application/sparql-results+xml", _RESULT_ALIASES, "x")
+    'application/sparql-results+xml'
+    >>> negotiate("image/png", _RESULT_ALIASES, "x") is None
+    True
+    """
+    if not accept or not accept.strip():
+        return default
+    ranges: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept.split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        quality = 1.0
+        for param in fields[1:]:
+            key, _, value = param.partition("=")
+            if key.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media and quality > 0:
+            ranges.append((-quality, position, media))
+    for _, _, media in sorted(ranges):
+        if media in aliases:
+            return aliases[media]
+        if media in ("*/*", "*"):
+            return default
+        if media.endswith("/*"):
+            major = media[:-1]
+            if default.startswith(major):
+                return default
+            for alias, canonical in aliases.items():
+                if alias.startswith(major):
+                    return canonical
+    return None
+
+
+def _one(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise QueryError(f"give exactly one '{name}' parameter, not {len(values)}")
+    return values[0] if values else None
+
+
+def _answer(
+    runner: RunnerDep,
+    request: Request,
+    query: str | None,
+    update: str | None,
+    default_graphs: list[str],
+    named_graphs: list[str],
+) -> Response:
+    if update is not None:
+        raise QueryRefused("SPARQL Update is refused: this endpoint is read-only")
+    if query is None or not query.strip():
+        raise QueryError(
+            "no query: send one as ?query=, as a form field 'query', or as an application/sparql-query body"
+        )
+    form = query_form(query)
+    if form in ("SELECT", "ASK"):
+        media_type = negotiate(request.headers.get("accept"), _RESULT_ALIASES, "application/sparql-results+json")
+        offered: tuple[str, ...] = RESULT_TYPES
+    else:
+        media_type = negotiate(request.headers.get("accept"), _RDF_ALIASES, "text/turtle")
+        offered = tuple(RDF_FORMATS)
+    if media_type is None:
+        raise HTTPException(406, f"a {form} query can answer only: {', '.join(offered)}")
+    answer = runner.run(query, media_type, default_graphs, named_graphs)
+    headers = {"Vary": "Accept"}
+    if answer.truncated:
+        headers["X-KG-Truncated"] = "true"
+        headers["X-KG-Row-Limit"] = str(runner.max_rows)
+        headers["Warning"] = f'199 kg "answer truncated to {runner.max_rows} rows (KG_QUERY_MAX_ROWS)"'
+    content_type = answer.media_type
+    if not content_type.startswith("application/sparql-results") and "charset" not in content_type:
+        content_type += "; charset=utf-8"
+    return Response(answer.body, media_type=content_type, headers=headers)
+
+
+@router.get("/sparql", summary="SPARQL query (GET)", description=DESCRIPTION)
+def sparql_get(
+    runner: RunnerDep,
+    request: Request,
+    query: Annotated[str | None, Query(description="A SPARQL 1.1 query.")] = None,
+    default_graph_uri: Annotated[list[str] | None, Query(alias="default-graph-uri")] = None,
+    named_graph_uri: Annotated[list[str] | None, Query(alias="named-graph-uri")] = None,
+) -> Response:
+    queries = request.query_params.getlist("query")
+    update = request.query_params.get("update")
+    return _answer(runner, request, _one(queries, "query"), update, default_graph_uri or [], named_graph_uri or [])
+
+
+@router.post(
+    "/sparql",
+    summary="SPARQL query (POST)",
+    description=DESCRIPTION,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "query": {"type": "string"},
+                            "default-graph-uri": {"type": "string"},
+                            "named-graph-uri": {"type": "string"},
+                        },
+                    }
+                },
+                "application/sparql-query": {"schema": {"type": "string"}},
+            }
+        }
+    },
+)
+async def sparql_post(runner: RunnerDep, request: Request) -> Response:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    url_params = request.query_params
+    default_graphs = url_params.getlist("default-graph-uri")
+    named_graphs = url_params.getlist("named-graph-uri")
+    body = await request.body()
+    update: str | None = None
+    if content_type == "application/x-www-form-urlencoded":
+        try:
+            form = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+        except UnicodeDecodeError:
+            raise QueryError("the form body is not UTF-8") from None
+        query = _one(form.get("query", []), "query")
+        update = _one(form.get("update", []), "update")
+        default_graphs += form.get("default-graph-uri", [])
+        named_graphs += form.get("named-graph-uri", [])
+    elif content_type == "application/sparql-query":
+        try:
+            query = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise QueryError("the query is not UTF-8") from None
+    elif content_type == "application/sparql-update":
+        raise QueryRefused("SPARQL Update is refused: this endpoint is read-only")
+    else:
+        raise HTTPException(
+            415, "send the query form-encoded (application/x-www-form-urlencoded) or as application/sparql-query"
+        )
+    return await run_in_threadpool(_answer, runner, request, query, update, default_graphs, named_graphs)
