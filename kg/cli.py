@@ -84,8 +84,14 @@ def _open(store: str | None) -> Store:
 def ingest(
     paths: PathsArg,
     store: StoreOpt = None,
-    workers: Annotated[int, typer.Option("--workers", "-j", help="Extraction worker processes.")] = 1,
-    batch_size: Annotated[int, typer.Option(help="Articles per NLP batch.")] = 16,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", "-j", min=1,
+            help="Extraction worker processes, each loading spaCy once; this process reads and writes.",
+        ),
+    ] = 1,
+    batch_size: Annotated[int, typer.Option(help="Articles per NLP batch (and per task sent to a worker).")] = 16,
     max_bytes: Annotated[int, typer.Option(help="Refuse documents larger than this.")] = MAX_BYTES,
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first failed document.")] = False,
 ) -> None:

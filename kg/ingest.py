@@ -2,15 +2,25 @@
 
 Each article ends in exactly one ``Outcome``: stored, rejected by SHACL (nothing stored), or failed (bad
 input or an extractor error; nothing stored).  One bad article never stops the batch.
+
+With ``n_process > 1`` the CPU-bound part (spaCy, the rules, the RDF mapping and the SHACL check) runs in a pool
+of ``n_process`` spawned worker processes that each load spaCy once; the parent reads the input, keeps at most
+``2 * n_process`` batches in flight (memory stays flat however long the input), and writes each article's
+graph in one atomic ``replace_graph``, in input order.  Several ``kg ingest`` processes may write to one
+SPARQL server at once: each article is its own named graph and entity triples are only ever added, identical
+whoever writes them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.pool import AsyncResult
 
 from rdflib import Graph
 
@@ -91,7 +101,11 @@ def ingest(
 ) -> Iterator[Outcome]:
     """Extract, validate and store each document; yields one ``Outcome`` per document, in input order.
 
-    Documents are streamed: at most one batch of articles is held in memory.
+    Documents are streamed: at most one batch of articles (``2 * n_process`` batches with worker processes)
+    is held in memory.
+
+    :param batch_size: articles per ``nlp.pipe`` pass (and per task sent to a worker).
+    :param n_process: extraction worker processes; 1 extracts in this process.
 
     Two documents with the same id in one call: the first wins, and each later one fails without being
     extracted, its message naming where the first came from.  Within one batch two different documents that
@@ -99,12 +113,26 @@ def ingest(
     replacing it silently would lose an article; to replace an article on purpose, ingest the newer document
     on its own (re-ingest replaces the article's graph).
     """
+    if n_process > 1:
+        yield from _ingest_parallel(store, documents, batch_size, n_process)
+        return
+    for item in _batches(documents, batch_size):
+        if isinstance(item, Outcome):
+            yield item
+        else:
+            yield from _flush(store, item, batch_size, n_process)
+
+
+def _batches(documents: Iterable[Article | InputError], batch_size: int) -> Iterator[list[Article] | Outcome]:
+    """The input cut into batches of articles, with the outcome of each unreadable or duplicate document in
+    its place in the order."""
     batch: list[Article] = []
     seen: dict[str, tuple[str, str]] = {}  # id -> (where it was read, hash of its text)
     for doc in documents:
         if isinstance(doc, InputError):
-            yield from _flush(store, batch, batch_size, n_process)
-            batch = []
+            if batch:
+                yield batch
+                batch = []
             yield Outcome(doc.doc, "failed", doc.message, source=doc.doc)
             continue
         duplicate = _duplicate(seen, doc)
@@ -113,9 +141,10 @@ def ingest(
             continue
         batch.append(doc)
         if len(batch) >= batch_size:
-            yield from _flush(store, batch, batch_size, n_process)
+            yield batch
             batch = []
-    yield from _flush(store, batch, batch_size, n_process)
+    if batch:
+        yield batch
 
 
 def _duplicate(seen: dict[str, tuple[str, str]], article: Article) -> Outcome | None:
@@ -139,11 +168,146 @@ def _duplicate(seen: dict[str, tuple[str, str]], article: Article) -> Outcome | 
 def _flush(store: Store, batch: list[Article], batch_size: int, n_process: int) -> Iterator[Outcome]:
     if not batch:
         return
+    for article, extraction in zip(batch, extract_each(batch, batch_size), strict=True):
+        yield store_one(store, article, extraction)
+
+
+def extract_each(batch: list[Article], batch_size: int = 16) -> Iterator[Extraction | Exception]:
+    """One extraction per article, in order; an article whose extraction fails gives its exception and the
+    rest of the batch is still extracted."""
     from kg.extract import extract
 
-    extractions = extract(batch, batch_size=batch_size, n_process=n_process)
-    for article, extraction in zip(batch, extractions, strict=True):
-        yield store_one(store, article, extraction)
+    done = 0
+    while done < len(batch):
+        try:
+            for extraction in extract(batch[done:], batch_size=batch_size):
+                done += 1
+                yield extraction
+        except KgError as exc:  # the extractor stopped at batch[done]
+            done += 1
+            yield exc
+
+
+@dataclass
+class Prepared:
+    """One article made ready to store by a worker process: its graphs as N-Triples (cheap to send between
+    processes), or why it cannot be stored."""
+
+    article: str
+    source: str | None
+    status: str  # "ready", "rejected" or "failed"
+    message: str = ""
+    report: Report | None = None
+    graph: str = ""
+    entities: str = ""
+    claims: int = 0
+    seconds: float = 0.0
+
+
+def prepare_batch(batch: list[Article], batch_size: int) -> list[Prepared]:
+    """Extract, map and validate a batch of articles (the work of one worker task)."""
+    prepared = []
+    for article, extraction in zip(batch, extract_each(batch, batch_size), strict=True):
+        started = time.perf_counter()
+        if isinstance(extraction, Exception):
+            prepared.append(Prepared(article.id, article.source, "failed", f"extraction failed: {extraction}"))
+            continue
+        try:
+            graph, entities, report = build_graphs(extraction)
+        except KgError as exc:
+            prepared.append(Prepared(article.id, article.source, "failed", str(exc)))
+            continue
+        if not report.conforms:
+            message = str(ShapeViolation(report))
+            prepared.append(Prepared(article.id, article.source, "rejected", message, report=report))
+            continue
+        prepared.append(
+            Prepared(
+                article.id,
+                article.source,
+                "ready",
+                report=report,
+                graph=graph.serialize(format="nt"),
+                entities=entities.serialize(format="nt"),
+                claims=len(extraction.claims),
+                seconds=time.perf_counter() - started,
+            )
+        )
+    return prepared
+
+
+def write_prepared(store: Store, item: Prepared) -> Outcome:
+    """Store one prepared article in one atomic write."""
+    if item.status != "ready":
+        return Outcome(item.article, item.status, item.message, report=item.report, source=item.source)
+    started = time.perf_counter()
+    graph = Graph().parse(data=item.graph, format="nt")
+    entities = Graph().parse(data=item.entities, format="nt") if item.entities.strip() else Graph()
+    try:
+        store.replace_graph(ns.article_graph(item.article), graph, entities)
+    except KgError as exc:
+        return Outcome(item.article, "failed", str(exc), source=item.source)
+    log.info(
+        "%s: stored %d triples, %d claims, %d warnings in %.2fs",
+        item.article,
+        len(graph),
+        item.claims,
+        len(item.report.warnings) if item.report else 0,
+        item.seconds + time.perf_counter() - started,
+    )
+    return Outcome(item.article, "stored", report=item.report, triples=len(graph), claims=item.claims,
+                   source=item.source)
+
+
+def _init_worker() -> None:
+    """Load spaCy and the shapes once per worker process, not once per task."""
+    from kg.extract.entities import get_nlp
+    from kg.validate import ontology, shapes
+
+    get_nlp()
+    shapes()
+    ontology()
+
+
+def _ingest_parallel(
+    store: Store, documents: Iterable[Article | InputError], batch_size: int, n_process: int
+) -> Iterator[Outcome]:
+    max_in_flight = 2 * n_process
+    pending: deque[Outcome | tuple[AsyncResult[list[Prepared]], list[Article]]] = deque()
+    in_flight = 0
+
+    def drain(limit: int) -> Iterator[Outcome]:
+        """Yield finished outcomes from the head of the queue, waiting while more than ``limit`` batches
+        are in flight."""
+        nonlocal in_flight
+        while pending:
+            head = pending[0]
+            if isinstance(head, Outcome):
+                pending.popleft()
+                yield head
+                continue
+            task, articles = head
+            if in_flight <= limit and not task.ready():
+                return
+            pending.popleft()
+            in_flight -= 1
+            try:
+                results = task.get()
+            except Exception as exc:  # a worker died on this batch: each of its articles fails, the rest go on
+                results = [Prepared(a.id, a.source, "failed", f"extraction worker failed: {exc!r}") for a in articles]
+            for item in results:
+                yield write_prepared(store, item)
+
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(n_process, initializer=_init_worker) as pool:
+        for item in _batches(documents, batch_size):
+            if isinstance(item, Outcome):
+                pending.append(item)
+            else:
+                pending.append((pool.apply_async(prepare_batch, (item, batch_size)), item))
+                in_flight += 1
+            yield from drain(max_in_flight - 1)
+        yield from drain(0)
 
 
 def store_one(store: Store, article: Article, extraction: Extraction | Exception) -> Outcome:

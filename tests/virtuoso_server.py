@@ -7,9 +7,9 @@ folder (every ``/var/lib/virtuoso-opensource-7/db`` path), with both ``ServerPor
 and is stopped by the pid it writes to ``virtuoso.lck`` (``VIRT_PID=``), also at interpreter exit, so a failed
 or interrupted session leaves no server behind.
 
-    >>> server = VirtuosoServer.start()          # doctest: +SKIP
-    >>> store = server.store()                   # a kg.store.sparql.SparqlStore on /sparql + /sparql-auth
-    >>> server.stop()
+    server = VirtuosoServer.start()
+    store = server.store()   # a kg.store.sparql.SparqlStore: queries on /sparql, updates on /sparql-auth
+    server.stop()
 """
 
 from __future__ import annotations

@@ -1,0 +1,92 @@
+"""Parallel ingest: worker processes give the same graphs as one process, and several ``kg ingest`` processes
+writing to one SPARQL server at once lose none of each other's articles."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kg import ns
+from kg.errors import InputError
+from kg.ingest import ingest
+from kg.load import load_path
+from kg.model import Article
+from kg.store import Store
+from tests.conftest import shared_dir
+
+ARTICLES = 6
+KG = Path(sys.executable).parent / "kg"  # the console script installed beside this interpreter
+
+
+def _corpus(tmp_path: Path, n: int = ARTICLES) -> list[Path]:
+    """The first ``n`` real articles of ../shared/corpus, copied one file each."""
+    folder = shared_dir("corpus")
+    files = sorted(folder.glob("*.json"))[:n]
+    if len(files) < n:
+        pytest.skip(f"{folder} has fewer than {n} JSON articles")
+    out = []
+    for path in files:
+        target = tmp_path / "articles" / path.name
+        target.parent.mkdir(exist_ok=True)
+        shutil.copy(path, target)
+        out.append(target)
+    return out
+
+
+def _documents(paths: list[Path]) -> Iterator[Article | InputError]:
+    for path in paths:
+        yield from load_path(path)
+
+
+def _doc_ids(paths: list[Path]) -> set[str]:
+    return {json.loads(p.read_text(encoding="utf-8"))["id"] for p in paths}
+
+
+def test_workers_store_the_same_graphs_as_one_process(store: Store, tmp_path: Path) -> None:
+    paths = _corpus(tmp_path, 4)
+    serial = list(ingest(store, _documents(paths), batch_size=2, n_process=1))
+    assert all(o.ok for o in serial), [o.message for o in serial if not o.ok]
+    before = {g: store.quad_count(g) for g in store.graphs()}
+    parallel = list(ingest(store, _documents(paths), batch_size=1, n_process=2))
+    assert [o.doc for o in parallel] == [o.doc for o in serial], "outcomes come in input order"
+    assert [o.triples for o in parallel] == [o.triples for o in serial]
+    assert {g: store.quad_count(g) for g in store.graphs()} == before
+
+
+def test_concurrent_ingest_processes_lose_no_article(virtuoso: object, tmp_path: Path) -> None:
+    paths = _corpus(tmp_path)
+    halves = [paths[0::2], paths[1::2]]
+    server = virtuoso
+    server.wipe()  # type: ignore[attr-defined]
+    env = {**os.environ, **server.env()}  # type: ignore[attr-defined]
+    procs = [
+        subprocess.Popen(
+            [str(KG), "ingest", *map(str, half), "--batch-size", "1"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for half in halves
+    ]
+    outputs = [p.communicate(timeout=600)[0] for p in procs]
+    for proc, output in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, output
+    store = server.store()  # type: ignore[attr-defined]
+    try:
+        graphs = set(store.graphs())
+        expected = {ns.article_graph(doc) for doc in _doc_ids(paths)}
+        assert expected <= graphs, (expected - graphs, outputs)
+        assert ns.ENTITY_GRAPH in graphs
+        for graph in expected:
+            assert store.quad_count(graph) > 0, graph
+    finally:
+        store.close()
+        server.wipe()  # type: ignore[attr-defined]
