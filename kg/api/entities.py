@@ -9,8 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from rapidfuzz import fuzz
-from rdflib import Graph
-from rdflib.namespace import OWL, RDF, SKOS
+from rdflib import Graph, Literal
+from rdflib.namespace import OWL, RDF, SKOS, XSD
 
 from kg import ns
 from kg.api.claims import claims_from_rows, entity_id, entity_index, entity_type
@@ -134,8 +134,10 @@ def get_entity(entity: str, store: StoreDep, request: Request) -> Response:
         iri = ns.entity_iri(entity)
         query = get_query("entity-graph")
         graph = bind_prefixes(Graph())
-        for triple in store.construct(query.text, query.bind({"entity": str(iri)})):
-            graph.add(triple)
+        for s, p, o in store.construct(query.text, query.bind({"entity": str(iri)})):
+            if isinstance(o, Literal) and o.datatype == XSD.string:
+                o = Literal(str(o))  # the same literal in RDF 1.1; Turtle then shows it plainly
+            graph.add((s, p, o))
         if not len(graph):
             raise NotFound(f"no entity {entity!r}")
         return Response(graph.serialize(format="turtle"), media_type="text/turtle; charset=utf-8")

@@ -73,7 +73,7 @@ def _triple(item: ox.Triple | ox.Quad) -> ox.Triple:
 
 def write_triples(triples: Sequence[ox.Triple], media_type: str) -> bytes:
     fmt = RDF_FORMATS[media_type]
-    prefixes = {"kg": "https://w3id.org/kg/ontology#", "kgid": "https://w3id.org/kg/id/"}
+    prefixes = {"kg": "https://w3id.org/kg/ontology#"}
     if media_type in _QUAD_FORMATS:
         quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
         if fmt == ox.RdfFormat.TRIG:
