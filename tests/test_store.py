@@ -233,3 +233,14 @@ def test_many_rows_are_not_truncated(store: Store) -> None:
         big.add((URIRef(f"{EX}s{i}"), P, Literal(i)))
     store.replace_graph(G1, big)
     assert len(store.select(f"SELECT ?s WHERE {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}")) == 12_000
+
+
+def test_boolean_values_from_the_query_text(store: Store) -> None:
+    # Virtuoso 7 returns the constants true/false (and comparisons) as 1/0 and casts xsd:boolean("false") to
+    # true; STRDT keeps the boolean, which is how queries/*.rq must write them.
+    (row,) = store.select(
+        "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> "
+        'SELECT ?yes ?no WHERE { BIND(STRDT("true", xsd:boolean) AS ?yes) '
+        'BIND(STRDT("false", xsd:boolean) AS ?no) }'
+    )
+    assert row == {"yes": Literal(True), "no": Literal(False)}, row
