@@ -1,0 +1,200 @@
+"""Writes and the service's protections: the bearer token, the body size limit, CORS, JSON errors with one
+status per error class, and reads that see a write at once (SPARQL workers included)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kg import errors
+from kg.api.app import create_app
+from kg.api.deps import Settings
+from kg.api.security import STATUS, status_for
+from kg.store import Store
+from kg.validate import Report, Result
+
+SEED = json.loads((Path(__file__).resolve().parent.parent / "seeds" / "kursk-north-korea-2024-11.json").read_text())
+TOKEN = "s3cret-token-for-tests"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+HTML = """<html><head><title>North Korean troops reach Kursk</title></head><body><article>
+<h1>North Korean troops reach Kursk</h1>
+<p>About 11,000 North Korean soldiers are in the Kursk region, Ukrainian President Volodymyr Zelensky said on
+Thursday at a summit in Budapest, according to CNN.</p>
+<p>US officials had warned earlier that around 10,000 North Korean soldiers could be deployed in Kursk.</p>
+</article></body></html>"""
+
+
+def article(doc_id: str) -> bytes:
+    return json.dumps({**SEED, "id": doc_id}).encode()
+
+
+@pytest.fixture
+def server(store: Store, live_server: type) -> Iterator[Any]:
+    settings = Settings(api_token=TOKEN, max_body_bytes=200_000, query_workers=1)
+    with live_server(create_app(store, settings)) as running:
+        yield running
+
+
+def test_writes_need_the_token(store: Store, server: Any, live_server: type) -> None:
+    with server.client() as client:
+        missing = client.post("/articles", content=article("a1"), headers={"Content-Type": "application/json"})
+        assert missing.status_code == 401 and missing.headers["www-authenticate"] == "Bearer", missing.text
+        wrong = client.post(
+            "/articles",
+            content=article("a1"),
+            headers={"Content-Type": "application/json", "Authorization": "Bearer not-it"},
+        )
+        assert wrong.status_code == 403 and wrong.json()["error"] == "Forbidden", wrong.text
+        basic = client.delete("/articles/a1", headers={"Authorization": f"Basic {TOKEN}"})
+        assert basic.status_code == 401, basic.text
+        assert client.delete("/articles/a1").status_code == 401
+    with live_server(create_app(store, Settings(api_token=None))) as unconfigured, unconfigured.client() as client:
+        refused = client.post("/articles", content=article("a1"), headers={"Content-Type": "application/json", **AUTH})
+        assert refused.status_code == 403 and "KG_API_TOKEN" in refused.json()["message"], refused.text
+    assert store.graphs() == []
+
+
+def test_post_then_read_everywhere_then_delete(store: Store, server: Any) -> None:
+    with server.client() as client:
+        count = "SELECT (COUNT(*) AS ?n) WHERE { ?a a <https://w3id.org/kg/ontology#Article> }"
+        assert client.get("/sparql", params={"query": count}).json()["results"]["bindings"][0]["n"]["value"] == "0"
+        posted = client.post(
+            "/articles", content=article("posted/1 ü"), headers={"Content-Type": "application/json", **AUTH}
+        )
+        assert posted.status_code == 201, posted.text
+        stored = posted.json()["stored"][0]
+        assert stored["id"] == "posted/1 ü" and stored["claims"] > 0, stored
+        assert posted.headers["location"] == stored["url"] == "/articles/posted%2F1%20%C3%BC"
+        fetched = client.get(stored["url"])
+        assert fetched.status_code == 200 and fetched.json()["claims"], fetched.text
+        # the SPARQL workers open the store afresh: the write is visible at once
+        assert client.get("/sparql", params={"query": count}).json()["results"]["bindings"][0]["n"]["value"] == "1"
+        assert client.get("/entities/north-korea").status_code == 200
+
+        html = client.post("/articles", content=HTML.encode(), headers={"Content-Type": "text/html", **AUTH})
+        assert html.status_code == 201, html.text
+        text = client.post(
+            "/articles", content=HTML.replace("<p>", "\n").encode(), headers={"Content-Type": "text/plain", **AUTH}
+        )
+        assert text.status_code == 201, text.text
+        assert len(store.graphs()) == 3 + 1  # three articles and the entity graph
+
+        deleted = client.delete(stored["url"], headers=AUTH)
+        assert deleted.status_code == 204, deleted.text
+        assert client.get(stored["url"]).status_code == 404
+        assert client.delete(stored["url"], headers=AUTH).status_code == 404
+        assert client.get("/sparql", params={"query": count}).json()["results"]["bindings"][0]["n"]["value"] == "2"
+
+
+def test_bad_input_and_limits(store: Store, server: Any) -> None:
+    with server.client() as client:
+        cases = [
+            (b'{"id": "x", "text": ', "application/json", 400, "InputError"),
+            (b'{"id": "x", "text": ""}', "application/json", 400, "InputError"),
+            (b'{"id": "x", "text": 42}', "application/json", 400, "InputError"),
+            (b"   ", "text/plain", 400, "InputError"),
+            (b"\x89PNG\r\n\x1a\n\x00\x00", "image/png", 415, "UnsupportedMediaType"),
+            (b"<html><body><nav>menu</nav></body></html>", "text/html", 400, "InputError"),
+        ]
+        for body, media, status, error in cases:
+            response = client.post("/articles", content=body, headers={"Content-Type": media, **AUTH})
+            assert response.status_code == status, (body, response.text)
+            assert response.json()["error"] == error and response.json()["message"], response.text
+        big = b'{"text": "' + b"x" * 300_000 + b'"}'
+        response = client.post("/articles", content=big, headers={"Content-Type": "application/json", **AUTH})
+        assert response.status_code == 413 and "KG_MAX_BODY_BYTES" in response.json()["message"], response.text
+
+        def chunks() -> Iterator[bytes]:  # no Content-Length: counted while read
+            yield b'{"text": "'
+            for _ in range(30):
+                yield b"y" * 10_000
+            yield b'"}'
+
+        response = client.post("/articles", content=chunks(), headers={"Content-Type": "application/json", **AUTH})
+        assert response.status_code == 413, response.text
+        response = client.post("/sparql", content=chunks(), headers={"Content-Type": "application/sparql-query"})
+        assert response.status_code == 413, response.text
+    assert store.graphs() == []
+
+
+def test_shape_violation_is_422_with_the_messages(store: Store, server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kg.ingest
+
+    real = kg.ingest.build_graphs
+
+    def violating(extraction: Any) -> Any:
+        graph, entities, _ = real(extraction)
+        report = Report(
+            extraction.article.id, violations=[Result("A deployment needs a location.", "x", None, "Violation")]
+        )
+        return graph, entities, report
+
+    monkeypatch.setattr(kg.ingest, "build_graphs", violating)
+    with server.client() as client:
+        response = client.post(
+            "/articles", content=article("bad"), headers={"Content-Type": "application/json", **AUTH}
+        )
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error"] == "ShapeViolation" and body["violations"][0]["message"] == "A deployment needs a location."
+    assert store.graphs() == []
+
+
+def test_errors_are_json_never_a_traceback(store: Store, live_server: type, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("secret internals /etc/passwd")
+
+    with live_server(create_app(store, Settings())) as server, server.client() as client:
+        assert client.get("/no/such/route").json()["error"] == "NotFound"
+        assert client.put("/sparql").status_code == 405 and client.put("/sparql").json()["error"] == "MethodNotAllowed"
+        monkeypatch.setattr(store, "select", broken)
+        response = client.get("/entities", params={"q": "x"})
+    assert response.status_code == 500, response.text
+    assert response.json() == {"error": "InternalError", "message": "an unexpected error happened; it has been logged"}
+    assert "secret" not in response.text and "Traceback" not in response.text
+
+
+def test_one_status_per_error_class() -> None:
+    assert status_for(errors.InputError("d", "m")) == 400
+    assert status_for(errors.QueryError("m")) == 400
+    assert status_for(errors.QueryRefused("m")) == 403
+    assert status_for(errors.QueryTimeout("m")) == 503
+    assert status_for(errors.NotFound("m")) == 404
+    assert status_for(errors.ShapeViolation(Report("d"))) == 422
+    assert status_for(errors.StoreError("m")) == 502
+    assert status_for(errors.StoreUnavailable("m")) == 503
+    assert status_for(errors.KgError("m")) == 500
+    every = {cls for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.KgError)}
+    assert every <= set(STATUS), every - set(STATUS)
+
+
+def test_cors_is_off_unless_configured(store: Store, live_server: type) -> None:
+    origin = {"Origin": "https://yasgui.example.org"}
+    with live_server(create_app(store, Settings())) as server, server.client() as client:
+        assert "access-control-allow-origin" not in client.get("/health", headers=origin).headers
+    allowed = Settings(cors_origins=("https://yasgui.example.org",))
+    with live_server(create_app(store, allowed)) as server, server.client() as client:
+        assert client.get("/health", headers=origin).headers["access-control-allow-origin"] == origin["Origin"]
+        other = client.get("/health", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+def test_settings_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {
+            "KG_QUERY_TIMEOUT": "2.5",
+            "KG_QUERY_MAX_ROWS": "7",
+            "KG_API_TOKEN": "t",
+            "KG_MAX_BODY_BYTES": "10",
+            "KG_CORS_ORIGINS": "https://a.example, https://b.example",
+        }
+    )
+    assert (settings.query_timeout, settings.max_rows, settings.api_token, settings.max_body_bytes) == (2.5, 7, "t", 10)
+    assert settings.cors_origins == ("https://a.example", "https://b.example")
+    assert Settings.from_env({}) == Settings()
+    with pytest.raises(errors.KgError):
+        Settings.from_env({"KG_QUERY_TIMEOUT": "soon"})
