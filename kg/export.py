@@ -178,7 +178,7 @@ def build_graph(store: Store, filter: ExportFilter | None = None) -> nx.MultiDiG
     for (source, target, key), data in edges.items():
         dates = sorted(data.pop("dates"))
         claimants = sorted(data.pop("claimant_set"))
-        attrs = {**data, "claimants": "; ".join(claimants), "weight": data["claims"]}
+        attrs = {**data, "claimants": "; ".join(claimants), "weight": data["claims"], "id": key}
         attrs["label"] = f"{data['kind']} ({data['certainty']})"
         if dates:
             attrs.update(
