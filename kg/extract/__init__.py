@@ -27,7 +27,7 @@ from kg.extract.german import german_claims
 from kg.extract.pipeline import make_context
 from kg.model import Article, Extraction
 
-__all__ = ["extract", "extract_one", "detect_language"]
+__all__ = ["detect_language", "extract", "extract_one"]
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,8 @@ from spacy.tokens import Span
 from kg.extract.deployments import find_deployments
 from kg.extract.pipeline import Context, in_open_quote, resolve_date
 from kg.extract.statements import Speech, according_claimants, find_speech
-from kg.model import Certainty, Claim, Deployment, Entity, Span as TextSpan, Statement
+from kg.model import Certainty, Claim, Deployment, Entity, Statement
+from kg.model import Span as TextSpan
 
 _DENIAL = {"deny", "dismiss", "reject", "refute"}
 

@@ -11,7 +11,6 @@ deliveries and financial aid are not deployments.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
@@ -35,7 +34,7 @@ PRESENCE_NOUNS = {
     "incursion", "invasion", "offensive", "raid", "ground operation", "operation", "escalation",
     "deployment", "presence", "occupation", "advance", "assault", "counteroffensive", "counter-offensive",
     "involvement", "participation", "fighting", "clashes", "battle", "campaign",
-    "vormarsch", "offensive", "einmarsch", "einsatz",
+    "vormarsch", "einmarsch", "einsatz",
 }
 PRESENCE_VERBS = {
     "deploy", "send", "station", "fight", "operate", "arrive", "enter", "advance", "invade", "clash",
@@ -91,13 +90,14 @@ def _is_force_word(token: Token) -> bool:
 def _backing(ctx: Context, m_end: int) -> bool:
     """"US-backed Kurdish fighters": the mention names a backer, not the owner."""
     doc = ctx.doc
-    nxt = [doc[i].lower_ for i in range(m_end, min(m_end + 2, len(doc)))]
-    return any(w.strip("-") in _BACKED for w in nxt)
+    if m_end + 1 < len(doc) and doc[m_end].text in ("-", "‐", "‑") and doc[m_end + 1].lower_ in _BACKED:
+        return True
+    return m_end < len(doc) and doc[m_end].lower_.lstrip("-") in _BACKED and doc[m_end].lower_.startswith("-")
 
 
 def _force_owner(ctx: Context, token: Token, sent: Span) -> Entity | None:
     """The state or armed group whose forces a force word names."""
-    if token.dep_ == "pobj" and token.head.lower_ in ("against", "versus", "with"):
+    if token.dep_ == "pobj" and token.head.lower_ in ("against", "versus"):
         return None  # "active against the Kyiv armed forces": the enemy, not the deployer
     m = ctx.mention_at(token.i)
     if m is not None and m.entity.type in FORCE_TYPES:
@@ -110,6 +110,12 @@ def _force_owner(ctx: Context, token: Token, sent: Span) -> Entity | None:
                            if x.entity.type in FORCE_TYPES), None)
             if cm is not None and cm.entity.type in FORCE_TYPES and not _backing(ctx, cm.end):
                 return cm.entity
+    # "its troops", "their forces": the actor the sentence is about
+    for child in token.children:
+        if child.dep_ == "poss" and child.lower_ in ("its", "their"):
+            before = [x for x in ctx.mentions_in(sent.start, token.i) if x.entity.type in FORCE_TYPES]
+            if before:
+                return before[0].entity
     # "troops from North Korea", "forces of Russia"
     for child in token.children:
         if child.dep_ == "prep" and child.lower_ in ("from", "of"):
@@ -144,7 +150,7 @@ def _subject_owner(ctx: Context, verb: Token) -> Entity | None:
 
 LOC_PREPS = {"in", "into", "inside", "to", "near", "at", "across", "within", "along", "toward", "towards",
              "around", "outside", "throughout", "off", "through", "from"}
-_BACKED = {"backed", "led", "allied", "supported", "aligned", "sponsored", "funded", "trained", "armed"}
+_BACKED = {"backed", "led", "allied", "supported", "aligned", "sponsored", "funded", "trained"}
 
 
 def _loc_prep(token: Token) -> Token | None:
@@ -213,6 +219,8 @@ def _certainty(ctx: Context, sent: Span, trigger: Token) -> Certainty:
     words = [t.lower_ for t in sent]
     if any(w in DENY_WORDS for w in words):
         return Certainty.DENIED
+    if any(c.lower_ == "no" and c.dep_ == "det" for c in trigger.children):
+        return Certainty.DENIED  # "no troops would be deployed"
     # negation of the trigger or of its head verb
     head = trigger if trigger.pos_ in ("VERB", "AUX") else trigger.head
     for t in (head, *head.children):

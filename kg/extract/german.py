@@ -141,7 +141,7 @@ def _deployments(sent: str, offset: int, mentions: list[Mention]) -> list[tuple[
     for force in _FORCE.finditer(sent):
         for m in mentions:
             if m.entity.type in FORCE_TYPES and (
-                m.start_char - offset <= force.start() and force.end() <= m.end_char - offset
+                (m.start_char - offset <= force.start() and force.end() <= m.end_char - offset)
                 or 0 <= force.start() - (m.end_char - offset) <= 2
             ):
                 owners.append(m.entity)

@@ -51,11 +51,11 @@ def _number(text: str) -> int | None:
             value = float(raw)
         if scale:
             value *= _SCALES[scale]
-        return int(round(value))
+        return round(value)
     words = [w for w in re.split(r"[\s-]+", t) if w and w != "and"]
     if not words:
         return None
-    total, current, seen = 0, 0, False
+    total, current, seen = 0.0, 0.0, False
     for word in words:
         if word in _UNITS:
             current += _UNITS[word]
@@ -64,7 +64,7 @@ def _number(text: str) -> int | None:
             current += _TENS[word]
             seen = True
         elif re.fullmatch(r"\d+(?:\.\d+)?", word):
-            current += float(word)  # type: ignore[assignment]
+            current += float(word)
             seen = True
         elif word in _SCALES:
             scale = _SCALES[word]
@@ -76,7 +76,7 @@ def _number(text: str) -> int | None:
             seen = True
         else:
             return None
-    return int(round(total + current)) if seen else None
+    return round(total + current) if seen else None
 
 
 def parse_troops(text: str) -> tuple[int | None, int | None, bool]:

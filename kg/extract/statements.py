@@ -24,7 +24,7 @@ SPEECH_LEMMAS = {
     "describe", "allege", "threaten", "promise", "pledge", "predict", "decry", "condemn", "express",
     "highlight", "cite", "reply", "respond", "remark", "continue", "mention", "notice", "call", "demand",
     "appeal", "conclude", "indicate", "underline", "testify", "disclose", "reveal", "caution", "concede",
-    "counter", "contend", "maintain", "tweet", "announce", "order", "instruct", "dismiss", "reject",
+    "counter", "contend", "maintain", "tweet", "order", "instruct", "dismiss", "reject",
 }
 #: speech verbs that count only with a clause or a quote ("called for talks" is not reported speech)
 WEAK_LEMMAS = {"call", "continue", "express", "highlight", "describe", "cite", "demand", "appeal", "condemn",
@@ -42,7 +42,7 @@ _PERSON_NOUNS = {
     "director", "officer", "adviser", "advisor", "governor", "mayor", "king", "emir", "ayatollah",
     "commissioner", "diplomat", "lawmaker", "senator", "politician", "mp", "deputy", "representative",
     "negotiator", "prosecutor", "judge", "chairman", "chairwoman", "vice", "colonel", "lieutenant", "major",
-    "captain", "sergeant", "admiral", "marshal", "ruler", "monarch", "emir", "cleric", "founder", "boss",
+    "captain", "sergeant", "admiral", "marshal", "ruler", "monarch", "cleric", "founder", "boss",
 }
 _BODY_NOUNS = {
     "military", "army", "ministry", "government", "administration", "forces", "force", "navy", "kremlin",
@@ -228,7 +228,7 @@ def according_claimants(ctx: Context, sent: Span) -> list[Entity]:
         if token.lower_ != "according" or token.i + 1 >= len(ctx.doc) or ctx.doc[token.i + 1].lower_ != "to":
             continue
         to = ctx.doc[token.i + 1]
-        left, right = subtree_range(to)
+        _left, right = subtree_range(to)
         # only up to the end of the noun phrase: stop at a clause of its own
         for m in ctx.mentions_in(to.i + 1, right):
             if m.entity.type in ACTOR_TYPES and m.entity not in out:
