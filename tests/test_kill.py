@@ -1,0 +1,276 @@
+"""All or nothing per article, for real: ``kg ingest`` on a folder of real articles is killed with SIGKILL
+part-way, several times, on each backend; after each kill the store is opened again and
+
+* every article the killed run reported as stored is there (nothing lost);
+* every article graph present is exactly the graph of a fresh extraction of its source (same triples: the
+  IRIs are deterministic), so no article is half-written;
+* every present article conforms to the shapes, and the entity graph describes every entity it refers to.
+
+A final run that is not killed then stores the whole folder, which is checked the same way.  The kill
+points are counted in "stored" log lines (``kg -v ingest`` logs one per article) plus a random delay, so the
+kill lands during extraction, validation or a write; the random seed is fixed so a failure can be re-run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from queue import Empty, Queue
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, SKOS, XSD
+from rdflib.term import Node
+
+from kg import ns
+from kg.extract import extract_one
+from kg.load import load_path
+from kg.model import Article, Extraction
+from kg.rdf import article_graph, entity_triples
+from kg.store import Store
+from kg.store.oxigraph import OxigraphStore
+from kg.validate import validate_graph
+from tests.conftest import BACKENDS, ROOT, shared_dir
+
+ARTICLES = 32  # real articles copied from ../shared/corpus: the shortest, to keep the test under a minute
+KILL_AFTER = (1, 5, 12)  # SIGKILL once this many articles were logged as stored, plus a random delay
+SEED = 20241107
+RUN_TIMEOUT = 240.0
+INGEST = [sys.executable, "-c", "from kg.cli import app; app(prog_name='kg')", "-v", "ingest"]
+
+ENTITY_PREFIX = str(ns.entity_iri("x"))[:-1]
+GRAPH_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+@dataclass
+class Target:
+    """A store the ``kg`` subprocess opens by environment, and the test opens after it died."""
+
+    name: str
+    env: dict[str, str]
+    open: Callable[[], Store]
+
+
+@dataclass
+class Tally:
+    runs: int = 0
+    kills: int = 0
+    checked: int = 0  # article graphs compared with a fresh extraction, summed over the checks
+    articles: set[str] = field(default_factory=set)
+
+
+@pytest.fixture(params=BACKENDS)
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
+    if request.param == "oxigraph":
+        path = tmp_path / "store"
+        yield Target("oxigraph", {"KG_STORE": str(path)}, lambda: OxigraphStore(path))
+    else:
+        server = request.getfixturevalue("virtuoso")
+        server.wipe()
+        yield Target("virtuoso", server.env(), server.store)
+        server.wipe()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Article]]:
+    """``ARTICLES`` real articles in a folder, and each as the loader reads it, by id."""
+    source = shared_dir("corpus")
+    folder = tmp_path_factory.mktemp("kill") / "articles"
+    folder.mkdir()
+    for path in sorted(source.glob("*.json"), key=lambda p: (p.stat().st_size, p.name))[:ARTICLES]:
+        shutil.copy(path, folder / path.name)
+    articles = {}
+    for path in sorted(folder.iterdir()):
+        for item in load_path(path):
+            assert isinstance(item, Article), item
+            articles[item.id] = item
+    assert len(articles) == ARTICLES
+    return folder, articles
+
+
+class Extractions:
+    """Fresh extractions, made once per article in the test process."""
+
+    def __init__(self, articles: dict[str, Article]) -> None:
+        self.articles = articles
+        self.cache: dict[str, Extraction] = {}
+        self.conforming: set[str] = set()
+
+    def __getitem__(self, doc: str) -> Extraction:
+        if doc not in self.cache:
+            self.cache[doc] = extract_one(self.articles[doc])
+        return self.cache[doc]
+
+
+@pytest.fixture(scope="module")
+def extractions_cache(corpus: tuple[Path, dict[str, Article]]) -> Extractions:
+    return Extractions(corpus[1])
+
+
+@pytest.fixture
+def extractions(extractions_cache: Extractions) -> Extractions:
+    extractions_cache.conforming = set()  # each backend validates its own stored graphs
+    return extractions_cache
+
+
+def canonical(node: Node) -> object:
+    """A term as a comparable value: stores may return ``xsd:string`` for a plain literal, or another lexical
+    form of the same integer, boolean or date."""
+    if isinstance(node, Literal):
+        if node.language:
+            return ("lang", str(node), node.language.lower())
+        if node.datatype in (None, XSD.string):
+            return ("str", str(node))
+        value = node.toPython()
+        if isinstance(value, (bool, int, dt.date)):
+            return (str(node.datatype), value)
+        return (str(node.datatype), str(node))
+    return node
+
+
+def triples(graph: Graph) -> set[tuple[object, object, object]]:
+    return {(canonical(s), canonical(p), canonical(o)) for s, p, o in graph}
+
+
+@dataclass
+class Run:
+    stored: set[str] = field(default_factory=set)  # logged as stored
+    refused: set[str] = field(default_factory=set)  # reported as rejected by SHACL or failed: must be absent
+    killed: bool = False
+
+    def read(self, line: str) -> None:
+        if "kg.ingest: " in line and ": stored " in line:
+            self.stored.add(line.split("kg.ingest: ", 1)[1].rsplit(": stored ", 1)[0])
+        elif line.startswith(("rejected: ", "failed: ")):  # "rejected: <file>: <id>: rejected by SHACL: ..."
+            parts = line.split(": ")
+            self.refused.add(parts[2] if len(parts) > 3 else parts[1])
+
+
+def run_and_kill(target: Target, folder: Path, kill_after: int | None, rng: random.Random) -> Run:
+    """Run ``kg -v ingest folder``; SIGKILL it once ``kill_after`` articles were logged as stored (None: let it
+    finish).  Returns what it logged, and whether it was killed before it finished."""
+    env = {**os.environ, **target.env, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [*INGEST, str(folder)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    lines: Queue[str | None] = Queue()
+
+    def read() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.put(line)
+        lines.put(None)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    run = Run()
+    tail: list[str] = []
+    deadline = time.monotonic() + RUN_TIMEOUT
+    try:
+        while time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=1)
+            except Empty:
+                continue
+            if line is None:
+                break
+            tail = [*tail[-30:], line]
+            run.read(line)
+            if kill_after is not None and len(run.stored) >= kill_after:
+                time.sleep(rng.uniform(0, 0.6))  # land during extraction, validation or a write
+                run.killed = proc.poll() is None
+                proc.send_signal(signal.SIGKILL)
+                break
+        else:
+            pytest.fail(f"kg ingest did not finish in {RUN_TIMEOUT}s: {''.join(tail)}")
+    finally:
+        if proc.poll() is None and not run.killed:
+            proc.kill()
+        proc.wait(timeout=30)
+        reader.join(timeout=10)
+    while not lines.empty():  # a line logged between the kill decision and the kill
+        line = lines.get()
+        if line:
+            tail.append(line)
+            run.read(line)
+    # exit 1 when the extractor's output for some article broke a shape (reported, stored nothing)
+    allowed = (0, 1) if kill_after is None else (-signal.SIGKILL, 0, 1)
+    assert proc.returncode in allowed, (proc.returncode, "".join(tail))
+    assert proc.returncode != 1 or run.refused, "".join(tail)
+    return run
+
+
+def check_store(target: Target, extractions: Extractions, run: Run, tally: Tally) -> set[str]:
+    """Open the store again and check it article by article; returns the ids present."""
+    store = target.open()
+    try:
+        present = {doc for g in store.graphs() if (doc := ns.doc_id_of_graph(str(g))) is not None}
+        lost = run.stored - present
+        assert not lost, f"articles reported as stored are missing after the kill: {sorted(lost)}"
+        assert not run.refused & present, f"refused articles were stored: {sorted(run.refused & present)}"
+        assert present <= set(extractions.articles), present - set(extractions.articles)
+        entities = store.construct(GRAPH_TRIPLES, {"g": ns.ENTITY_GRAPH})
+        entity_set = triples(entities)
+        for doc in sorted(present):
+            extraction = extractions[doc]
+            stored = store.construct(GRAPH_TRIPLES, {"g": ns.article_graph(doc)})
+            expected = article_graph(extraction)
+            missing, extra = triples(expected) - triples(stored), triples(stored) - triples(expected)
+            assert not missing and not extra, (
+                f"{doc}: the stored graph differs from a fresh extraction: {len(missing)} triples missing "
+                f"(e.g. {sorted(map(str, missing))[:3]}), {len(extra)} extra (e.g. {sorted(map(str, extra))[:3]})"
+            )
+            described = triples(entity_triples(extraction.entities))
+            assert described <= entity_set, f"{doc}: entity triples missing: {sorted(map(str, described - entity_set))}"
+            referenced = {o for o in stored.objects() if isinstance(o, URIRef) and str(o).startswith(ENTITY_PREFIX)}
+            for entity in referenced:
+                assert entities.value(entity, RDF.type) is not None, f"{doc}: {entity} has no type in the entity graph"
+                assert entities.value(entity, SKOS.prefLabel) is not None, f"{doc}: {entity} has no label"
+            if doc not in extractions.conforming:  # the same triples as last time: conformed then
+                report = validate_graph(doc, stored + entities)
+                assert report.conforms, f"{doc}: {[v.message for v in report.violations]}"
+                extractions.conforming.add(doc)
+            tally.checked += 1
+        tally.articles |= present
+        return present
+    finally:
+        store.close()
+
+
+@pytest.mark.slow
+def test_sigkill_mid_batch_leaves_every_article_whole_or_absent(
+    target: Target, corpus: tuple[Path, dict[str, Article]], extractions: Extractions
+) -> None:
+    folder, articles = corpus
+    rng = random.Random(SEED)
+    tally = Tally()
+    refused: set[str] = set()
+    for kill_after in KILL_AFTER:
+        run = run_and_kill(target, folder, kill_after, rng)
+        tally.runs += 1
+        tally.kills += run.killed
+        refused |= run.refused
+        assert len(run.stored) >= kill_after, run
+        present = check_store(target, extractions, run, tally)
+        assert len(present) < len(articles) or not run.killed, "the kill came too late to test anything"
+    run = run_and_kill(target, folder, None, rng)
+    tally.runs += 1
+    assert not run.killed and run.stored | run.refused == set(articles), set(articles) - run.stored - run.refused
+    assert refused <= run.refused, (run.refused, refused)
+    present = check_store(target, extractions, run, tally)
+    assert present == set(articles) - run.refused
+    print(
+        f"\n[{target.name}] {tally.runs} runs, {tally.kills} killed with SIGKILL, {tally.checked} article graphs "
+        f"checked against a fresh extraction ({len(tally.articles)} distinct articles), nothing lost; "
+        f"{len(run.refused)} articles refused by the SHACL gate and absent: {sorted(run.refused)}"
+    )
