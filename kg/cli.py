@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -78,6 +79,16 @@ def _open(store: str | None) -> Store:
     except KgError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
+
+
+@contextmanager
+def _opened(store: str | None) -> Iterator[Store]:
+    """The store for one command, closed when it ends: an embedded store holds a lock on its folder."""
+    target = _open(store)
+    try:
+        yield target
+    finally:
+        target.close()
 
 
 @app.command()
@@ -195,7 +206,8 @@ def validate(
     else:
         from kg.validate import validate_store
 
-        reports = validate_store(_open(store))
+        with _opened(store) as target:
+            reports = validate_store(target)
     for report in reports:
         for item in report.violations:
             line = escape(f"{report.doc}: {item.message} ({item.focus})")
@@ -233,8 +245,8 @@ def query(
         values[key] = value
     try:
         named = parse_query_file(Path(name)) if name.endswith(".rq") else get_query(name)
-        target = _open(store)
-        rows = target.select(named.text, named.bind(values))
+        with _opened(store) as target:
+            rows = target.select(named.text, named.bind(values))
     except KgError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -278,19 +290,21 @@ def export(
     store: StoreOpt = None,
 ) -> None:
     """Export the graph for Gephi (GEXF, GraphML) or as RDF (TriG, N-Quads)."""
-    target = _open(store)
-    if format in (ExportFormat.trig, ExportFormat.nquads):
-        media = "application/trig" if format is ExportFormat.trig else "application/n-quads"
-        output.write_bytes(target.dump(media))
-    else:
-        from kg.export import ExportFilter, build_graph, write_graph
+    with _opened(store) as target:
+        if format in (ExportFormat.trig, ExportFormat.nquads):
+            media = "application/trig" if format is ExportFormat.trig else "application/n-quads"
+            output.write_bytes(target.dump(media))
+        else:
+            from kg.export import ExportFilter, build_graph, write_graph
 
-        try:
-            graph = build_graph(target, ExportFilter.parse(location=location, actor=actor, since=since, until=until))
-        except KgError as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from None
-        write_graph(graph, output, format.value)
+            try:
+                graph = build_graph(
+                    target, ExportFilter.parse(location=location, actor=actor, since=since, until=until)
+                )
+            except KgError as exc:
+                console.print(f"[red]error:[/red] {exc}")
+                raise typer.Exit(2) from None
+            write_graph(graph, output, format.value)
     console.print(f"wrote {output}")
 
 
@@ -299,10 +313,11 @@ def stats(store: StoreOpt = None) -> None:
     """Counts of articles, claims, entities and quads in the store."""
     from kg.queries import run_named
 
-    target = _open(store)
-    rows = run_named(target, "stats")
+    with _opened(store) as target:
+        rows = run_named(target, "stats")
+        quads = target.quad_count()
     table = Table("what", "count")
-    table.add_row("quads", str(target.quad_count()))
+    table.add_row("quads", str(quads))
     for key, value in (rows[0] if rows else {}).items():
         table.add_row(key, str(value))
     out.print(table)
@@ -311,8 +326,9 @@ def stats(store: StoreOpt = None) -> None:
 @app.command()
 def delete(doc_id: Annotated[str, typer.Argument(help="The article id to remove.")], store: StoreOpt = None) -> None:
     """Remove exactly one article's graph; canonical entities stay."""
-    target = _open(store)
-    if not target.drop_graph(ns.article_graph(doc_id)):
+    with _opened(store) as target:
+        dropped = target.drop_graph(ns.article_graph(doc_id))
+    if not dropped:
         console.print(f"[red]error:[/red] no article {doc_id!r} in the store")
         raise typer.Exit(1)
     console.print(f"deleted {doc_id}")
