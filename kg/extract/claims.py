@@ -25,7 +25,7 @@ _DENIAL = {"deny", "dismiss", "reject", "refute"}
 
 
 def _span(ctx: Context, start: int, end: int) -> TextSpan:
-    return TextSpan(start, end, ctx.doc.text[start:end])
+    return TextSpan(start, end, ctx.text[start:end])
 
 
 def _date(ctx: Context, sent: Span) -> object:
@@ -68,7 +68,7 @@ def _claimants(ctx: Context, sent: Span, speeches: list[Speech], trigger: int) -
     for speech in speeches:
         if not speech.according:
             return [speech.speaker]
-    if in_open_quote(ctx.doc, ctx.doc[trigger].idx, sent):
+    if in_open_quote(ctx.text, ctx.doc[trigger].idx):
         speaker = ctx.last_speaker(sent.start)
         if speaker is not None:
             return [speaker]

@@ -42,6 +42,13 @@ PRESENCE_VERBS = {
     "launch", "push", "battle", "engage", "gain", "hold", "withdraw", "retreat", "land", "cross", "base",
     "position", "mass", "amass", "reinforce", "strengthen", "join", "participate", "serve", "bog", "kill",
 }
+#: presence verbs that need a ground object ("launched a ground operation", "sent troops")
+OBJECT_VERBS = {"launch", "send", "push", "gain", "hold", "move", "transfer", "mass", "amass", "engage",
+                "position", "reinforce", "strengthen", "dispatch"}
+GROUND_OBJECTS = {"troops", "soldiers", "forces", "units", "incursion", "invasion", "offensive", "operation",
+                  "operations", "raid", "raids", "escalation", "assault", "counteroffensive", "brigade",
+                  "brigades", "battalion", "battalions", "mercenaries", "fighters", "personnel", "army",
+                  "ground", "positions", "position", "contingent", "warships", "marines", "paratroopers"}
 #: "strike", "bomb", "shell" and the like are not deployments unless a ground word is also present
 STRIKE_WORDS = {"strike", "strikes", "airstrike", "airstrikes", "missile", "missiles", "drone", "drones",
                 "rocket", "rockets", "bombing", "shelling", "bombardment", "air", "weapons", "aid", "shells"}
@@ -153,27 +160,44 @@ LOC_PREPS = {"in", "into", "inside", "to", "near", "at", "across", "within", "al
 _BACKED = {"backed", "led", "allied", "supported", "aligned", "sponsored", "funded", "trained"}
 
 
-def _loc_prep(token: Token) -> Token | None:
-    """The preposition that puts ``token`` (the head of a place name) somewhere, if any."""
+def _loc_prep(token: Token, *, modifier_ok: bool = True) -> Token | None:
+    """The preposition that puts ``token`` (the head of a place name) somewhere, if any.  With
+    ``modifier_ok`` False a place that only modifies the object ("in domestic Pakistani politics") is none."""
     t = token
     for _ in range(4):
         if t.dep_ == "pobj":
             return t.head if t.head.lower_ in LOC_PREPS else None
-        if t.dep_ in ("compound", "amod", "conj", "appos", "nmod", "poss") and t.head != t:
+        if t.dep_ in ("conj", "appos") and t.head != t:
+            t = t.head
+            continue
+        if modifier_ok and t.dep_ in ("compound", "amod", "nmod", "poss") and t.head != t:
             t = t.head
             continue
         return None
     return None
 
 
-def _locations(ctx: Context, sent: Span, deployer: Entity) -> list[tuple[Entity, int]]:
-    """Places the sentence puts forces in, most specific first: (entity, token index)."""
+def _clause(token: Token) -> tuple[int, int]:
+    """Token range of the clause a trigger belongs to: the subtree of its nearest verb (the head verb of a
+    subject noun), so that places in other clauses of the sentence are not taken."""
+    t = token
+    for _ in range(6):
+        if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("amod", "acl") or t.head == t:
+            break
+        t = t.head
+    # a subject's place is often given by its verb's complement: "troops are present in X"
+    return t.left_edge.i, t.right_edge.i + 1
+
+
+def _locations(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> list[tuple[Entity, int]]:
+    """Places the trigger's clause puts forces in, most specific first: (entity, token index)."""
     out: list[tuple[Entity, int, int]] = []
-    for m in ctx.mentions_in(sent.start, sent.end):
+    left, right = _clause(trigger)
+    for m in ctx.mentions_in(max(left, sent.start), min(right, sent.end)):
         if m.entity.key == deployer.key or m.entity.type not in (EntityType.LOCATION, EntityType.STATE):
             continue
         root = ctx.doc[m.start:m.end].root
-        prep = _loc_prep(root)
+        prep = _loc_prep(root, modifier_ok=m.entity.type is EntityType.LOCATION)
         if prep is None:
             continue
         if prep.lower_ == "from" and m.entity.type is EntityType.STATE:
@@ -243,15 +267,15 @@ def _vague_place(ctx: Context, sent: Span, deployer: Entity) -> Entity | None:
         return None
     word = nouns[0].lower_
     before = sent.start
-    candidates = [m for m in ctx.mentions if m.end <= before and m.entity.type is EntityType.LOCATION
-                  and m.entity.key != deployer.key and before - m.end <= 400]
-    for m in reversed(candidates):
+    candidates = [m for m in ctx.mentions_before(before, 400) if m.entity.type is EntityType.LOCATION
+                  and m.entity.key != deployer.key]
+    for m in candidates:
         if word in m.text.lower().split() or word in m.entity.label.lower().split():
             return m.entity
     for _i, place in reversed(ctx.deployment_places):
         if place.key != deployer.key:
             return place
-    return candidates[-1].entity if candidates else None
+    return candidates[0].entity if candidates else None
 
 
 def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
@@ -263,11 +287,13 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
     title = (ctx.article.title or "").strip()
     if title and sent.text.strip() == title:
         return []  # the headline restates the body
+    if sent.text.rstrip().rstrip("\"”’'").endswith("?"):
+        return []  # a question (a reporter's, in a briefing) claims nothing
     found: list[DeploymentFinding] = []
     seen: set[tuple[str, str]] = set()
     s_start = sent.start_char
     s_end = sent.end_char
-    text = ctx.doc.text
+    text = ctx.text
     while s_start < s_end and text[s_start].isspace():
         s_start += 1
     while s_end > s_start and text[s_end - 1].isspace():
@@ -281,8 +307,13 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
             if deployer is not None:
                 troops = _number(ctx, token, sent)
         elif token.pos_ == "VERB" and token.lemma_.lower() in PRESENCE_VERBS:
-            if token.lemma_.lower() == "kill":
+            lemma = token.lemma_.lower()
+            if lemma == "kill":
                 continue
+            if lemma in OBJECT_VERBS and not any(
+                c.dep_ == "dobj" and c.lower_ in GROUND_OBJECTS for c in token.children
+            ):
+                continue  # "launched attacks", "holds talks": no ground presence
             deployer = _subject_owner(ctx, token)
         elif token.lower_ in PRESENCE_NOUNS and token.pos_ == "NOUN":
             for child in token.children:
@@ -299,7 +330,7 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
                                 deployer = cm.entity
         if deployer is None:
             continue
-        places = _locations(ctx, sent, deployer)
+        places = _locations(ctx, sent, deployer, token)
         specific = [e for e, _ in places if e.type is EntityType.LOCATION]
         locations: list[Entity] = specific or [e for e, _ in places][:1]
         if not locations:

@@ -63,7 +63,7 @@ def _mentions(ctx: Context, start: int, end: int) -> list[Mention]:
 
 def german_claims(ctx: Context) -> list[Claim]:
     """The claims of a German article, sentence by sentence."""
-    text = ctx.doc.text
+    text = ctx.text
     claims: list[Claim] = []
     last_speaker: Entity | None = None
     for raw_start, raw_end in sentences(text):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
@@ -41,7 +43,13 @@ class Context:
     #: (token index, place) of each deployment found so far, for "the region", "there"
     deployment_places: list[tuple[int, Entity]] = field(default_factory=list)
 
+    text: str = ""
+
     def __post_init__(self) -> None:
+        # Doc.text joins every token on each access: keep the article text once
+        self.text = self.article.text
+        self.mentions.sort(key=lambda m: m.start)
+        self._starts = [m.start for m in self.mentions]
         for m in self.mentions:
             for i in range(m.start, m.end):
                 self.by_token[i] = m
@@ -50,11 +58,28 @@ class Context:
         return self.by_token.get(i)
 
     def mentions_in(self, start: int, end: int) -> list[Mention]:
-        return [m for m in self.mentions if m.start >= start and m.end <= end]
+        """Mentions wholly inside tokens ``[start, end)``."""
+        out = []
+        for k in range(bisect_left(self._starts, start), len(self.mentions)):
+            m = self.mentions[k]
+            if m.start >= end:
+                break
+            if m.end <= end:
+                out.append(m)
+        return out
+
+    def mentions_before(self, before: int, within: int) -> Iterator[Mention]:
+        """Mentions ending at or before token ``before``, nearest first, at most ``within`` tokens back."""
+        for k in range(bisect_left(self._starts, before) - 1, -1, -1):
+            m = self.mentions[k]
+            if before - m.end > within:
+                return
+            if m.end <= before:
+                yield m
 
     def last_mention(self, before: int, types: set[EntityType], *, within: int = 10_000) -> Mention | None:
-        for m in reversed(self.mentions):
-            if m.end <= before and m.entity.type in types and before - m.end <= within:
+        for m in self.mentions_before(before, within):
+            if m.entity.type in types:
                 return m
         return None
 
@@ -88,10 +113,9 @@ def make_context(article: Article, doc: Doc, *, english: bool = True) -> Context
                    outlet=outlet_entity(article, gaz), english=english)
 
 
-def sentence_text_span(sent: Span) -> tuple[int, int]:
-    """Character range of a sentence without surrounding whitespace."""
+def sentence_text_span(sent: Span, text: str) -> tuple[int, int]:
+    """Character range of a sentence without surrounding whitespace (``text`` is the document's text)."""
     start, end = sent.start_char, sent.end_char
-    text = sent.doc.text
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
@@ -105,9 +129,8 @@ def token_range_chars(doc: Doc, start: int, end: int) -> tuple[int, int]:
     return span.start_char, span.end_char
 
 
-def in_open_quote(doc: Doc, char: int, sent: Span) -> bool:
+def in_open_quote(text: str, char: int) -> bool:
     """Whether ``char`` sits inside a quotation opened earlier in its paragraph."""
-    text = doc.text
     para_start = text.rfind("\n", 0, char) + 1
     before = text[para_start:char]
     straight = before.count('"')

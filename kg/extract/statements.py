@@ -138,12 +138,28 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
 
 
 def _antecedent(ctx: Context, before: int, types: set[EntityType]) -> Entity | None:
-    """What a pronoun or a definite description refers to: the last speaker of a fitting type when one
-    spoke in the last few sentences (reporting keeps to its speaker), else the last fitting mention."""
-    speaker = ctx.last_speaker(before, types, within=120)
-    if speaker is not None:
-        return speaker
-    mention = ctx.last_mention(before, types, within=120)
+    """What a pronoun or a definite description refers to: the most recent speaker or sentence subject of a
+    fitting type in the last few sentences (reporting keeps to its subject: in "Selenskyj fears ... pressure
+    on Putin. '...,' said the President." the President is Selenskyj), else the last fitting mention."""
+    window = 120
+    best_i = -1
+    best: Entity | None = None
+    for i, entity in reversed(ctx.speakers):
+        if i < before and entity.type in types and before - i <= window:
+            best_i, best = i, entity
+            break
+    for m in ctx.mentions_before(before, window):
+        if m.entity.type not in types:
+            continue
+        if m.start <= best_i:
+            break
+        root = ctx.doc[m.start:m.end].root
+        if root.dep_ in ("nsubj", "nsubjpass") or (root.dep_ == "appos" and root.head.dep_ == "nsubj"):
+            best_i, best = m.start, m.entity
+            break
+    if best is not None:
+        return best
+    mention = ctx.last_mention(before, types, within=window)
     return mention.entity if mention is not None else None
 
 
@@ -160,7 +176,7 @@ def _has_content(verb: Token) -> bool:
 def find_speech(ctx: Context, sent: Span) -> list[Speech]:
     """The speech acts of one sentence, in order; records their speakers in ``ctx.speakers``."""
     out: list[Speech] = []
-    s_start, s_end = sentence_text_span(sent)
+    s_start, s_end = sentence_text_span(sent, ctx.text)
     if _BYLINE.search(sent.text):
         return out
     for token in sent:
@@ -215,7 +231,7 @@ def _according(ctx: Context, sent: Span, according: Token) -> Speech | None:
     speaker = resolve_subject(ctx, obj, prefer_before=according.i)
     if speaker is None:
         return None
-    s_start, s_end = sentence_text_span(sent)
+    s_start, s_end = sentence_text_span(sent, ctx.text)
     ctx.speakers.append((according.i, speaker))
     return Speech(according, speaker, s_start, s_end, according=True)
 
