@@ -182,7 +182,7 @@ def _clause(token: Token) -> tuple[int, int]:
     subject noun), so that places in other clauses of the sentence are not taken."""
     t = token
     for _ in range(6):
-        if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("amod", "acl") or t.head == t:
+        if (t.pos_ in ("VERB", "AUX") and t.dep_ not in ("amod", "acl")) or t.head == t:
             break
         t = t.head
     # a subject's place is often given by its verb's complement: "troops are present in X"
