@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -64,12 +65,17 @@ class Mention:
 @Language.component("newline_sentences")
 def newline_sentences(doc: Doc) -> Doc:
     """Start a sentence after every line break (headlines and section titles stand alone)."""
-    for i, token in enumerate(doc[:-1]):
-        if "\n" in token.text or token.text_with_ws.endswith("\n"):
-            doc[i + 1].is_sent_start = True
-        elif i > 0 and i + 1 < len(doc) and not doc[i + 1].is_sent_start:
-            # spaCy only treats is_sent_start None as undecided; leave others to the parser
-            pass
+    text = doc.text
+    if "\n" not in text or len(doc) < 2:
+        return doc
+    starts = doc.to_array("IDX").tolist()
+    pos = text.find("\n")
+    while pos != -1:
+        # the first token that starts after the line break
+        k = bisect_right(starts, pos)
+        if 0 < k < len(doc):
+            doc[k].is_sent_start = True
+        pos = text.find("\n", pos + 1)
     return doc
 
 
