@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from spacy.tokens import Span, Token
 
 from kg.extract.numbers import parse_troops
-from kg.extract.pipeline import FORCE_TYPES, Context
+from kg.extract.pipeline import FORCE_TYPES, Context, is_heading
 from kg.model import Certainty, Entity, EntityType
 
 FORCE_NOUNS = {
@@ -24,9 +24,8 @@ FORCE_NOUNS = {
     "unit", "mercenaries", "mercenary", "fighters", "militants", "personnel", "servicemen", "marines",
     "brigade", "brigades", "battalion", "battalions", "warships", "warship", "navy", "contingent",
     "paratroopers", "infantry", "commandos", "special forces", "militia", "militias", "boots",
-    "instructors", "advisers", "advisors", "officers", "gunmen", "rebels", "insurgents", "division",
-    "divisions", "regiment", "regiments", "detachment", "squad", "recruits", "conscripts", "volunteers",
-    "operatives", "members",
+    "instructors", "advisers", "advisors", "gunmen", "rebels", "insurgents", "division",
+    "divisions", "regiment", "regiments", "detachment", "squad",
     # German
     "soldaten", "truppen", "armee", "streitkräfte", "einheiten", "söldner", "kämpfer", "militär",
 }
@@ -102,8 +101,22 @@ def _backing(ctx: Context, m_end: int) -> bool:
     return m_end < len(doc) and doc[m_end].lower_.lstrip("-") in _BACKED and doc[m_end].lower_.startswith("-")
 
 
+SPEECH_VERBS = {"say", "tell", "announce", "warn", "add", "note", "report", "claim", "confirm", "state", "deny",
+                "insist", "write", "accuse", "blame", "urge", "declare", "explain", "acknowledge", "admit"}
+
+
+def _speaks(token: Token) -> bool:
+    """The force word names a speaker: "the Israeli military said"."""
+    t = token
+    while t.dep_ in ("compound", "amod", "poss", "conj", "appos") and t.head != t:
+        t = t.head
+    return t.dep_ in ("nsubj", "nsubjpass") and t.head.lemma_.lower() in SPEECH_VERBS
+
+
 def _force_owner(ctx: Context, token: Token, sent: Span) -> Entity | None:
     """The state or armed group whose forces a force word names."""
+    if _speaks(token):
+        return None
     if token.dep_ == "pobj" and token.head.lower_ in ("against", "versus"):
         return None  # "active against the Kyiv armed forces": the enemy, not the deployer
     m = ctx.mention_at(token.i)
@@ -208,6 +221,27 @@ def _locations(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> li
     return [(e, i) for e, i, _ in out]
 
 
+def _nearest_places(ctx: Context, places: list[tuple[Entity, int]], trigger: Token) -> list[Entity]:
+    """The place nearest the trigger (a named region before a state), with the places coordinated with it
+    ("in the Donbas and the Kursk Oblast")."""
+    if not places:
+        return []
+    specific = [(e, i) for e, i in places if e.type is EntityType.LOCATION] or places
+    first, at = min(specific, key=lambda p: abs(p[1] - trigger.i))
+    out = [first]
+    root = ctx.doc[at]
+    for e, i in specific:
+        if e.key == first.key:
+            continue
+        tok = ctx.doc[i]
+        linked = any(t.dep_ == "conj" and t.head.i in range(at, at + 4) for t in (tok, *tok.ancestors)
+                     if t.i >= at) or any(c.dep_ == "conj" and c.i <= i < c.right_edge.i + 1
+                                          for c in root.head.children if root.head.i >= at)
+        if linked or (root.dep_ != "pobj" and any(t.dep_ == "conj" for t in tok.ancestors if t.i > at)):
+            out.append(e)
+    return out
+
+
 def _number(ctx: Context, force: Token, sent: Span) -> tuple[int | None, int | None, bool]:
     """The troop number before a force word: "about 11,000 North Korean soldiers"."""
     doc = ctx.doc
@@ -239,19 +273,37 @@ def _number(ctx: Context, force: Token, sent: Span) -> tuple[int | None, int | N
     return (low, high, approx)
 
 
+def _governing_verb(token: Token) -> Token:
+    t = token
+    for _ in range(6):
+        if t.pos_ in ("VERB", "AUX") or t.head == t:
+            return t
+        t = t.head
+    return t
+
+
 def _certainty(ctx: Context, sent: Span, trigger: Token) -> Certainty:
-    words = [t.lower_ for t in sent]
-    if any(w in DENY_WORDS for w in words):
+    """``denied`` for a denial or negation of the trigger's clause, ``possible`` for modality on it ("could be
+    deployed", "expected to send", "allegedly operating", "planned deployment"), else ``asserted``."""
+    if any(t.lower_ in DENY_WORDS for t in sent):
         return Certainty.DENIED
     if any(c.lower_ == "no" and c.dep_ == "det" for c in trigger.children):
         return Certainty.DENIED  # "no troops would be deployed"
-    # negation of the trigger or of its head verb
-    head = trigger if trigger.pos_ in ("VERB", "AUX") else trigger.head
-    for t in (head, *head.children):
-        if t.lower_ in NEGATION_WORDS and t.dep_ == "neg":
+    verb = _governing_verb(trigger)
+    scope: list[Token] = [trigger, *trigger.children, verb, *verb.children]
+    for child in trigger.children:
+        if child.dep_ in ("acl", "relcl") and child.pos_ == "VERB":
+            scope.extend(child.children)  # "militants allegedly operating inside"
+    # "expected to deploy", "plans to send", "are preparing to enter": the verbs above an xcomp chain
+    t = verb
+    while t.dep_ in ("xcomp", "ccomp", "advcl") and t.head != t:
+        t = t.head
+        scope.extend([t, *t.children])
+        if t.dep_ == "ccomp":
+            break
+    if any(t.dep_ == "neg" for t in (verb, *verb.children)) and verb.pos_ in ("VERB", "AUX"):
+        if not any(t.lower_ in POSSIBLE_WORDS for t in scope):
             return Certainty.DENIED
-    # modality anywhere in the clause around the trigger
-    scope = list(head.subtree) + list(head.children) + [head.head]
     if any(t.lower_ in POSSIBLE_WORDS for t in scope):
         return Certainty.POSSIBLE
     return Certainty.ASSERTED
@@ -284,9 +336,8 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
     has_ground = bool(words & GROUND_WORDS) or bool(words & {"incursion", "raid", "invasion", "offensive"})
     if not has_ground and words & STRIKE_WORDS:
         return []
-    title = (ctx.article.title or "").strip()
-    if title and sent.text.strip() == title:
-        return []  # the headline restates the body
+    if is_heading(ctx, sent):
+        return []  # a headline restates the body
     if sent.text.rstrip().rstrip("\"”’'").endswith("?"):
         return []  # a question (a reporter's, in a briefing) claims nothing
     found: list[DeploymentFinding] = []
@@ -331,8 +382,7 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
         if deployer is None:
             continue
         places = _locations(ctx, sent, deployer, token)
-        specific = [e for e, _ in places if e.type is EntityType.LOCATION]
-        locations: list[Entity] = specific or [e for e, _ in places][:1]
+        locations = _nearest_places(ctx, places, token)
         if not locations:
             vague = _vague_place(ctx, sent, deployer)
             if vague is not None:

@@ -123,6 +123,23 @@ def sentence_text_span(sent: Span, text: str) -> tuple[int, int]:
     return start, end
 
 
+_END_PUNCT = tuple(".!?:;\"”’'»)")
+
+
+def is_heading(ctx: Context, sent: Span) -> bool:
+    """A headline or section title: the article's title, or a whole line without closing punctuation."""
+    text = sent.text.strip()
+    if not text:
+        return True
+    title = (ctx.article.title or "").strip()
+    if title and text == title:
+        return True
+    start, end = sentence_text_span(sent, ctx.text)
+    line_start = start == 0 or ctx.text[start - 1] == "\n"
+    line_end = end == len(ctx.text) or ctx.text[end:end + 1] == "\n"
+    return line_start and line_end and not text.endswith(_END_PUNCT) and len(text.split()) <= 16
+
+
 def token_range_chars(doc: Doc, start: int, end: int) -> tuple[int, int]:
     """Character range of tokens ``[start, end)``, trailing whitespace excluded."""
     span = doc[start:end]

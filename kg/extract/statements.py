@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
 
-from kg.extract.pipeline import ACTOR_TYPES, Context, resolve_date, sentence_text_span, subtree_range
+from kg.extract.entities import Mention
+from kg.extract.pipeline import ACTOR_TYPES, Context, is_heading, resolve_date, sentence_text_span, subtree_range
 from kg.model import Entity, EntityType
 
 SPEECH_LEMMAS = {
@@ -27,9 +28,12 @@ SPEECH_LEMMAS = {
     "counter", "contend", "maintain", "tweet", "order", "instruct", "dismiss", "reject",
 }
 #: speech verbs that count only with a clause or a quote ("called for talks" is not reported speech)
-WEAK_LEMMAS = {"call", "continue", "express", "highlight", "describe", "cite", "demand", "appeal", "condemn",
-               "decry", "threaten", "promise", "pledge", "maintain", "notice", "order", "instruct", "mention",
-               "dismiss", "reject", "indicate", "reveal", "disclose", "predict", "urge", "report"}
+WEAK_LEMMAS = {"call", "continue", "highlight", "describe", "cite", "demand", "appeal", "threaten", "promise",
+               "pledge", "maintain", "notice", "order", "instruct", "mention", "dismiss", "reject", "indicate",
+               "reveal", "disclose", "predict", "urge"}
+#: the speech of "cited a statement from the Iranian Navy" is the cited source's
+CITING_LEMMAS = {"cite", "quote"}
+_LOCATIVE = {"in", "at", "near", "inside", "across", "from", "on", "outside"}
 #: lines that credit the reporters, not speech ("X and Y reported for this article")
 _BYLINE = re.compile(r"(reported|contributed|contributing)\s+(to|for)\s+this\s+(article|report|story)|"
                      r"contributed\s+reporting|reporting\s+by\b", re.I)
@@ -95,14 +99,14 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
     word = subj.lower_
     if word in FORCE_WORDS and head is None:
         return None  # "North Korean soldiers could be ..." is not speech
-    # "reports from Israeli news outlet Globes", "a statement by the ministry"
-    for child in subj.children:
-        if child.dep_ == "prep" and child.lower_ in ("from", "by", "of") and word in _REPORT_NOUNS:
-            inner = [m for m in ctx.mentions_in(child.i + 1, child.right_edge.i + 1)
-                     if m.entity.type in ACTOR_TYPES]
-            if inner:
-                return inner[-1].entity
-    inside = [m for m in ctx.mentions_in(left, right) if m.entity.type in ACTOR_TYPES]
+    # "reports last week from Israeli news outlet Globes", "a statement by the ministry"
+    if word in _REPORT_NOUNS:
+        inner = [m for m in ctx.mentions_in(subj.i + 1, right) if m.entity.type in ACTOR_TYPES]
+        if inner:
+            return inner[-1].entity
+    # "a hospital in southern Lebanon" is not Lebanon; "Iranian-backed militias" are not Iran
+    inside = [m for m in ctx.mentions_in(left, right) if m.entity.type in ACTOR_TYPES
+              and not _locative(ctx, m) and not _backed(ctx, m)]
     if word in _ANONYMOUS and not any(c.dep_ == "poss" for c in subj.children):
         # "US, South Korean and Ukrainian sources": the states are the claimants, not a speaker
         return None
@@ -125,7 +129,20 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
         if word in ("it", "they"):
             return _antecedent(ctx, prefer_before, ACTOR_TYPES - {EntityType.PERSON})
         return None
+    # "a spokeswoman for the ministry", "the head of the agency"
+    if word in _PERSON_NOUNS:
+        for child in subj.children:
+            if child.dep_ == "prep" and child.lower_ in ("for", "of"):
+                obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+                if obj is not None and obj.lower_ in _BODY_NOUNS:
+                    return resolve_subject(ctx, obj, prefer_before=prefer_before)
     determiners = {c.lower_ for c in subj.children if c.dep_ in ("det", "poss")}
+    modifiers = {c.lower_ for c in subj.children if c.dep_ in ("amod", "compound")}
+    if word in ("officials", "official", "spokesman", "spokeswoman", "spokesperson", "sources") and (
+        modifiers & {"military", "defense", "defence", "army", "security", "government"}
+    ):
+        # "military officials said": the state the text speaks of
+        return _antecedent(ctx, prefer_before, {EntityType.STATE, EntityType.ARMED_GROUP})
     if word in _PERSON_NOUNS and "the" in determiners:
         return _antecedent(ctx, prefer_before, {EntityType.PERSON})
     if word in _BODY_NOUNS and (determiners & {"the", "its", "their"}):
@@ -135,6 +152,18 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
                                                       EntityType.ARMED_GROUP})
         return _antecedent(ctx, prefer_before, ACTOR_TYPES - {EntityType.PERSON})
     return None
+
+
+def _locative(ctx: Context, m: Mention) -> bool:
+    """The mention only places its head noun: "a hospital in southern Lebanon"."""
+    root = ctx.doc[m.start:m.end].root
+    return root.dep_ == "pobj" and root.head.lower_ in _LOCATIVE
+
+
+def _backed(ctx: Context, m: Mention) -> bool:
+    doc = ctx.doc
+    nxt = " ".join(t.lower_ for t in doc[m.end:min(m.end + 2, len(doc))])
+    return bool(re.match(r"^-?\s*-?\s*(backed|led|allied|sponsored|funded|aligned|supported)\b", nxt))
 
 
 def _antecedent(ctx: Context, before: int, types: set[EntityType]) -> Entity | None:
@@ -177,7 +206,7 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
     """The speech acts of one sentence, in order; records their speakers in ``ctx.speakers``."""
     out: list[Speech] = []
     s_start, s_end = sentence_text_span(sent, ctx.text)
-    if _BYLINE.search(sent.text):
+    if _BYLINE.search(sent.text) or is_heading(ctx, sent):
         return out
     for token in sent:
         if token.lower_ == "according" and token.i + 1 < len(ctx.doc) and ctx.doc[token.i + 1].lower_ == "to":
@@ -192,9 +221,20 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
             continue  # participle: "..., saying ..." stays with the main speech act
         if token.dep_ in ("amod", "acl") and token.tag_ == "VBN":
             continue
+        if any(c.dep_ == "neg" for c in token.children):
+            continue  # "did not say", "declined to comment"
+        if lemma in CITING_LEMMAS:
+            cited = _cited_source(ctx, token)
+            if cited is not None:
+                start, end = _evidence(sent, token, s_start, s_end)
+                out.append(Speech(token, cited, start, end))
+                ctx.speakers.append((token.i, cited))
+                continue
         if lemma in WEAK_LEMMAS and not _has_content(token):
             continue
         subj = _subject(token)
+        if subj is None and token.dep_ == "conj" and token.head.lemma_.lower() not in SPEECH_LEMMAS:
+            subj = _subject(token.head)  # "UN humanitarians assessed the site and confirmed that ..."
         if subj is None:
             continue
         speaker = resolve_subject(ctx, subj, prefer_before=subj.left_edge.i)
@@ -204,6 +244,17 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
         out.append(Speech(token, speaker, start, end, place=_place(ctx, token)))
         ctx.speakers.append((token.i, speaker))
     return out
+
+
+def _cited_source(ctx: Context, verb: Token) -> Entity | None:
+    """The source of "cited a statement from the Iranian Navy"."""
+    for obj in verb.children:
+        if obj.dep_ != "dobj" or obj.lower_ not in _REPORT_NOUNS:
+            continue
+        found = [m for m in ctx.mentions_in(obj.i + 1, obj.right_edge.i + 1) if m.entity.type in ACTOR_TYPES]
+        if found:
+            return found[0].entity
+    return None
 
 
 def _evidence(sent: Span, verb: Token, s_start: int, s_end: int) -> tuple[int, int]:
