@@ -17,8 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from kg import ns
 from kg.api.claims import claims_from_rows, plain
-from kg.api.deps import RunnerDep, StoreDep
-from kg.api.runner import QueryRunner
+from kg.api.deps import StoreDep
 from kg.api.security import ERROR_RESPONSES, require_token
 from kg.errors import InputError, NotFound, ShapeViolation
 from kg.ns import KG, SCHEMA
@@ -52,17 +51,19 @@ def article_json(store: Store, doc_id: str) -> dict[str, Any]:
     :raises NotFound: no such article.
     """
     iri = ns.article_iri(doc_id)
-    rows = run_named(store, "article", {"article": str(iri)})
-    if not rows:
+    rows = run_named(store, "article-details", {"article": str(iri)})  # one query: one consistent view
+    if not any("p" in row for row in rows):
         raise NotFound(f"no article {doc_id!r}")
     data: dict[str, Any] = {"id": doc_id, "iri": str(iri), "graph": str(ns.article_graph(doc_id)), "notes": []}
     for row in rows:
+        if "p" not in row:
+            continue
         predicate, value = row["p"], row["o"]
         if isinstance(predicate, URIRef) and predicate in _FIELDS:
             data[_FIELDS[predicate]] = plain(value)
         elif predicate == SCHEMA.comment:
             data["notes"].append(str(value))
-    data["claims"] = claims_from_rows(run_named(store, "claim-details", {"article": str(iri)}))
+    data["claims"] = claims_from_rows([row for row in rows if "claim" in row])
     return data
 
 
@@ -108,7 +109,7 @@ def get_article(doc_id: str, store: StoreDep) -> dict[str, Any]:
         }
     },
 )
-async def post_article(request: Request, store: StoreDep, runner: RunnerDep) -> JSONResponse:
+async def post_article(request: Request, store: StoreDep) -> JSONResponse:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in _MEDIA:
         raise HTTPException(
@@ -117,13 +118,14 @@ async def post_article(request: Request, store: StoreDep, runner: RunnerDep) -> 
     body = await request.body()
     if not body.strip():
         raise InputError("POST /articles", "empty body")
-    outcomes = await run_in_threadpool(_ingest, store, runner, body, _MEDIA[media])
+    outcomes = await run_in_threadpool(_ingest, store, body, _MEDIA[media])
     return JSONResponse({"stored": outcomes}, status_code=201, headers={"Location": outcomes[0]["url"]})
 
 
-def _ingest(store: Store, runner: QueryRunner, body: bytes, media_type: str) -> list[dict[str, Any]]:
+def _ingest(store: Store, body: bytes, media_type: str) -> list[dict[str, Any]]:
     """Extract and validate every article of the body before writing any (the steps of
-    ``kg.ingest.store_extraction``, with only the write under the lock that keeps query workers out)."""
+    ``kg.ingest.store_extraction``, so that a body with several articles is stored whole or not at all
+    when one of them violates the shapes)."""
     from kg.extract import extract_one
     from kg.ingest import build_graphs
     from kg.load import parse_document
@@ -139,8 +141,7 @@ def _ingest(store: Store, runner: QueryRunner, body: bytes, media_type: str) -> 
     outcomes = []
     for extraction, graph, entities, report in prepared:
         doc_id = extraction.article.id
-        with runner.write_lock():
-            store.replace_graph(ns.article_graph(doc_id), graph, entities)
+        store.replace_graph(ns.article_graph(doc_id), graph, entities)
         outcomes.append(
             {
                 "id": doc_id,
@@ -160,9 +161,8 @@ def _ingest(store: Store, runner: QueryRunner, body: bytes, media_type: str) -> 
     dependencies=[Depends(require_token)],
     responses={401: {"description": "No bearer token"}, 403: {"description": "Wrong token, or writes disabled"}},
 )
-def delete_article(doc_id: str, store: StoreDep, runner: RunnerDep) -> Response:
-    with runner.write_lock():
-        existed = store.drop_graph(ns.article_graph(doc_id))
+def delete_article(doc_id: str, store: StoreDep) -> Response:
+    existed = store.drop_graph(ns.article_graph(doc_id))
     if not existed:
         raise NotFound(f"no article {doc_id!r}")
     return Response(status_code=204)

@@ -4,14 +4,17 @@ pyoxigraph cannot interrupt a query from Python (oxigraph issue #1926), so for t
 each query runs in a **worker process** that opens the store read-only (``pyoxigraph.Store.read_only``)
 and is killed (SIGKILL) when the time limit passes; a fresh worker replaces it on the next query.
 
-* A small pool of workers (``KG_QUERY_WORKERS``, default 2) is started lazily, with the ``spawn`` method
-  (never ``fork``: the server is multi-threaded and holds RocksDB open).  A worker says "ready" after its
-  imports, so start-up time never counts against a query's limit.
-* A worker opens the store for each query, so every query sees the latest committed articles: a
-  read-only open replays the write-ahead log of the writer, and the server flushes after each API write
-  (opening then costs ~15 ms).  pyoxigraph calls a read-only open during a write undefined behaviour, so
-  the API's writes and the workers' reads share a readers-writer lock (``write_lock``): writes wait for
-  running queries (at most the time limit) and queries wait for a write.
+* A small pool of workers (``KG_QUERY_WORKERS``, default 2) is started lazily, each a fresh Python
+  subprocess (never a ``fork``: the server is multi-threaded and holds RocksDB open).  A worker says
+  "ready" after its imports, so start-up time never counts against a query's limit.
+* A worker never opens the live store: pyoxigraph calls a read-only open while another process writes
+  "undefined behaviour", and it was seen to fail here (a compaction removed a table file the reader had
+  just listed).  Instead the server takes a **snapshot** with ``Store.backup`` (a RocksDB checkpoint: hard
+  links to the immutable table files, consistent, cheap) whenever the store has changed since the last
+  one, and workers open that snapshot read-only.  A change is noticed from the store folder's write-ahead
+  log and manifest files, so writes made outside the API are seen too; every query sees all of a
+  committed article or none of it, and writes never wait for queries.  A snapshot is deleted once it is no
+  longer the newest and no query uses it.
 * For any other store (a remote SPARQL server, the in-memory store) the query runs in the calling thread
   through ``Store.query_raw``; a backend whose ``query_raw`` accepts ``timeout=`` gets the limit and
   enforces it itself (the remote server's own timeout).  Its answer is parsed back and written again with
@@ -23,12 +26,17 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
-import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -55,16 +63,26 @@ class Task:
     max_rows: int
 
 
+_opened: list[tuple[str, ox.Store]] = []  # the worker's last snapshot, kept open for the next query
+
+
+def _open_read_only(path: str) -> ox.Store:
+    if not _opened or _opened[0][0] != path:
+        _opened.clear()  # close the previous snapshot before opening the next
+        try:
+            _opened.append((path, ox.Store.read_only(path)))
+        except OSError as exc:
+            raise StoreError(f"cannot open the store snapshot read-only: {exc}") from exc
+    return _opened[0][1]
+
+
 def run_task(task: Task) -> Answer:
     """Open the store read-only, run the query and serialise the answer (in a worker process).
 
     :raises QueryError: the query is malformed (the message is pyoxigraph's parser's).
     :raises StoreError: the store cannot be opened or read.
     """
-    try:
-        store = ox.Store.read_only(task.path)
-    except OSError as exc:
-        raise StoreError(f"cannot open the store read-only: {exc}") from exc
+    store = _open_read_only(task.path)
     kwargs: dict[str, Any] = {}
     if task.default_graph_uris:
         kwargs["default_graph"] = [ox.NamedNode(u) for u in task.default_graph_uris]
@@ -83,13 +101,35 @@ def run_task(task: Task) -> Answer:
         raise StoreError(str(exc)) from None
 
 
-def worker_main(conn: Connection) -> None:
+class _Pipe:
+    """Both directions to a worker: pickled objects over two OS pipes (its stdin and a copy of its stdout)."""
+
+    def __init__(self, reader: Connection, writer: Connection) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    def send(self, obj: object) -> None:
+        self.writer.send(obj)
+
+    def recv(self) -> Any:
+        return self.reader.recv()
+
+    def poll(self, timeout: float) -> bool:
+        return self.reader.poll(timeout)
+
+    def close(self) -> None:
+        for conn in (self.reader, self.writer):
+            with contextlib.suppress(OSError):
+                conn.close()
+
+
+def worker_main(conn: _Pipe) -> None:
     """A worker process: answer tasks until the pipe closes."""
     conn.send(("ready", None))
     while True:
         try:
             task = conn.recv()
-        except (EOFError, KeyboardInterrupt):
+        except (EOFError, OSError, KeyboardInterrupt):
             return
         if task is None:
             return
@@ -101,13 +141,39 @@ def worker_main(conn: Connection) -> None:
             conn.send(("error", ("StoreError", f"{type(exc).__name__}: {exc}")))
 
 
+def child_main() -> None:
+    """The entry point of a worker process (``python -c "from kg.api.runner import child_main; child_main()"``).
+
+    Tasks arrive on stdin; answers leave on a copy of stdout, and stdout itself is pointed at stderr so that
+    nothing a library prints can corrupt the answers.
+    """
+    answers = os.dup(1)
+    os.dup2(2, 1)
+    worker_main(_Pipe(Connection(0, writable=False), Connection(answers, readable=False)))
+
+
 class _Worker:
+    """One query worker: a plain subprocess (not ``multiprocessing``, which would re-import the server's
+    ``__main__`` and needs a ``__main__`` guard in every script that embeds the app)."""
+
     def __init__(self) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=worker_main, args=(child,), daemon=True, name="kg-query-worker")
-        self.process.start()
-        child.close()
+        package_root = str(Path(__file__).resolve().parent.parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from kg.api.runner import child_main; child_main()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            close_fds=True,
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.conn = _Pipe(
+            Connection(os.dup(self.process.stdout.fileno()), writable=False),
+            Connection(os.dup(self.process.stdin.fileno()), readable=False),
+        )
+        self.process.stdout.close()
+        self.process.stdin.close()
         if not self.conn.poll(_START_TIMEOUT):
             self.kill()
             raise StoreUnavailable("a query worker did not start")
@@ -115,60 +181,90 @@ class _Worker:
 
     @property
     def pid(self) -> int:
-        return int(self.process.pid or 0)
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
 
     def kill(self) -> None:
         with contextlib.suppress(OSError):
             self.process.kill()
-        self.process.join(5)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(5)
         self.conn.close()
 
     def stop(self) -> None:
-        with contextlib.suppress(OSError, BrokenPipeError):
+        with contextlib.suppress(OSError):
             self.conn.send(None)
-        self.process.join(2)
-        if self.process.is_alive():
+        try:
+            self.process.wait(2)
+        except subprocess.TimeoutExpired:
             self.kill()
         else:
             self.conn.close()
 
 
-class RWLock:
-    """A readers-writer lock that prefers writers (a waiting writer blocks new readers)."""
+@dataclass
+class _Snapshot:
+    path: Path
+    signature: frozenset[tuple[str, int, int]]
+    users: int = 0
 
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._readers = 0
-        self._writer = False
-        self._waiting_writers = 0
 
-    @contextlib.contextmanager
-    def read(self) -> Iterator[None]:
-        with self._cond:
-            while self._writer or self._waiting_writers:
-                self._cond.wait()
-            self._readers += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._readers -= 1
-                self._cond.notify_all()
+class Snapshots:
+    """Read-only snapshots of an on-disk pyoxigraph store for the query workers (see the module notes)."""
 
-    @contextlib.contextmanager
-    def write(self) -> Iterator[None]:
-        with self._cond:
-            self._waiting_writers += 1
-            while self._writer or self._readers:
-                self._cond.wait()
-            self._waiting_writers -= 1
-            self._writer = True
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._writer = False
-                self._cond.notify_all()
+    def __init__(self, store: OxigraphStore) -> None:
+        assert store.path is not None
+        self.store = store
+        self.source = store.path
+        for stale in self.source.parent.glob(f".{self.source.name}-snapshots-*"):  # left by a crashed server
+            shutil.rmtree(stale, ignore_errors=True)
+        # beside the store, so the checkpoint's hard links stay on one file system
+        self.root = Path(tempfile.mkdtemp(prefix=f".{self.source.name}-snapshots-", dir=self.source.parent))
+        self._lock = threading.Lock()
+        self._current: _Snapshot | None = None
+        self._count = 0
+        self.taken = 0
+
+    def _signature(self) -> frozenset[tuple[str, int, int]]:
+        found = set()
+        with os.scandir(self.source) as entries:
+            for entry in entries:
+                if entry.name.endswith(".log") or entry.name.startswith(("MANIFEST", "CURRENT")):
+                    with contextlib.suppress(FileNotFoundError):
+                        info = entry.stat()
+                        found.add((entry.name, info.st_size, info.st_mtime_ns))
+        return frozenset(found)
+
+    def acquire(self) -> _Snapshot:
+        """The newest snapshot, taken now if the store changed since; give it back with ``release``."""
+        with self._lock:
+            signature = self._signature()
+            if self._current is None or signature != self._current.signature:
+                self._count += 1
+                target = self.root / str(self._count)
+                try:
+                    self.store._store.backup(str(target))  # the embedded store's own pyoxigraph handle
+                except OSError as exc:
+                    raise StoreError(f"cannot snapshot the store for a query: {exc}") from exc
+                self.taken += 1
+                previous, self._current = self._current, _Snapshot(target, signature)
+                if previous is not None and previous.users == 0:
+                    shutil.rmtree(previous.path, ignore_errors=True)
+            self._current.users += 1
+            return self._current
+
+    def release(self, snapshot: _Snapshot) -> None:
+        with self._lock:
+            snapshot.users -= 1
+            if snapshot is not self._current and snapshot.users == 0:
+                shutil.rmtree(snapshot.path, ignore_errors=True)
+
+    def close(self) -> None:
+        with self._lock:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self._current = None
 
 
 @dataclass
@@ -183,8 +279,8 @@ class QueryRunner:
     _idle: list[_Worker] = field(default_factory=list, repr=False)
     _slots: threading.BoundedSemaphore = field(init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _rw: RWLock = field(default_factory=RWLock, repr=False)
     _closed: bool = False
+    snapshots: Snapshots | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._slots = threading.BoundedSemaphore(max(1, self.workers))
@@ -193,15 +289,6 @@ class QueryRunner:
     def uses_workers(self) -> bool:
         """True when queries run in killable worker processes (the embedded on-disk store)."""
         return isinstance(self.store, OxigraphStore) and self.store.path is not None
-
-    @contextlib.contextmanager
-    def write_lock(self) -> Iterator[None]:
-        """Hold this around a write to the store; flushes it afterwards so workers see the write."""
-        with self._rw.write():
-            yield
-            flush = getattr(self.store, "flush", None)
-            if callable(flush):
-                flush()
 
     def run(
         self,
@@ -218,15 +305,23 @@ class QueryRunner:
         """
         if self.uses_workers:
             assert isinstance(self.store, OxigraphStore) and self.store.path is not None
-            task = Task(
-                str(self.store.path),
-                sparql,
-                media_type,
-                tuple(default_graph_uris),
-                tuple(named_graph_uris),
-                self.max_rows,
-            )
-            return self._in_worker(task)
+            if self.snapshots is None:
+                with self._lock:
+                    if self.snapshots is None:
+                        self.snapshots = Snapshots(self.store)
+            snapshot = self.snapshots.acquire()
+            try:
+                task = Task(
+                    str(snapshot.path),
+                    sparql,
+                    media_type,
+                    tuple(default_graph_uris),
+                    tuple(named_graph_uris),
+                    self.max_rows,
+                )
+                return self._in_worker(task)
+            finally:
+                self.snapshots.release(snapshot)
         return self._inline(sparql, media_type, default_graph_uris, named_graph_uris)
 
     # embedded store: worker processes ----------------------------------------------------------------
@@ -235,22 +330,20 @@ class QueryRunner:
             raise QueryTimeout(f"all {self.workers} query workers stayed busy for {self.timeout:g} s; try again")
         try:
             worker = self._checkout()
-            with self._rw.read():
-                worker.conn.send(task)
-                started = time.monotonic()
-                if not worker.conn.poll(self.timeout):
-                    worker.kill()
-                    self.killed.append(worker.pid)
-                    log.warning("query stopped after %.1f s, worker %d killed", time.monotonic() - started, worker.pid)
-                    raise QueryTimeout(
-                        f"the query ran longer than the time limit of {self.timeout:g} s (KG_QUERY_TIMEOUT) "
-                        "and was stopped"
-                    )
-                try:
-                    status, payload = worker.conn.recv()
-                except (EOFError, OSError) as exc:
-                    worker.kill()
-                    raise StoreError(f"the query worker died: {exc}") from exc
+            worker.conn.send(task)
+            started = time.monotonic()
+            if not worker.conn.poll(self.timeout):
+                worker.kill()
+                self.killed.append(worker.pid)
+                log.warning("query stopped after %.1f s, worker %d killed", time.monotonic() - started, worker.pid)
+                raise QueryTimeout(
+                    f"the query ran longer than the time limit of {self.timeout:g} s (KG_QUERY_TIMEOUT) and was stopped"
+                )
+            try:
+                status, payload = worker.conn.recv()
+            except (EOFError, OSError) as exc:
+                worker.kill()
+                raise StoreError(f"the query worker died: {exc}") from exc
             self._checkin(worker)
         finally:
             self._slots.release()
@@ -264,7 +357,7 @@ class QueryRunner:
         with self._lock:
             while self._idle:
                 worker = self._idle.pop()
-                if worker.process.is_alive():
+                if worker.alive():
                     return worker
                 worker.kill()
         return _Worker()
@@ -306,3 +399,5 @@ class QueryRunner:
             idle, self._idle = self._idle, []
         for worker in idle:
             worker.stop()
+        if self.snapshots is not None:
+            self.snapshots.close()
