@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from spacy.tokens import Span, Token
 
 from kg.extract.numbers import parse_troops
-from kg.extract.pipeline import FORCE_TYPES, Context, is_heading
+from kg.extract.pipeline import ACTOR_TYPES, FORCE_TYPES, Context, is_heading
 from kg.model import Certainty, Entity, EntityType
 
 FORCE_NOUNS = {
@@ -38,8 +38,9 @@ PRESENCE_NOUNS = {
 PRESENCE_VERBS = {
     "deploy", "send", "station", "fight", "operate", "arrive", "enter", "advance", "invade", "clash",
     "capture", "seize", "occupy", "storm", "raid", "board", "patrol", "dispatch", "transfer", "move",
-    "launch", "push", "battle", "engage", "gain", "hold", "withdraw", "retreat", "land", "cross", "base",
+    "launch", "push", "battle", "engage", "gain", "hold", "land", "cross", "base",
     "position", "mass", "amass", "reinforce", "strengthen", "join", "participate", "serve", "bog", "kill",
+    "conduct", "remain", "stay", "help", "assist", "train", "guard", "defend", "attack", "besiege",
 }
 #: presence verbs that need a ground object ("launched a ground operation", "sent troops")
 OBJECT_VERBS = {"launch", "send", "push", "gain", "hold", "move", "transfer", "mass", "amass", "engage",
@@ -60,6 +61,7 @@ POSSIBLE_WORDS = {
     "threatened", "threatens", "if", "whether", "suspected", "believed", "probably", "perhaps", "könnte",
     "könnten", "sollen", "soll", "möglicherweise", "offenbar", "angeblich",
 }
+HEDGES = {"could", "may", "might", "perhaps", "possibly", "likely", "probably", "allegedly", "reportedly"}
 DENY_WORDS = {"deny", "denies", "denied", "denying", "dismissed", "rejected", "rejects", "refuted",
               "bestreitet", "bestritt", "dementiert"}
 NEGATION_WORDS = {"not", "n't", "no", "never", "nicht", "kein", "keine"}
@@ -202,10 +204,52 @@ def _clause(token: Token) -> tuple[int, int]:
     return t.left_edge.i, t.right_edge.i + 1
 
 
-def _locations(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> list[tuple[Entity, int]]:
-    """Places the trigger's clause puts forces in, most specific first: (entity, token index)."""
+def _allowed_heads(trigger: Token) -> set[int]:
+    """Tokens a place may hang off to belong to the trigger: the trigger, its ancestors up to its verb, and
+    the verb's complements ("are present in", "took up positions near")."""
+    allowed = {trigger.i}
+    t = trigger
+    for _ in range(6):
+        if t.head == t:
+            break
+        t = t.head
+        allowed.add(t.i)
+        if t.pos_ in ("VERB", "AUX"):
+            break
+    verb = t
+    for child in verb.children:
+        if child.dep_ in ("acomp", "attr", "dobj", "xcomp", "advmod", "oprd", "conj", "prep"):
+            allowed.add(child.i)
+            if child.dep_ == "xcomp":
+                allowed.update(c.i for c in child.children if c.dep_ in ("dobj", "acomp", "prep"))
+    if trigger.pos_ in ("VERB", "AUX"):
+        allowed.update(c.i for c in trigger.children if c.dep_ in ("dobj", "acomp", "attr"))
+    return allowed
+
+
+def _anchored(prep: Token, allowed: set[int]) -> bool:
+    """The preposition hangs off an allowed token, directly or through a chain of places ("present in the
+    field ... in the northwest ... in the Course region")."""
+    t = prep.head
+    for _ in range(6):
+        if t.i in allowed:
+            return True
+        if t.dep_ == "pobj" and t.head.dep_ == "prep" and t.head.lower_ in LOC_PREPS | {"of"}:
+            t = t.head.head
+            continue
+        if t.dep_ in ("conj", "appos", "compound") and t.head != t:
+            t = t.head
+            continue
+        return False
+    return False
+
+
+def _locations(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> list[tuple[Entity, int, int]]:
+    """Places the trigger's clause puts forces in, best first: (entity, token index, rank); rank 0 is a named
+    region anchored to the trigger, 1 a state anchored to it, 2 and 3 the same elsewhere in the clause."""
     out: list[tuple[Entity, int, int]] = []
     left, right = _clause(trigger)
+    allowed = _allowed_heads(trigger)
     for m in ctx.mentions_in(max(left, sent.start), min(right, sent.end)):
         if m.entity.key == deployer.key or m.entity.type not in (EntityType.LOCATION, EntityType.STATE):
             continue
@@ -215,29 +259,33 @@ def _locations(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> li
             continue
         if prep.lower_ == "from" and m.entity.type is EntityType.STATE:
             continue  # "troops from North Korea": the origin, not the place
-        rank = 0 if m.entity.type is EntityType.LOCATION else 1
+        if prep.head.lower_ in ("according", "due", "thanks", "prior", "addition", "close", "next", "compared"):
+            continue  # "according to the Ukrainian sources"
+        owner = ctx.mention_at(prep.head.i)
+        if owner is not None and owner.entity.key != deployer.key and owner.entity.type in ACTOR_TYPES:
+            continue  # "the Houthis in Yemen", "GCHQ in the UK": another actor's place
+        # anchored to the trigger first, then a named region before a state
+        rank = (0 if _anchored(prep, allowed) else 2) + (0 if m.entity.type is EntityType.LOCATION else 1)
         out.append((m.entity, m.start, rank))
     out.sort(key=lambda x: x[2])
-    return [(e, i) for e, i, _ in out]
+    return out
 
 
-def _nearest_places(ctx: Context, places: list[tuple[Entity, int]], trigger: Token) -> list[Entity]:
-    """The place nearest the trigger (a named region before a state), with the places coordinated with it
-    ("in the Donbas and the Kursk Oblast")."""
+def _nearest_places(ctx: Context, places: list[tuple[Entity, int, int]], trigger: Token) -> list[Entity]:
+    """The best-ranked place nearest the trigger, with the places coordinated with it ("in the Donbas and
+    the Kursk Oblast")."""
     if not places:
         return []
-    specific = [(e, i) for e, i in places if e.type is EntityType.LOCATION] or places
-    first, at = min(specific, key=lambda p: abs(p[1] - trigger.i))
+    top = min(rank for _e, _i, rank in places)
+    first, at, _rank = min((p for p in places if p[2] == top), key=lambda p: abs(p[1] - trigger.i))
     out = [first]
-    root = ctx.doc[at]
-    for e, i in specific:
-        if e.key == first.key:
+    head = ctx.doc[at]
+    conjuncts = {t.i for t in head.conjuncts} | {head.i}
+    for e, i, _r in places:
+        if e.key == first.key or e.type is not first.type:
             continue
         tok = ctx.doc[i]
-        linked = any(t.dep_ == "conj" and t.head.i in range(at, at + 4) for t in (tok, *tok.ancestors)
-                     if t.i >= at) or any(c.dep_ == "conj" and c.i <= i < c.right_edge.i + 1
-                                          for c in root.head.children if root.head.i >= at)
-        if linked or (root.dep_ != "pobj" and any(t.dep_ == "conj" for t in tok.ancestors if t.i > at)):
+        if any(t.i in conjuncts for t in (tok, *tok.ancestors) if abs(t.i - i) <= 3) or tok.i in conjuncts:
             out.append(e)
     return out
 
@@ -302,30 +350,43 @@ def _certainty(ctx: Context, sent: Span, trigger: Token) -> Certainty:
         if t.dep_ == "ccomp":
             break
     if any(t.dep_ == "neg" for t in (verb, *verb.children)) and verb.pos_ in ("VERB", "AUX"):
-        if not any(t.lower_ in POSSIBLE_WORDS for t in scope):
+        # "would not be sending soldiers" is a denial; "may not have withdrawn" stays possible
+        if not any(t.lower_ in HEDGES for t in scope):
             return Certainty.DENIED
     if any(t.lower_ in POSSIBLE_WORDS for t in scope):
         return Certainty.POSSIBLE
     return Certainty.ASSERTED
 
 
-def _vague_place(ctx: Context, sent: Span, deployer: Entity) -> Entity | None:
+def _vague_place(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> Entity | None:
     """The place "the region", "the camp", "there" or "inside" refers to: the last named place whose name has
     that noun ("the camp" -> "Nur Shams refugee camp"), else the last place forces were put in, else the last
     named location."""
-    nouns = [t for t in sent if t.lower_ in VAGUE_PLACE and (
-        t.lower_ in ("there", "inside") or any(c.lower_ in ("the", "this", "that") for c in t.children))]
+    left, right = _clause(trigger)
+    verb = _governing_verb(trigger)
+    if verb.dep_ == "relcl" and verb.head.i < left:
+        left = verb.head.i  # "in the region, where the offensive has been stalling"
+    nouns = []
+    for t in sent[max(left, sent.start) - sent.start:min(right, sent.end) - sent.start]:
+        if t.lower_ not in VAGUE_PLACE:
+            continue
+        if t.lower_ in ("there", "inside"):
+            nouns.append(t)
+        elif any(c.lower_ in ("the", "this", "that") for c in t.children):
+            # "in the area", "stormed the camp"
+            if _loc_prep(t, modifier_ok=False) is not None or t.dep_ == "dobj" or verb.dep_ == "relcl":
+                nouns.append(t)
     if not nouns:
         return None
     word = nouns[0].lower_
     before = sent.start
-    candidates = [m for m in ctx.mentions_before(before, 400) if m.entity.type is EntityType.LOCATION
+    candidates = [m for m in ctx.mentions_before(before, 300) if m.entity.type is EntityType.LOCATION
                   and m.entity.key != deployer.key]
     for m in candidates:
         if word in m.text.lower().split() or word in m.entity.label.lower().split():
             return m.entity
-    for _i, place in reversed(ctx.deployment_places):
-        if place.key != deployer.key:
+    for i, place in reversed(ctx.deployment_places):
+        if place.key != deployer.key and before - i <= 300:
             return place
     return candidates[0].entity if candidates else None
 
@@ -384,7 +445,7 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
         places = _locations(ctx, sent, deployer, token)
         locations = _nearest_places(ctx, places, token)
         if not locations:
-            vague = _vague_place(ctx, sent, deployer)
+            vague = _vague_place(ctx, sent, deployer, token)
             if vague is not None:
                 locations = [vague]
         if casualties:

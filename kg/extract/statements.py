@@ -287,25 +287,37 @@ def _according(ctx: Context, sent: Span, according: Token) -> Speech | None:
     return Speech(according, speaker, s_start, s_end, according=True)
 
 
+_NP_DEPS = {"compound", "amod", "nmod", "conj", "cc", "poss", "appos", "det", "punct", "pobj", "prep", "case"}
+
+
 def according_claimants(ctx: Context, sent: Span) -> list[Entity]:
     """Every actor an "according to ..." phrase in the sentence names: "according to the US, South Korean
-    and Ukrainian sources" is three; "according to a report of the New York Times" is the NYT."""
+    and Ukrainian sources" is three; "according to a report of the New York Times" is the NYT.  Only the noun
+    phrase counts, not a clause inside it."""
     out: list[Entity] = []
+    doc = ctx.doc
     for token in sent:
-        if token.lower_ != "according" or token.i + 1 >= len(ctx.doc) or ctx.doc[token.i + 1].lower_ != "to":
+        if token.lower_ != "according" or token.i + 1 >= len(doc) or doc[token.i + 1].lower_ != "to":
             continue
-        to = ctx.doc[token.i + 1]
-        _left, right = subtree_range(to)
-        # only up to the end of the noun phrase: stop at a clause of its own
-        for m in ctx.mentions_in(to.i + 1, right):
-            if m.entity.type in ACTOR_TYPES and m.entity not in out:
+        to = doc[token.i + 1]
+        obj = next((c for c in to.children if c.dep_ == "pobj"), None)
+        if obj is None:
+            continue
+        phrase = {obj.i}
+        stack = [obj]
+        while stack:
+            t = stack.pop()
+            for child in t.children:
+                if child.dep_ in _NP_DEPS and (child.dep_ != "prep" or child.lower_ in ("of", "from", "by")):
+                    phrase.add(child.i)
+                    stack.append(child)
+        for m in ctx.mentions_in(to.i + 1, obj.right_edge.i + 1):
+            if m.entity.type in ACTOR_TYPES and any(i in phrase for i in range(m.start, m.end)):
                 out.append(m.entity)
         if not out:
-            obj = next((c for c in to.children if c.dep_ == "pobj"), None)
-            if obj is not None:
-                found = resolve_subject(ctx, obj, prefer_before=token.i)
-                if found is not None:
-                    out.append(found)
+            found = resolve_subject(ctx, obj, prefer_before=token.i)
+            if found is not None:
+                out.append(found)
     return _dedupe(out)
 
 
