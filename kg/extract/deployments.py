@@ -244,6 +244,21 @@ def _anchored(prep: Token, allowed: set[int]) -> bool:
     return False
 
 
+_OTHER_CLAUSE = {"relcl", "acl", "conj", "ccomp", "parataxis", "csubj"}
+
+
+def _other_clause(place: Token, trigger: Token) -> bool:
+    """The place sits in a clause of its own (a relative clause, a coordinated or reported clause) that does
+    not hold the trigger."""
+    above = {t.i for t in trigger.ancestors} | {trigger.i}
+    t = place
+    while t.i not in above and t.head != t:
+        if t.pos_ in ("VERB", "AUX") and t.dep_ in _OTHER_CLAUSE and t.head.i != trigger.i:
+            return True  # (a relative clause on the trigger itself is the trigger's: "troops that in X ...")
+        t = t.head
+    return False
+
+
 def _locations(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> list[tuple[Entity, int, int]]:
     """Places the trigger's clause puts forces in, best first: (entity, token index, rank); rank 0 is a named
     region anchored to the trigger, 1 a state anchored to it, 2 and 3 the same elsewhere in the clause."""
@@ -264,8 +279,11 @@ def _locations(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> li
         owner = ctx.mention_at(prep.head.i)
         if owner is not None and owner.entity.key != deployer.key and owner.entity.type in ACTOR_TYPES:
             continue  # "the Houthis in Yemen", "GCHQ in the UK": another actor's place
+        anchored = _anchored(prep, allowed)
+        if not anchored and _other_clause(root, trigger):
+            continue  # "tunnel bombs, which were used in Iraq and Syria"
         # anchored to the trigger first, then a named region before a state
-        rank = (0 if _anchored(prep, allowed) else 2) + (0 if m.entity.type is EntityType.LOCATION else 1)
+        rank = (0 if anchored else 2) + (0 if m.entity.type is EntityType.LOCATION else 1)
         out.append((m.entity, m.start, rank))
     out.sort(key=lambda x: x[2])
     return out
@@ -311,6 +329,8 @@ def _number(ctx: Context, force: Token, sent: Span) -> tuple[int | None, int | N
     start = j
     while start - 1 >= sent.start and (doc[start - 1].like_num or doc[start - 1].lower_ in _NUMBER_WORDS):
         start -= 1
+    if any(doc[k].ent_type_ in ("DATE", "TIME", "MONEY", "PERCENT") for k in range(start, end)):
+        return (None, None, False)  # "in 2006 Israeli forces": a year, not a count
     text = doc[start:end].text
     try:
         low, high, approx = parse_troops(text)

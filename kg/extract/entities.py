@@ -62,20 +62,21 @@ class Mention:
     source: str  # "gazetteer", "ner" or "minted"
 
 
+_LINE_BREAK = re.compile(r"\n|\\n(?=\s|[A-Z])")
+
+
 @Language.component("newline_sentences")
 def newline_sentences(doc: Doc) -> Doc:
     """Start a sentence after every line break (headlines and section titles stand alone)."""
     text = doc.text
-    if "\n" not in text or len(doc) < 2:
+    if len(doc) < 2 or ("\n" not in text and "\\n" not in text):
         return doc
     starts = doc.to_array("IDX").tolist()
-    pos = text.find("\n")
-    while pos != -1:
-        # the first token that starts after the line break
-        k = bisect_right(starts, pos)
+    # real line breaks, and the literal "\n" that badly exported datasets leave in the text
+    for match in _LINE_BREAK.finditer(text):
+        k = bisect_right(starts, match.start())  # the first token that starts after the break
         if 0 < k < len(doc):
             doc[k].is_sent_start = True
-        pos = text.find("\n", pos + 1)
     return doc
 
 
