@@ -1,0 +1,118 @@
+"""``python -m bench --out build/bench.json``: run every benchmark, print the table, write the figures."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import ingest as ingest_bench
+from bench import store as store_bench
+from bench.common import ROOT, Figure, machine
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def table(figures: list[Figure]) -> str:
+    rows = [("figure", "kg", "baseline", "ratio")]
+    for f in figures:
+        rows.append((f.name, f"{f.value:,.4g} {f.unit}", f"{f.baseline_value:,.4g} ({f.baseline})", f"{f.ratio:.2f}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = []
+    for n, row in enumerate(rows):
+        lines.append(" | ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)))
+        if n == 0:
+            lines.append("-+-".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench.json")
+    parser.add_argument("--workers", type=int, default=2, help="ingest worker processes (and nlp.pipe n_process)")
+    parser.add_argument("--ingest-sizes", default="16,64", help="the two corpus sizes for ingest and memory")
+    parser.add_argument("--templates", type=int, default=20, help="real articles extracted to replicate")
+    parser.add_argument("--sizes", default="1000,10000",
+                        help="store sizes (articles) for query latency; 100000 takes ~50M quads, see README")
+    parser.add_argument("--virtuoso-size", type=int, default=1000, help="articles written to Virtuoso (0: skip)")
+    parser.add_argument("--budget", type=float, default=540.0, help="seconds after which no new query is started")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    figures: list[Figure] = []
+    notes: list[str] = []
+
+    small, large = (int(x) for x in args.ingest_sizes.split(","))
+    log(f"ingest: kg ingest vs nlp.pipe at {small} and {large} articles, {args.workers} processes")
+    figures += ingest_bench.run((small, large), args.workers, log)
+
+    log(f"extracting {args.templates} real conflict articles in one process")
+    ex = store_bench.extract_corpus(args.templates, log)
+    figures += store_bench.validation_figures(ex)
+    log(f"  {ex.quads_per_article:.0f} quads per article graph on average")
+
+    server = sparql = None
+    if args.virtuoso_size and shutil.which("virtuoso-t"):
+        sys.path.insert(0, str(ROOT))
+        from tests.virtuoso_server import VirtuosoServer
+
+        server = VirtuosoServer.start()
+        sparql = server.store(timeout=300)
+    elif args.virtuoso_size:
+        notes.append("virtuoso-t is not installed: no Virtuoso figures")
+    try:
+        (ROOT / "build").mkdir(exist_ok=True)  # on the project's disk, not a tmpfs
+        with tempfile.TemporaryDirectory(prefix="kg-bench-store-", dir=ROOT / "build") as tmp_name:
+            tmp = Path(tmp_name)
+            n = args.virtuoso_size or 1000
+            log(f"store load: {n} replicated articles through kg's writes vs bulk_load")
+            figures += store_bench.store_load_figures(ex, n, tmp, sparql)
+            skip: set[str] = set()
+            deadline = time.monotonic() + args.budget - (time.perf_counter() - started)
+            for n_size, size in enumerate(int(x) for x in args.sizes.split(",")):
+                began = time.perf_counter()
+                raw, quads, seconds = store_bench.bulk_build(tmp / f"q{size}", ex, size)
+                del raw
+                log(f"queries at {size} articles ({quads} quads, bulk-loaded in {seconds:.1f}s, "
+                    f"built in {time.perf_counter() - began:.1f}s)")
+                figures += store_bench.query_figures(
+                    "embedded", size, ("oxigraph", str(tmp / f"q{size}")), "pyoxigraph Store.query", ex, log,
+                    skip, deadline,
+                )
+                shutil.rmtree(tmp / f"q{size}", ignore_errors=True)
+                if n_size == 0 and sparql is not None and server is not None:
+                    log(f"queries on Virtuoso at {args.virtuoso_size} articles")
+                    figures += store_bench.query_figures(
+                        "Virtuoso", args.virtuoso_size, ("sparql", server.query_url), "HTTP GET to Virtuoso /sparql",
+                        ex, log, set(), deadline,
+                    )
+            notes += [f"not measured (over {store_bench.QUERY_TIMEOUT:.0f}s at a smaller size, or out of time): "
+                      + ", ".join(sorted(skip))] if skip else []
+    finally:
+        if sparql is not None:
+            sparql.close()
+        if server is not None:
+            server.stop()
+
+    elapsed = time.perf_counter() - started
+    print(table(figures))
+    print(f"\n{len(figures)} figures in {elapsed:.0f}s; ratio = kg's cost over the baseline's (lower is better)")
+    for note in notes:
+        print(f"note: {note}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    info["bench_seconds"] = round(elapsed, 1)
+    if notes:
+        info["notes"] = notes
+    args.out.write_text(json.dumps({"figures": [f.as_dict() for f in figures], "machine": info}, indent=2) + "\n")
+    log(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,80 @@
+"""Ingest throughput and memory: ``kg ingest`` against spaCy's ``nlp.pipe`` alone, both as fresh subprocesses
+(interpreter and model start-up included on both sides) over the same texts with the same process count."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.common import KG, Figure, cost, run_measured, stream_large, throughput
+
+PER_FILE = 50  # articles per JSON Lines file: kg reads one file at a time, so memory does not grow with the corpus
+
+BASELINE = """
+import json, sys
+from pathlib import Path
+import spacy
+from kg.extract.entities import MODEL, newline_sentences  # the same model and sentence rule kg uses
+nlp = spacy.load(MODEL)
+nlp.add_pipe("newline_sentences", before="parser")
+def texts():
+    for path in sorted(Path(sys.argv[1]).glob("*.jsonl")):
+        with path.open(encoding="utf-8") as lines:
+            for line in lines:
+                yield json.loads(line)["text"]
+n = sum(1 for _ in nlp.pipe(texts(), batch_size=16, n_process=int(sys.argv[2])))
+print(n)
+"""
+
+
+def write_corpus(folder: Path, n: int) -> tuple[int, int]:
+    """Write ``n`` streamed articles as JSON Lines files; the number written and their word count."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = words = 0
+    sink = None
+    for obj in stream_large(n):
+        if written % PER_FILE == 0:
+            if sink:
+                sink.close()
+            sink = (folder / f"part-{written // PER_FILE:05d}.jsonl").open("w", encoding="utf-8")
+        assert sink is not None
+        sink.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        written += 1
+        words += len(obj["text"].split())
+    if sink:
+        sink.close()
+    return written, words
+
+
+def run(sizes: tuple[int, int], workers: int, log: object = print) -> list[Figure]:
+    """Figures for ingest throughput (at the larger size) and peak RSS at both sizes."""
+    figures: list[Figure] = []
+    peaks: dict[int, tuple[float, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="kg-bench-ingest-") as tmp:
+        for n in sizes:
+            corpus = Path(tmp) / f"corpus-{n}"
+            count, words = write_corpus(corpus, n)
+            store = Path(tmp) / f"store-{n}"
+            kg_time, kg_peak, out = run_measured(
+                [str(KG), "ingest", str(corpus), "--store", str(store), "--workers", str(workers)]
+            )
+            base_time, base_peak, _ = run_measured(
+                [sys.executable, "-c", BASELINE, str(corpus), str(workers)]
+            )
+            log(f"  ingest {count} articles ({words} words): kg {kg_time:.1f}s, nlp.pipe {base_time:.1f}s; "
+                f"{out.strip().splitlines()[-1] if out.strip() else ''}")
+            peaks[count] = (kg_peak / 2**20, base_peak / 2**20)
+            if n == sizes[-1]:
+                baseline = f"spaCy nlp.pipe alone, same texts, n_process={workers}"
+                figures.append(throughput(f"ingest articles/s ({count} articles, {workers} workers)",
+                                          count / kg_time, "articles/s", baseline, count / base_time))
+                figures.append(throughput(f"ingest words/s ({count} articles, {workers} workers)",
+                                          words / kg_time, "words/s", baseline, words / base_time))
+    (small, (small_kg, _)), (large, (large_kg, large_base)) = sorted(peaks.items())
+    figures.append(cost(f"ingest peak RSS at {large} articles vs {small}", large_kg, "MiB",
+                        f"kg ingest peak RSS at {small} articles", small_kg))
+    figures.append(cost(f"ingest peak RSS at {large} articles", large_kg, "MiB",
+                        f"spaCy nlp.pipe alone at {large} articles, n_process={workers}", large_base))
+    return figures
