@@ -3,6 +3,7 @@ every backend; parameters carrying SPARQL syntax are plain values."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -85,8 +86,7 @@ def test_entity_page_highlights_escaped_evidence(seeded: Store, client: Any) -> 
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html"), response.text
     page = response.text
     assert "<mark>" in page and "North Korea" in page
-    # the seed's evidence contains a stray '">' (from the source HTML): it must come out escaped
-    assert "&quot;&gt;" in page and 'Korean "> Soldiers' not in page
+    assert 'Korean "> Soldiers' not in page  # the seed's stray '">' (from its source HTML) comes out escaped
     turtle = client.get("/entities/north-korea", headers={"Accept": "text/turtle"})
     assert turtle.status_code == 200 and turtle.headers["content-type"].startswith("text/turtle"), turtle.text
     graph = Graph().parse(data=turtle.text, format="turtle")
@@ -175,3 +175,40 @@ def test_parameters_carrying_sparql_are_plain_values(seeded: Store, client: Any)
         assert response.status_code == 400, (payload, response.text)  # not an IRI: refused, not spliced
     assert seeded.quad_count() == before
     assert client.get("/queries/troops-by-location", params={"location": "Kursk"}).json()["rows"]
+
+
+def test_entity_page_escapes_hostile_text(store: Store, live_server: type) -> None:
+    """Evidence and context are article text: markup in them is shown, never run."""
+    from kg.model import Certainty, Claim, Deployment, Entity, EntityType, Span
+
+    north_korea = Entity("north-korea", "North Korea", EntityType.STATE)
+    kursk = Entity("kursk-oblast", "Kursk Oblast", EntityType.LOCATION)
+    cnn = Entity("cnn", "CNN", EntityType.OUTLET)
+    prefix = '<script>alert("prefix")</script> Before. '
+    exact = "North Korean troops <img src=x onerror=alert(1)> are in Kursk, CNN said."
+    text = prefix + exact + ' After <b onclick="x">.'
+    span = Span(len(prefix), len(prefix) + len(exact), exact)
+    article = Article("hostile", text, title="<i>t</i>", outlet="CNN", published=dt.date(2024, 11, 1))
+    claim = Claim(Deployment(north_korea, kursk), (cnn,), Certainty.ASSERTED, span, cnn)
+    store_extraction(store, Extraction(article, [claim]))
+    with live_server(create_app(store, Settings(query_workers=1))) as server, server.client() as client:
+        page = client.get("/entities/north-korea", headers={"Accept": "text/html"}).text
+        docs = client.get("/docs")
+        openapi = client.get("/openapi.json").json()
+    assert "<mark>North Korean troops &lt;img src=x onerror=alert(1)&gt; are in Kursk, CNN said.</mark>" in page, page
+    assert "&lt;script&gt;alert(&quot;prefix&quot;)&lt;/script&gt;" in page and "<script>" not in page
+    assert "<img" not in page and "onclick=" not in page.replace("onclick=&quot;", "")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    for path in (
+        "/sparql",
+        "/entities",
+        "/entities/{entity}",
+        "/articles",
+        "/articles/{doc_id}",
+        "/deployments",
+        "/queries",
+        "/queries/{name}",
+        "/export.gexf",
+        "/export.graphml",
+    ):
+        assert path in openapi["paths"], (path, sorted(openapi["paths"]))
