@@ -158,7 +158,7 @@ class _Worker:
 
     def __init__(self) -> None:
         package_root = str(Path(__file__).resolve().parent.parent.parent)
-        env = dict(os.environ)
+        env = {k: v for k, v in os.environ.items() if k != "KG_API_TOKEN"}  # a worker never writes
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
         self.process = subprocess.Popen(
             [sys.executable, "-c", "from kg.api.runner import child_main; child_main()"],
