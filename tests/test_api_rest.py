@@ -151,6 +151,9 @@ def test_named_queries_are_listed_and_checked(client: Any) -> None:
     assert unknown.status_code == 400 and "limit" in unknown.json()["message"], unknown.text
     assert client.get("/queries/entity", params={"entity": "not an iri"}).status_code == 400
     assert client.get("/queries/no-such-query").status_code == 404
+    graph = client.get("/queries/entity-graph", params={"entity": str(ns.entity_iri("north-korea"))})
+    assert graph.status_code == 200 and graph.headers["content-type"].startswith("text/turtle"), graph.text
+    assert (None, ns.KG.deployer, ns.entity_iri("north-korea")) in Graph().parse(data=graph.text, format="turtle")
 
 
 def test_parameters_carrying_sparql_are_plain_values(seeded: Store, client: Any) -> None:

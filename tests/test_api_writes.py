@@ -83,6 +83,13 @@ def test_post_then_read_everywhere_then_delete(store: Store, server: Any) -> Non
         assert text.status_code == 201, text.text
         assert len(store.graphs()) == 3 + 1  # three articles and the entity graph
 
+        two = json.dumps([{**SEED, "id": "list-a"}, {**SEED, "id": "list-b"}]).encode()
+        both = client.post("/articles", content=two, headers={"Content-Type": "application/json", **AUTH})
+        assert both.status_code == 201 and [a["id"] for a in both.json()["stored"]] == ["list-a", "list-b"], both.text
+        assert client.get("/articles/list-b").status_code == 200
+        for doc in ("list-a", "list-b"):
+            assert client.delete(f"/articles/{doc}", headers=AUTH).status_code == 204
+
         deleted = client.delete(stored["url"], headers=AUTH)
         assert deleted.status_code == 204, deleted.text
         assert client.get(stored["url"]).status_code == 404
