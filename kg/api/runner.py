@@ -1,8 +1,9 @@
 """Running researchers' SPARQL with a time limit that really stops the work, and a row limit.
 
 pyoxigraph cannot interrupt a query from Python (oxigraph issue #1926), so for the embedded on-disk store
-each query runs in a **worker process** that opens the store read-only (``pyoxigraph.Store.read_only``)
-and is killed (SIGKILL) when the time limit passes; a fresh worker replaces it on the next query.
+each query runs in a **worker process** that opens a snapshot of the store read-only
+(``pyoxigraph.Store.read_only``) and is killed (SIGKILL) when the time limit passes; a fresh worker
+replaces it on the next query.
 
 * A small pool of workers (``KG_QUERY_WORKERS``, default 2) is started lazily, each a fresh Python
   subprocess (never a ``fork``: the server is multi-threaded and holds RocksDB open).  A worker says
