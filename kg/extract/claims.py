@@ -13,7 +13,9 @@ Statements are claimed by their speaker.  A speech verb of denial ("X denies tha
 
 from __future__ import annotations
 
-from spacy.tokens import Span
+import datetime as dt
+
+from spacy.tokens import Span, Token
 
 from kg.extract.deployments import find_deployments
 from kg.extract.pipeline import Context, in_open_quote, resolve_date
@@ -28,23 +30,39 @@ def _span(ctx: Context, start: int, end: int) -> TextSpan:
     return TextSpan(start, end, ctx.text[start:end])
 
 
-def _date(ctx: Context, sent: Span) -> object:
+def _date(ctx: Context, sent: Span, verb: Token | None = None) -> dt.date | None:
+    """The date of a speech act: a date phrase hanging off its verb ("said on Thursday"), else the first
+    date phrase of the sentence that is not inside the reported clause."""
+    fallback: dt.date | None = None
     for ent in sent.ents:
-        if ent.label_ == "DATE":
-            date = resolve_date(ent.text, ctx.article.published)
-            if date is not None:
-                return date
-    return None
+        if ent.label_ != "DATE":
+            continue
+        date = resolve_date(ent.text, ctx.article.published)
+        if date is None:
+            continue
+        if verb is None:
+            return date
+        t = ent.root
+        reported = False
+        while t.i != verb.i and t.head != t:
+            if t.dep_ in ("ccomp", "relcl", "xcomp", "advcl") and t.pos_ in ("VERB", "AUX"):
+                reported = True
+                break
+            t = t.head
+        if t.i == verb.i and not reported:
+            return date
+        if not reported and fallback is None:
+            fallback = date
+    return fallback
 
 
 def sentence_claims(ctx: Context, sent: Span) -> list[Claim]:
     """Every claim of one sentence: its statements, then its deployments."""
     claims: list[Claim] = []
     speeches = find_speech(ctx, sent)
-    date = _date(ctx, sent)
     for speech in speeches:
-        statement = Statement(speaker=speech.speaker, date=date if not speech.according else None,  # type: ignore[arg-type]
-                              place=speech.place)
+        date = None if speech.according else _date(ctx, sent, speech.verb)
+        statement = Statement(speaker=speech.speaker, date=date, place=speech.place)
         claims.append(Claim(subject=statement, claimants=(speech.speaker,), certainty=Certainty.ASSERTED,
                             span=_span(ctx, speech.start_char, speech.end_char), outlet=ctx.outlet))
     for finding in find_deployments(ctx, sent):

@@ -17,6 +17,7 @@ from spacy.tokens import Span, Token
 from kg.extract.entities import Mention
 from kg.extract.pipeline import ACTOR_TYPES, Context, is_heading, resolve_date, sentence_text_span, subtree_range
 from kg.model import Entity, EntityType
+from kg.ns import normalise
 
 SPEECH_LEMMAS = {
     "say", "tell", "announce", "warn", "add", "note", "report", "claim", "confirm", "state", "deny",
@@ -55,6 +56,12 @@ _BODY_NOUNS = {
     "officials", "police", "department", "statement", "council", "court", "cabinet", "operator", "ministries",
     "outlet", "website", "broadcaster", "network", "newspaper", "channel", "spokesperson", "side",
 }
+_OFFICES = {"president", "chancellor", "minister", "secretary", "advisor", "adviser", "ambassador",
+            "spokesman", "spokeswoman", "spokesperson", "commissioner", "general", "commander", "chief",
+            "premier", "king", "governor", "mayor", "envoy", "director", "prosecutor", "judge", "chairman"}
+_SPOKES = {"spokesperson", "spokesman", "spokeswoman", "spokespeople"}
+_GROUP_NOUNS = {"aides", "aide", "staff", "advisers", "advisors", "allies", "associates", "supporters",
+                "lawyers", "lawyer", "team", "entourage", "relatives", "family"}
 _REPORT_NOUNS = {"report", "reports", "statement", "statements", "reporting", "article", "post", "posts",
                  "video", "footage", "data", "figures", "estimate", "estimates", "assessment", "analysis"}
 FORCE_WORDS = {"troops", "soldiers", "forces", "units", "fighters", "militants", "mercenaries", "personnel"}
@@ -77,9 +84,15 @@ class Speech:
 
 
 def _subject(verb: Token) -> Token | None:
+    """The speaker's phrase: the active subject, or the agent of a passive ("was told by X"); the passive
+    subject ("the Houthis were warned") is the addressee."""
     for child in verb.children:
-        if child.dep_ in ("nsubj", "nsubjpass"):
+        if child.dep_ == "nsubj":
             return child
+        if child.dep_ == "agent":
+            obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if obj is not None:
+                return obj
     # "..., the military said" parsed with the subject attached to a conjunct's head
     if verb.dep_ == "conj":
         return None
@@ -118,7 +131,7 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
                 return people[0].entity
             # "the OHCHR spokesperson continued": the person of that body who just spoke
             recent = ctx.last_speaker(prefer_before, {EntityType.PERSON}, within=80)
-            if recent is not None and any(c.dep_ == "det" for c in subj.children):
+            if recent is not None and word in _SPOKES and any(c.dep_ == "det" for c in subj.children):
                 return recent
         return inside[0].entity
     if subj.pos_ == "PRON" or word in _PRONOUNS_PERSON | _PRONOUNS_GROUP:
@@ -144,7 +157,20 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
         # "military officials said": the state the text speaks of
         return _antecedent(ctx, prefer_before, {EntityType.STATE, EntityType.ARMED_GROUP})
     if word in _PERSON_NOUNS and "the" in determiners:
+        # "said the President": the person last named with that title; "the politician": the last person
+        titled = _titled(ctx, prefer_before, subj)
+        if titled is not None or word in _OFFICES:
+            return titled
         return _antecedent(ctx, prefer_before, {EntityType.PERSON})
+    if word in _GROUP_NOUNS:
+        # "according to the US president's aides": whose aides
+        owner = next((c for c in subj.children if c.dep_ == "poss"), None)
+        if owner is not None and owner.pos_ != "PRON":
+            return resolve_subject(ctx, owner, prefer_before=prefer_before)
+        return None
+    if any(c.dep_ in ("compound", "amod") and c.pos_ == "PROPN" and ctx.mention_at(c.i) is None
+           for c in subj.children):
+        return None  # a named body the gazetteer does not know ("The BRIEF news outlet")
     if word in _BODY_NOUNS and (determiners & {"the", "its", "their"}):
         if word in {"military", "army", "ministry", "government", "forces", "navy", "command",
                     "administration", "authorities", "officials", "cabinet", "embassy", "side"}:
@@ -152,6 +178,42 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
                                                       EntityType.ARMED_GROUP})
         return _antecedent(ctx, prefer_before, ACTOR_TYPES - {EntityType.PERSON})
     return None
+
+
+def _titled(ctx: Context, before: int, subj: Token) -> Entity | None:
+    """The person a title stands for ("the President", "the national security advisor"): the most recent
+    speaker or sentence subject whose names or preceding words carry the title, else the most recent such
+    mention; None when no one named so far carries it."""
+    title = subj.lower_
+    words = {title, title.rstrip("s")} | {c.lower_ for c in subj.children if c.dep_ in ("compound", "amod")}
+
+    def carries(m: Mention | None, entity: Entity) -> bool:
+        labels = " ".join(normalise(x) for x in (entity.label, *entity.labels)).split()
+        if title in labels:
+            return True
+        if m is not None:
+            lead = {t.lower_ for t in ctx.doc[max(0, m.start - 4):m.start]}
+            return title in lead
+        return False
+
+    window = 250
+    for i, entity in reversed(ctx.speakers):
+        if i < before and before - i <= window and entity.type is EntityType.PERSON:
+            if carries(None, entity) or any(
+                carries(m, m.entity) for m in ctx.mentions_before(i + 1, 3) if m.entity.key == entity.key
+            ):
+                return entity
+            break
+    fallback: Entity | None = None
+    for m in ctx.mentions_before(before, window):
+        if m.entity.type is not EntityType.PERSON or not carries(m, m.entity):
+            continue
+        root = ctx.doc[m.start:m.end].root
+        if root.dep_ in ("nsubj", "nsubjpass"):
+            return m.entity
+        fallback = fallback or m.entity
+    del words
+    return fallback
 
 
 def _locative(ctx: Context, m: Mention) -> bool:
@@ -178,8 +240,8 @@ def _antecedent(ctx: Context, before: int, types: set[EntityType]) -> Entity | N
             best_i, best = i, entity
             break
     for m in ctx.mentions_before(before, window):
-        if m.entity.type not in types:
-            continue
+        if m.entity.type not in types or EntityType.PERSON not in types:
+            continue  # a body ("it", "the statement") keeps to its last speaker
         if m.start <= best_i:
             break
         root = ctx.doc[m.start:m.end].root
@@ -208,6 +270,8 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
     s_start, s_end = sentence_text_span(sent, ctx.text)
     if _BYLINE.search(sent.text) or is_heading(ctx, sent):
         return out
+    if sent.text.rstrip().rstrip("\"”’'").endswith("?"):
+        return out  # a question reports no speech
     for token in sent:
         if token.lower_ == "according" and token.i + 1 < len(ctx.doc) and ctx.doc[token.i + 1].lower_ == "to":
             speech = _according(ctx, sent, token)
