@@ -156,6 +156,18 @@ def _force_owner(ctx: Context, token: Token, sent: Span) -> Entity | None:
     return None
 
 
+def _possessor(ctx: Context, sent: Span, token: Token) -> Entity | None:
+    """Whose "its involvement", "their presence": an armed group or state named in the sentence, else the
+    last one named shortly before."""
+    inside = [m for m in ctx.mentions_in(sent.start, sent.end) if m.entity.type in FORCE_TYPES
+              and _loc_prep(ctx.doc[m.start:m.end].root) is None]
+    groups = [m for m in inside if m.entity.type is EntityType.ARMED_GROUP]
+    if groups or inside:
+        return (groups or inside)[0].entity
+    before = ctx.last_mention(sent.start, {EntityType.ARMED_GROUP}, within=200)
+    return before.entity if before is not None else None
+
+
 def _subject_owner(ctx: Context, verb: Token) -> Entity | None:
     for child in verb.children:
         if child.dep_ in ("nsubj", "nsubjpass"):
@@ -449,9 +461,11 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
             deployer = _subject_owner(ctx, token)
         elif token.lower_ in PRESENCE_NOUNS and token.pos_ == "NOUN":
             for child in token.children:
-                if child.dep_ in ("poss", "amod", "compound"):
+                if child.dep_ == "poss" and child.lower_ in ("its", "their"):
+                    deployer = _possessor(ctx, sent, token)
+                elif child.dep_ in ("poss", "amod", "compound"):
                     cm = ctx.mention_at(child.i)
-                    if cm is not None and cm.entity.type in FORCE_TYPES:
+                    if cm is not None and cm.entity.type in FORCE_TYPES and not _backing(ctx, cm.end):
                         deployer = cm.entity
             if deployer is None:
                 for child in token.children:

@@ -162,6 +162,8 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
             continue
         entity = gaz.lookup(name)
         source = "ner"
+        if entity is None and " " not in name and normalise(name) in minted_people:
+            entity = minted_people[normalise(name)]  # "Kapustin" after "Denis Kapustin", whatever NER calls it
         if entity is None:
             etype = _NER_TYPES[ent.label_]
             if etype is None or not mint:
