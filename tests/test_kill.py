@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import resource
 import shutil
 import signal
 import subprocess
@@ -26,6 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty, Queue
+from typing import Any
 
 import pytest
 from rdflib import Graph, Literal, URIRef
@@ -59,6 +61,7 @@ class Target:
     name: str
     env: dict[str, str]
     open: Callable[[], Store]
+    server: Any = None  # the Virtuoso server, for the test that crashes it
 
 
 @dataclass
@@ -77,7 +80,7 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
     else:
         server = request.getfixturevalue("virtuoso")
         server.wipe()
-        yield Target("virtuoso", server.env(), server.store)
+        yield Target("virtuoso", server.env(), server.store, server)
         server.wipe()
 
 
@@ -144,24 +147,48 @@ def triples(graph: Graph) -> set[tuple[object, object, object]]:
 
 @dataclass
 class Run:
+    ids: dict[str, str]  # file -> article id, to name the articles of "failed: <file>: ..." lines
     stored: set[str] = field(default_factory=set)  # logged as stored
     refused: set[str] = field(default_factory=set)  # reported as rejected by SHACL or failed: must be absent
+    failures: list[str] = field(default_factory=list)
     killed: bool = False
 
     def read(self, line: str) -> None:
         if "kg.ingest: " in line and ": stored " in line:
             self.stored.add(line.split("kg.ingest: ", 1)[1].rsplit(": stored ", 1)[0])
         elif line.startswith(("rejected: ", "failed: ")):  # "rejected: <file>: <id>: rejected by SHACL: ..."
-            parts = line.split(": ")
-            self.refused.add(parts[2] if len(parts) > 3 else parts[1])
+            source = line.split(": ", 2)[1]
+            self.refused.add(self.ids.get(source, source))
+            self.failures.append(line)
 
 
-def run_and_kill(target: Target, folder: Path, kill_after: int | None, rng: random.Random) -> Run:
-    """Run ``kg -v ingest folder``; SIGKILL it once ``kill_after`` articles were logged as stored (None: let it
-    finish).  Returns what it logged, and whether it was killed before it finished."""
+def sigkill(proc: subprocess.Popen[str]) -> bool:
+    proc.send_signal(signal.SIGKILL)
+    return True
+
+
+def run_and_kill(
+    target: Target,
+    folder: Path,
+    kill_after: int | None,
+    rng: random.Random,
+    ids: dict[str, str],
+    *,
+    trigger: Callable[[subprocess.Popen[str]], bool] = sigkill,
+    preexec: Callable[[], None] | None = None,
+) -> Run:
+    """Run ``kg -v ingest folder``; once ``kill_after`` articles were logged as stored (None: never), call
+    ``trigger`` (default: SIGKILL the run; it returns whether it killed the run, else the run goes on).
+    Returns what the run logged."""
     env = {**os.environ, **target.env, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [*INGEST, str(folder)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        [*INGEST, str(folder)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=preexec,
     )
     lines: Queue[str | None] = Queue()
 
@@ -173,9 +200,10 @@ def run_and_kill(target: Target, folder: Path, kill_after: int | None, rng: rand
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    run = Run()
+    run = Run(ids)
     tail: list[str] = []
     deadline = time.monotonic() + RUN_TIMEOUT
+    triggered = False
     try:
         while time.monotonic() < deadline:
             try:
@@ -186,11 +214,13 @@ def run_and_kill(target: Target, folder: Path, kill_after: int | None, rng: rand
                 break
             tail = [*tail[-30:], line]
             run.read(line)
-            if kill_after is not None and len(run.stored) >= kill_after:
+            if kill_after is not None and not triggered and len(run.stored) >= kill_after:
+                triggered = True
                 time.sleep(rng.uniform(0, 0.6))  # land during extraction, validation or a write
-                run.killed = proc.poll() is None
-                proc.send_signal(signal.SIGKILL)
-                break
+                running = proc.poll() is None
+                if trigger(proc):
+                    run.killed = running
+                    break
         else:
             pytest.fail(f"kg ingest did not finish in {RUN_TIMEOUT}s: {''.join(tail)}")
     finally:
@@ -203,21 +233,25 @@ def run_and_kill(target: Target, folder: Path, kill_after: int | None, rng: rand
         if line:
             tail.append(line)
             run.read(line)
-    # exit 1 when the extractor's output for some article broke a shape (reported, stored nothing)
-    allowed = (0, 1) if kill_after is None else (-signal.SIGKILL, 0, 1)
+    # exit 1 when some article was refused (the SHACL gate, a failed write), each reported on its own line
+    allowed = (0, 1) if not run.killed else (-signal.SIGKILL,)
     assert proc.returncode in allowed, (proc.returncode, "".join(tail))
     assert proc.returncode != 1 or run.refused, "".join(tail)
     return run
 
 
-def check_store(target: Target, extractions: Extractions, run: Run, tally: Tally) -> set[str]:
-    """Open the store again and check it article by article; returns the ids present."""
+def check_store(
+    target: Target, extractions: Extractions, run: Run, tally: Tally, absent: set[str] | None = None
+) -> set[str]:
+    """Open the store again and check it article by article; returns the ids present.  ``absent``: the
+    articles that must not be there (default: every article the run refused)."""
+    absent = run.refused if absent is None else absent
     store = target.open()
     try:
         present = {doc for g in store.graphs() if (doc := ns.doc_id_of_graph(str(g))) is not None}
         lost = run.stored - present
         assert not lost, f"articles reported as stored are missing after the kill: {sorted(lost)}"
-        assert not run.refused & present, f"refused articles were stored: {sorted(run.refused & present)}"
+        assert not absent & present, f"refused articles were stored: {sorted(absent & present)}"
         assert present <= set(extractions.articles), present - set(extractions.articles)
         entities = store.construct(GRAPH_TRIPLES, {"g": ns.ENTITY_GRAPH})
         entity_set = triples(entities)
@@ -252,18 +286,19 @@ def test_sigkill_mid_batch_leaves_every_article_whole_or_absent(
     target: Target, corpus: tuple[Path, dict[str, Article]], extractions: Extractions
 ) -> None:
     folder, articles = corpus
+    ids = {str(a.source): doc for doc, a in articles.items()}
     rng = random.Random(SEED)
     tally = Tally()
     refused: set[str] = set()
     for kill_after in KILL_AFTER:
-        run = run_and_kill(target, folder, kill_after, rng)
+        run = run_and_kill(target, folder, kill_after, rng, ids)
         tally.runs += 1
         tally.kills += run.killed
         refused |= run.refused
         assert len(run.stored) >= kill_after, run
         present = check_store(target, extractions, run, tally)
         assert len(present) < len(articles) or not run.killed, "the kill came too late to test anything"
-    run = run_and_kill(target, folder, None, rng)
+    run = run_and_kill(target, folder, None, rng, ids)
     tally.runs += 1
     assert not run.killed and run.stored | run.refused == set(articles), set(articles) - run.stored - run.refused
     assert refused <= run.refused, (run.refused, refused)
@@ -273,4 +308,66 @@ def test_sigkill_mid_batch_leaves_every_article_whole_or_absent(
         f"\n[{target.name}] {tally.runs} runs, {tally.kills} killed with SIGKILL, {tally.checked} article graphs "
         f"checked against a fresh extraction ({len(tally.articles)} distinct articles), nothing lost; "
         f"{len(run.refused)} articles refused by the SHACL gate and absent: {sorted(run.refused)}"
+    )
+
+
+FULL_DISK_BYTES = 1_500_000  # RLIMIT_FSIZE of the run: RocksDB's write-ahead log outgrows it after a few articles
+
+
+def full_disk() -> None:
+    """In the child: no file may grow past ``FULL_DISK_BYTES``, and writing past it fails with EFBIG (as a
+    full disk fails with ENOSPC) instead of killing the process."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FULL_DISK_BYTES, FULL_DISK_BYTES))
+
+
+@pytest.mark.slow
+def test_store_failure_mid_batch_leaves_every_article_whole_or_absent(
+    target: Target, corpus: tuple[Path, dict[str, Article]], extractions: Extractions
+) -> None:
+    """The store fails under a running batch: on the embedded store the disk fills up (a file-size limit on
+    the ``kg`` process); on Virtuoso the server is killed with SIGKILL, and restarted after the run.  Each
+    write that fails is reported and stores nothing, the batch goes on, and the store opens again with every
+    article whole or absent; a second run then stores the rest."""
+    folder, articles = corpus
+    ids = {str(a.source): doc for doc, a in articles.items()}
+    rng = random.Random(SEED + 1)
+    tally = Tally()
+    if target.name == "oxigraph":
+        run = run_and_kill(target, folder, None, rng, ids, preexec=full_disk)
+        problem = "IO error"
+    else:
+        server = target.server
+
+        def crash(proc: subprocess.Popen[str]) -> bool:
+            server.kill()
+            return False  # the run goes on, and fails to write the rest
+
+        try:
+            run = run_and_kill(target, folder, 4, rng, ids, trigger=crash)
+        finally:
+            if server.pid is None:
+                server.restart()
+        problem = "writing"
+    failed_writes = [line for line in run.failures if problem in line]
+    assert failed_writes and run.stored, (run.stored, run.failures[:3])
+    rejected = {run.ids.get(line.split(": ", 2)[1], "") for line in run.failures if "rejected by SHACL" in line}
+    if target.name == "oxigraph":
+        # the embedded store refused each write whole: the failed articles are absent
+        assert all("nothing was written" in line for line in failed_writes), failed_writes[:3]
+        present = check_store(target, extractions, run, tally)
+        assert present == run.stored, (present ^ run.stored)
+    else:
+        # the write in flight when the server died may have committed or not (its answer was lost): that
+        # article may be there, whole; every other failed write found no server and wrote nothing
+        present = check_store(target, extractions, run, tally, absent=rejected)
+        assert len(present - run.stored) <= 1, present - run.stored
+    # the store works again: finishing the batch stores everything the gate accepts
+    again = run_and_kill(target, folder, None, rng, ids)
+    present = check_store(target, extractions, again, tally)
+    assert present == set(articles) - again.refused, set(articles) - again.refused - present
+    print(
+        f"\n[{target.name}] store failure mid-batch: {len(run.stored)} stored, {len(failed_writes)} writes "
+        f"failed, reported and left no partial article; {tally.checked} article graphs checked against a fresh "
+        "extraction, nothing lost"
     )
