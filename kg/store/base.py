@@ -87,6 +87,7 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
@@ -119,5 +120,6 @@ def _term_n3(term: Identifier) -> str:
             raise QueryError(f"not a valid IRI: {str(term)!r}")
         return f"<{term}>"
     if isinstance(term, Literal):
-        return term.n3()
+        # Control characters as SPARQL codepoint escapes: a raw NUL ends the string for Virtuoso's parser.
+        return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04X}", term.n3())
     raise QueryError(f"cannot bind {type(term).__name__} as a query value")
