@@ -18,6 +18,7 @@ from spacy.tokens import Span, Token
 from kg.extract.numbers import parse_troops
 from kg.extract.pipeline import ACTOR_TYPES, FORCE_TYPES, Context, is_heading
 from kg.model import Certainty, Entity, EntityType
+from kg.ns import slug
 
 FORCE_NOUNS = {
     "troops", "troop", "soldiers", "soldier", "forces", "force", "military", "army", "armies", "units",
@@ -67,8 +68,8 @@ DENY_WORDS = {"deny", "denies", "denied", "denying", "dismissed", "rejected", "r
 NEGATION_WORDS = {"not", "n't", "no", "never", "nicht", "kein", "keine"}
 CASUALTY_WORDS = {"killed", "died", "dead", "wounded", "injured", "casualties", "losses", "captured",
                   "getötet", "gefallen", "verwundet", "tot"}
-VAGUE_PLACE = {"region", "area", "there", "front", "frontline", "front-line", "territory", "inside",
-               "zone", "camp", "city", "town", "village", "outpost", "base", "hospital", "province"}
+VAGUE_PLACE = {"region", "area", "there", "territory", "inside", "camp", "city", "town", "village", "outpost",
+               "base", "hospital", "province"}
 
 _NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                  "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "hundred", "hundreds",
@@ -230,7 +231,7 @@ def _allowed_heads(trigger: Token) -> set[int]:
             break
     verb = t
     for child in verb.children:
-        if child.dep_ in ("acomp", "attr", "dobj", "xcomp", "advmod", "oprd", "conj", "prep"):
+        if child.dep_ in ("acomp", "attr", "dobj", "xcomp", "advmod", "oprd", "prep"):
             allowed.add(child.i)
             if child.dep_ == "xcomp":
                 allowed.update(c.i for c in child.children if c.dep_ in ("dobj", "acomp", "prep"))
@@ -390,6 +391,26 @@ def _certainty(ctx: Context, sent: Span, trigger: Token) -> Certainty:
     return Certainty.ASSERTED
 
 
+def _named_place(ctx: Context, noun: Token) -> Entity | None:
+    """The place of "the village of Lastochkyne": a known mention, else a new location named by the proper
+    noun (the same key in every article, ``kg.ns.slug`` of the name)."""
+    for prep in noun.children:
+        if prep.dep_ != "prep" or prep.lower_ != "of":
+            continue
+        obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if obj is None or obj.pos_ != "PROPN":
+            return None
+        m = ctx.mention_at(obj.i)
+        if m is not None:
+            return m.entity if m.entity.type in (EntityType.LOCATION, EntityType.STATE) else None
+        start = obj.i
+        while start - 1 > prep.i and ctx.doc[start - 1].pos_ == "PROPN":
+            start -= 1
+        name = ctx.doc[start:obj.i + 1].text
+        return Entity(key=slug(name), label=name, type=EntityType.LOCATION, labels=(name,))
+    return None
+
+
 def _vague_place(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> Entity | None:
     """The place "the region", "the camp", "there" or "inside" refers to: the last named place whose name has
     that noun ("the camp" -> "Nur Shams refugee camp"), else the last place forces were put in, else the last
@@ -404,6 +425,10 @@ def _vague_place(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> 
             continue
         if t.lower_ in ("there", "inside"):
             nouns.append(t)
+        elif any(c.dep_ == "prep" and c.lower_ == "of" for c in t.children):
+            named = _named_place(ctx, t)  # "the village of Lastochkyne" is named, not vague
+            if named is not None:
+                return named
         elif any(c.lower_ in ("the", "this", "that") for c in t.children):
             # "in the area", "stormed the camp"
             if _loc_prep(t, modifier_ok=False) is not None or t.dep_ == "dobj" or verb.dep_ == "relcl":
@@ -418,7 +443,7 @@ def _vague_place(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> 
         if word in m.text.lower().split() or word in m.entity.label.lower().split():
             return m.entity
     for i, place in reversed(ctx.deployment_places):
-        if place.key != deployer.key and before - i <= 300:
+        if place.key != deployer.key and before - i <= 250:
             return place
     return candidates[0].entity if candidates else None
 
