@@ -56,6 +56,9 @@ _BODY_NOUNS = {
     "officials", "police", "department", "statement", "council", "court", "cabinet", "operator", "ministries",
     "outlet", "website", "broadcaster", "network", "newspaper", "channel", "spokesperson", "side",
 }
+_TOPICAL = {"analyst", "analysts", "expert", "experts", "researcher", "researchers", "observer", "observers",
+            "scholar", "historian", "commentator", "critic", "critics", "journalist", "journalists",
+            "correspondent", "reporter", "reporters"}
 _OFFICES = {"president", "chancellor", "minister", "secretary", "advisor", "adviser", "ambassador",
             "spokesman", "spokeswoman", "spokesperson", "commissioner", "general", "commander", "chief",
             "premier", "king", "governor", "mayor", "envoy", "director", "prosecutor", "judge", "chairman"}
@@ -123,6 +126,8 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
     if word in _ANONYMOUS and not any(c.dep_ == "poss" for c in subj.children):
         # "US, South Korean and Ukrainian sources": the states are the claimants, not a speaker
         return None
+    if word in _TOPICAL:
+        return None  # "a long-time Wagner analyst" studies Wagner, does not speak for it
     if inside:
         # the possessor or modifier of a body noun: "Iran's permanent mission", "the Israeli military"
         people = [m for m in inside if m.entity.type is EntityType.PERSON]
@@ -191,9 +196,8 @@ def _titled(ctx: Context, before: int, subj: Token) -> Entity | None:
         labels = " ".join(normalise(x) for x in (entity.label, *entity.labels)).split()
         if title in labels:
             return True
-        if m is not None:
-            lead = {t.lower_ for t in ctx.doc[max(0, m.start - 4):m.start]}
-            return title in lead
+        if m is not None and m.start > 0:
+            return ctx.doc[m.start - 1].lower_ == title  # "President Wolodymyr Selenskyj"
         return False
 
     window = 250
@@ -287,6 +291,10 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
             continue
         if any(c.dep_ == "neg" for c in token.children):
             continue  # "did not say", "declined to comment"
+        if token.tag_ == "VB" and token.dep_ == "ROOT" and not any(
+            c.dep_ in ("aux", "auxpass") for c in token.children
+        ):
+            continue  # an imperative: "Say that one more time."
         if lemma in CITING_LEMMAS:
             cited = _cited_source(ctx, token)
             if cited is not None:
@@ -343,6 +351,8 @@ def _according(ctx: Context, sent: Span, according: Token) -> Speech | None:
         return None
     if ctx.mention_at(obj.i) is None and any(c.dep_ == "poss" and c.pos_ == "PRON" for c in obj.children):
         return None  # "according to its army chief": whose, the rules cannot tell
+    if ctx.mention_at(obj.i) is None and obj.lower_ not in _PERSON_NOUNS | _BODY_NOUNS | _GROUP_NOUNS:
+        return None  # "according to a Google translation", "according to the Constitution of Ukraine"
     speaker = resolve_subject(ctx, obj, prefer_before=according.i)
     if speaker is None:
         return None
