@@ -15,8 +15,12 @@ from typing import Any
 from kg.model import Deployment, Entity, Extraction, Statement
 
 
-def _entity_json(entity: Entity) -> dict[str, Any]:
-    labels = list(dict.fromkeys([entity.label, *entity.labels]))
+def _entity_json(entity: Entity, text: str) -> dict[str, Any]:
+    """The entity with its preferred label and those of its aliases the article actually uses: a gazetteer
+    alias the article never writes could only make the scorer's alias match ambiguous."""
+    folded = text.casefold()
+    seen = [a for a in entity.labels if a.casefold() in folded]
+    labels = list(dict.fromkeys([entity.label, *seen]))
     out: dict[str, Any] = {"id": entity.key, "labels": labels, "type": entity.type.value}
     if entity.wikidata:
         out["wikidata"] = entity.wikidata
@@ -58,7 +62,7 @@ def to_prediction(extraction: Extraction) -> dict[str, Any]:
             statements.append({"speaker": ref(subject.speaker), "evidence": claim.span.text})
     return {
         "id": extraction.article.id,
-        "entities": [_entity_json(e) for e in entities.values()],
+        "entities": [_entity_json(e, extraction.article.text) for e in entities.values()],
         "deployments": deployments,
         "statements": statements,
     }
