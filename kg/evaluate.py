@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         for extraction in extract(_articles(corpora, wanted)):
             fh.write(json.dumps(to_prediction(extraction), ensure_ascii=False) + "\n")
             n += 1
-    print(f"extracted {n} of {len(wanted)} gold articles in {time.perf_counter() - started:.1f}s -> {pred_path}")
+    took = time.perf_counter() - started
+    print(f"extracted {n} of {len(wanted)} gold articles in {took:.1f}s -> {pred_path}")
     scorer = args.scorer or args.gold.parent / "eval" / "score.py"
     base = [sys.executable, str(scorer), "--gold", str(args.gold), "--pred", str(pred_path)]
     for corpus in corpora:

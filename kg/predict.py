@@ -28,8 +28,8 @@ def _entity_json(entity: Entity, text: str) -> dict[str, Any]:
 
 
 def to_prediction(extraction: Extraction) -> dict[str, Any]:
-    """The scorer's prediction object for one article:
-    ``{"id", "entities": [{"id", "labels", "type", "wikidata"?}], "deployments": [...], "statements": [...]}``.
+    """The scorer's prediction object for one article: ``{"id", "entities": [{"id", "labels", "type",
+    "wikidata"?}], "deployments": [...], "statements": [...]}``.
     """
     entities: dict[str, Entity] = {}
 

@@ -34,19 +34,23 @@ def only(ex: Extraction, deployer: str, location: str) -> Claim:
 
 def test_hedged_number_possible_and_officials_of_a_state() -> None:
     # seed-001 (CNN, machine-translated)
-    ex = run("US officials had previously warned that around 10,000 North Korean soldiers could be published in "
+    ex = run("US officials had previously warned that around 10,000 North Korean soldiers could be "
+             "published in "
              "the Course region to intervene in the fight against Ukraine.")
     claim = only(ex, "north-korea", "kursk-oblast")
     assert isinstance(claim.subject, Deployment)
-    assert (claim.subject.troops_min, claim.subject.troops_max, claim.subject.approximate) == (10000, 10000, True)
+    subject = claim.subject
+    assert (subject.troops_min, subject.troops_max, subject.approximate) == (10000, 10000, True)
     assert claim.certainty is Certainty.POSSIBLE
     assert [c.key for c in claim.claimants] == ["united-states"]
 
 
 def test_several_claimants_from_one_according_to() -> None:
     # seed-001: "according to the US, South Korean and Ukrainian sources" is three claimants
-    ex = run("To meet the surprising offensive in Kursk-the first ground attack of a foreign state on Russia since "
-             "World War II-Putin has strengthened its armed forces with North Korean soldiers, according to the "
+    ex = run("To meet the surprising offensive in Kursk-the first ground attack of a foreign state "
+             "on Russia since "
+             "World War II-Putin has strengthened its armed forces with North Korean soldiers, "
+             "according to the "
              "US, South Korean and Ukrainian sources.")
     claim = only(ex, "north-korea", "kursk-oblast")
     assert {c.key for c in claim.claimants} == {"united-states", "south-korea", "ukraine"}
@@ -55,9 +59,12 @@ def test_several_claimants_from_one_according_to() -> None:
 
 def test_number_words_in_a_quote() -> None:
     # seed-001: the quote follows "he said:" in the same sentence
-    ex = run('At a meeting with journalists at the summit of the European Political Community in Budapest, Hungary, '
-             'Selenskyj said: "Eleven thousand North Korean soldiers are currently present in the field of the '
-             'Russian Federation on the border to Ukraine in the northwest of our country in the Course region."')
+    ex = run('At a meeting with journalists at the summit of the European Political Community in '
+             'Budapest, Hungary, '
+             'Selenskyj said: "Eleven thousand North Korean soldiers are currently present in the '
+             'field of the '
+             'Russian Federation on the border to Ukraine in the northwest of our country in the '
+             'Course region."')
     claim = only(ex, "north-korea", "kursk-oblast")
     assert isinstance(claim.subject, Deployment)
     assert (claim.subject.troops_min, claim.subject.approximate) == (11000, False)
@@ -66,9 +73,11 @@ def test_number_words_in_a_quote() -> None:
 
 def test_the_outlet_claims_in_its_own_voice() -> None:
     # cnn-2024-03-04-red-sea-cables-have-been-damaged
-    ex = run("The Houthis have since blamed British and US military units operating in the area for the damage, "
+    ex = run("The Houthis have since blamed British and US military units operating in the area for "
+             "the damage, "
              "according to a report Saturday by the rebels’ official Al-Masirah TV.", outlet="CNN")
-    ex2 = run("Israel launched its ground escalation in Lebanon on Tuesday, and its forces have been clashing with "
+    ex2 = run("Israel launched its ground escalation in Lebanon on Tuesday, and its forces have "
+              "been clashing with "
               "Hezbollah militants in a narrow strip along the border.", outlet="Associated Press")
     claim = only(ex2, "israel", "lebanon")
     assert [c.key for c in claim.claimants] == ["ap"]
@@ -94,14 +103,16 @@ def test_denial() -> None:
 
 def test_no_troops_is_a_denial() -> None:
     # whitehouse-2024-11-26: "The President was clear that no troops would be deployed to the south"
-    ex = run("The President was clear that no US troops would be deployed to Lebanon.", outlet="The White House")
+    ex = run("The President was clear that no US troops would be deployed to Lebanon.", outlet="The "
+             "White House")
     claim = only(ex, "united-states", "lebanon")
     assert claim.certainty is Certainty.DENIED
 
 
 def test_strikes_from_a_distance_are_not_deployments() -> None:
     # ap-2024-israeli-airstrikes-beirut-suburbs-syria-crossing
-    ex = run("Israel said it targeted the crossing because it was being used by Hezbollah to transport military "
+    ex = run("Israel said it targeted the crossing because it was being used by Hezbollah to "
+             "transport military "
              "equipment across the border.", outlet="Associated Press")
     assert deployments(ex) == []
 
@@ -122,7 +133,8 @@ def test_evidence_offsets_are_exact_on_the_seed() -> None:
     ex = extract_one(article)
     for claim in ex.claims:
         assert article.text[claim.span.start:claim.span.end] == claim.span.text, claim
-    claimants = {c.key for _d, loc, claim in deployments(ex) if loc == "kursk-oblast" for c in claim.claimants}
+    claimants = {c.key for _d, loc, claim in deployments(ex) if loc == "kursk-oblast"
+                 for c in claim.claimants}
     assert {"cnn", "zelensky", "united-states", "south-korea", "ukraine"} <= claimants, claimants
 
 
@@ -133,7 +145,8 @@ def test_german_article_has_reduced_coverage() -> None:
     obj = json.loads(path.read_text(encoding="utf-8"))
     ex = extract_one(Article(id=obj["id"], text=obj["text"], outlet=obj.get("outlet"), language=None))
     assert ex.reduced_coverage and ex.notes, ex.notes
-    # "Außerdem hat die russische Armee nach eigenen Angaben im Osten der Ukraine weitere Geländegewinne erzielt."
+    # "Außerdem hat die russische Armee nach eigenen Angaben im Osten der Ukraine weitere
+    # Geländegewinne erzielt."
     claim = only(ex, "russia", "eastern-ukraine")
     assert [c.key for c in claim.claimants] == ["russia"]
 

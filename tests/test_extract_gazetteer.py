@@ -87,7 +87,8 @@ def test_fuzzy_threshold_is_measured() -> None:
 
 
 def test_gazetteer_is_data_with_unique_aliases() -> None:
-    lines = [line for line in GAZETTEER_CSV.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    text = GAZETTEER_CSV.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.startswith("#")]
     rows = list(csv.DictReader(lines))
     assert rows, GAZETTEER_CSV
     keys = [row["key"] for row in rows]

@@ -18,9 +18,12 @@ def statements(ex: Extraction) -> list[tuple[str, str]]:
 
 def test_speaker_named_after_the_quote_is_the_subject_of_the_previous_sentence() -> None:
     # seed-001: "said the President" is Selenskyj, the subject of the sentence before, not Putin
-    ex = run('Selenskyj fears that the role of the North Korean troops could grow up if the allies fail to put more '
-             'pressure on Putin. "We believe that if we do not exert reasonable weapons and political pressure on '
-             'the Russian Federation, the next step could be a much more intensive inclusion of the North Korean '
+    ex = run('Selenskyj fears that the role of the North Korean troops could grow up if the allies '
+             'fail to put more '
+             'pressure on Putin. "We believe that if we do not exert reasonable weapons and '
+             'political pressure on '
+             'the Russian Federation, the next step could be a much more intensive inclusion of the '
+             'North Korean '
              'armed forces," said the President.')
     found = statements(ex)
     assert ("zelensky", found[-1][1]) == found[-1], found
@@ -29,15 +32,18 @@ def test_speaker_named_after_the_quote_is_the_subject_of_the_previous_sentence()
 
 def test_pronoun_speaker() -> None:
     # cnn-2024-03-04-red-sea-cables-have-been-damaged
-    ex = run("Yemeni rebel leader Abdel Malek al-Houthi denied the allegations. “We have no intention of targeting "
+    ex = run("Yemeni rebel leader Abdel Malek al-Houthi denied the allegations. “We have no "
+             "intention of targeting "
              "sea cables providing internet to countries in the region,” he said.")
     assert [s for s, _ in statements(ex)] == ["al-houthi", "al-houthi"], statements(ex)
 
 
 def test_government_bodies_speak_for_their_state() -> None:
     # ap-2024-israeli-airstrikes-beirut-suburbs-syria-crossing; cnn-2024-01-11-iran-seizes-oil-tanker-in-the
-    ex = run("The Israeli military said it targeted Hezbollah’s central intelligence headquarters around midnight. "
-             "Iran’s permanent mission to the United Nations said in a statement to CNN that the seizure was a "
+    ex = run("The Israeli military said it targeted Hezbollah’s central intelligence headquarters "
+             "around midnight. "
+             "Iran’s permanent mission to the United Nations said in a statement to CNN that the "
+             "seizure was a "
              "“lawful undertaking sanctioned by a court order.”", outlet="Associated Press")
     assert [s for s, _ in statements(ex)] == ["israel", "iran"], statements(ex)
 
@@ -50,8 +56,10 @@ def test_metonymy_and_denial_statement() -> None:
 
 def test_statement_date_and_place() -> None:
     # seed-001
-    ex = run("The Ukrainian President Wolodymyr Selenskyj announced on Thursday that the arguments have led to "
-             "losses. The Ukrainian President reported from Budapest that the world leaders call his calling up to "
+    ex = run("The Ukrainian President Wolodymyr Selenskyj announced on Thursday that the arguments "
+             "have led to "
+             "losses. The Ukrainian President reported from Budapest that the world leaders call "
+             "his calling up to "
              "allow Kiev to use long -distance weapons.")
     found = [c.subject for c in ex.claims if isinstance(c.subject, Statement)]
     assert [s.speaker.key for s in found] == ["zelensky", "zelensky"]

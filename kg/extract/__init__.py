@@ -5,7 +5,8 @@ Articles not in English are processed with reduced coverage: the gazetteer's ali
 simple speech and deployment rules run, and ``Extraction.reduced_coverage`` says so.
 
 >>> from kg.model import Article
->>> ex = extract_one(Article(id="t", text="Russian troops are in the Kursk region, Zelensky said.", outlet="CNN"))
+>>> text = "Russian troops are in the Kursk region, Zelensky said."
+>>> ex = extract_one(Article(id="t", text=text, outlet="CNN"))
 >>> [(c.subject.deployer.key, c.subject.location.key) for c in ex.deployments]
 [('russia', 'kursk-oblast')]
 """

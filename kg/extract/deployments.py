@@ -104,8 +104,9 @@ def _backing(ctx: Context, m_end: int) -> bool:
     return m_end < len(doc) and doc[m_end].lower_.lstrip("-") in _BACKED and doc[m_end].lower_.startswith("-")
 
 
-SPEECH_VERBS = {"say", "tell", "announce", "warn", "add", "note", "report", "claim", "confirm", "state", "deny",
-                "insist", "write", "accuse", "blame", "urge", "declare", "explain", "acknowledge", "admit"}
+SPEECH_VERBS = {"say", "tell", "announce", "warn", "add", "note", "report", "claim", "confirm", "state",
+                "deny", "insist", "write", "accuse", "blame", "urge", "declare", "explain", "acknowledge",
+                "admit"}
 
 
 def _speaks(token: Token) -> bool:
@@ -257,6 +258,7 @@ def _anchored(prep: Token, allowed: set[int]) -> bool:
     return False
 
 
+_NOT_PLACE_HEADS = {"according", "due", "thanks", "prior", "addition", "close", "next", "compared"}
 _OTHER_CLAUSE = {"relcl", "acl", "conj", "ccomp", "parataxis", "csubj"}
 
 
@@ -287,7 +289,7 @@ def _locations(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> li
             continue
         if prep.lower_ == "from" and m.entity.type is EntityType.STATE:
             continue  # "troops from North Korea": the origin, not the place
-        if prep.head.lower_ in ("according", "due", "thanks", "prior", "addition", "close", "next", "compared"):
+        if prep.head.lower_ in _NOT_PLACE_HEADS:
             continue  # "according to the Ukrainian sources"
         owner = ctx.mention_at(prep.head.i)
         if owner is not None and owner.entity.key != deployer.key and owner.entity.type in ACTOR_TYPES:

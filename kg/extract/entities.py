@@ -163,14 +163,16 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
         entity = gaz.lookup(name)
         source = "ner"
         if entity is None and " " not in name and normalise(name) in minted_people:
-            entity = minted_people[normalise(name)]  # "Kapustin" after "Denis Kapustin", whatever NER calls it
+            # "Kapustin" after "Denis Kapustin", whatever NER calls it
+            entity = minted_people[normalise(name)]
         if entity is None:
             etype = _NER_TYPES[ent.label_]
             if etype is None or not mint:
                 continue
             entity = _mint(name, etype, minted_people)
             source = "minted"
-        chosen.append(Mention(span.start, span.end, span.start_char, span.end_char, span.text, entity, source))
+        chosen.append(Mention(span.start, span.end, span.start_char, span.end_char, span.text, entity,
+                              source))
         for i in range(span.start, span.end):
             taken[i] = True
     chosen.sort(key=lambda m: m.start)

@@ -1,9 +1,9 @@
 """Reduced coverage for German articles: the English parser cannot read German syntax, so these rules work on
 sentences split by punctuation and on the gazetteer's German aliases ("russische Armee", "Moskau").
 
-* Statements: a speech verb ("sagte", "teilte mit", "bekräftigte", "meldete") with the actor named right after
-  it ("..., sagte Putin") or, failing that, the last actor named before it ("Makeiev sagte"; a pronoun is the
-  last speaker); "nach eigenen/ukrainischen Angaben" and "X zufolge" / "laut X" attributions.
+* Statements: a speech verb ("sagte", "teilte mit", "bekräftigte", "meldete") with the actor named right
+  after it ("..., sagte Putin") or, failing that, the last actor named before it ("Makeiev sagte"; a pronoun
+  is the last speaker); "nach eigenen/ukrainischen Angaben" and "X zufolge" / "laut X" attributions.
 * Deployments: a force word with its owner ("die russische Armee", "russische Truppen") or "unter russischer
   Kontrolle", in the most specific place named after "in", "im", "nahe", "bei"; claimed by the source of
   "nach eigenen Angaben", by the last speaker when the sentence is reported speech (Konjunktiv I: "stehe",

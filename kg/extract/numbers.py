@@ -32,7 +32,8 @@ _VAGUE = {"several", "some", "few", "many", "thousands", "hundreds", "dozens", "
           "tausende", "hunderte"}
 _HEDGES = ("about", "around", "approximately", "roughly", "nearly", "almost", "some", "up to", "more than",
            "over", "at least", "as many as", "estimated", "an estimated", "close to", "upwards of", "under",
-           "fewer than", "less than", "circa", "ca.", "rund", "etwa", "ungefähr", "mehr als", "bis zu", "fast")
+           "fewer than", "less than", "circa", "ca.", "rund", "etwa", "ungefähr", "mehr als", "bis zu",
+           "fast")
 _RANGE = re.compile(r"^(?:between\s+|zwischen\s+)?(.+?)\s*(?:-|–|—|\bto\b|\band\b|\bbis\b|\bund\b)\s*(.+)$")
 _DIGITS = re.compile(r"^(\d{1,3}(?:[,. ]\d{3})+|\d+(?:\.\d+)?)\s*(k|thousand|million|hundred|tausend)?$")
 

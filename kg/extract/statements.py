@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from spacy.tokens import Span, Token
 
 from kg.extract.entities import Mention
-from kg.extract.pipeline import ACTOR_TYPES, Context, is_heading, resolve_date, sentence_text_span, subtree_range
+from kg.extract.pipeline import (
+    ACTOR_TYPES,
+    Context,
+    is_heading,
+    resolve_date,
+    sentence_text_span,
+    subtree_range,
+)
 from kg.model import Entity, EntityType
 from kg.ns import normalise
 
@@ -30,8 +37,8 @@ SPEECH_LEMMAS = {
 }
 #: speech verbs that count only with a clause or a quote ("called for talks" is not reported speech)
 WEAK_LEMMAS = {"call", "continue", "highlight", "describe", "cite", "demand", "appeal", "threaten", "promise",
-               "pledge", "maintain", "notice", "order", "instruct", "mention", "dismiss", "reject", "indicate",
-               "reveal", "disclose", "predict", "urge"}
+               "pledge", "maintain", "notice", "order", "instruct", "mention", "dismiss", "reject",
+               "indicate", "reveal", "disclose", "predict", "urge"}
 #: the speech of "cited a statement from the Iranian Navy" is the cited source's
 CITING_LEMMAS = {"cite", "quote"}
 _LOCATIVE = {"in", "at", "near", "inside", "across", "from", "on", "outside"}
@@ -56,6 +63,18 @@ _BODY_NOUNS = {
     "officials", "police", "department", "statement", "council", "court", "cabinet", "operator", "ministries",
     "outlet", "website", "broadcaster", "network", "newspaper", "channel", "spokesperson", "side",
 }
+#: "an umbrella group ... calling itself the Islamic Resistance in Iraq": the name is the speaker's
+_NAMING = {"call", "know", "name", "dub", "style", "brand"}
+#: bodies referred to by their kind: "the company" is the last company named, not the last speaker
+_KIND_NOUNS = {"company": {EntityType.ORGANISATION}, "firm": {EntityType.ORGANISATION},
+               "operator": {EntityType.ORGANISATION}, "hospital": {EntityType.ORGANISATION},
+               "agency": {EntityType.ORGANISATION, EntityType.OUTLET},
+               "outlet": {EntityType.OUTLET}, "broadcaster": {EntityType.OUTLET},
+               "newspaper": {EntityType.OUTLET}, "website": {EntityType.OUTLET, EntityType.ORGANISATION},
+               "group": {EntityType.ARMED_GROUP, EntityType.ORGANISATION},
+               "militia": {EntityType.ARMED_GROUP},
+               "movement": {EntityType.ARMED_GROUP, EntityType.ORGANISATION},
+               "rebels": {EntityType.ARMED_GROUP}}
 _TOPICAL = {"analyst", "analysts", "expert", "experts", "researcher", "researchers", "observer", "observers",
             "scholar", "historian", "commentator", "critic", "critics", "journalist", "journalists",
             "correspondent", "reporter", "reporters"}
@@ -89,16 +108,18 @@ class Speech:
 def _subject(verb: Token) -> Token | None:
     """The speaker's phrase: the active subject, or the agent of a passive ("was told by X"); the passive
     subject ("the Houthis were warned") is the addressee."""
+    subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+    if subjects:
+        # "Reports last week from Israeli news outlet Globes suggested": the named one of two subjects
+        named = [c for c in subjects if c.pos_ == "PROPN"]
+        return (named or subjects)[0]
     for child in verb.children:
-        if child.dep_ == "nsubj":
-            return child
         if child.dep_ == "agent":
             obj = next((c for c in child.children if c.dep_ == "pobj"), None)
             if obj is not None:
                 return obj
-    # "..., the military said" parsed with the subject attached to a conjunct's head
-    if verb.dep_ == "conj":
-        return None
+        if child.dep_ == "nsubjpass" and verb.lemma_.lower() == "quote":
+            return child  # "X was quoted as saying": X speaks
     return None
 
 
@@ -107,7 +128,7 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
     left, right = subtree_range(subj)
     # a relative clause inside the subject ("Iran, which ...") does not name the speaker
     for child in subj.children:
-        if child.dep_ in ("relcl", "acl") and child.i > subj.i:
+        if child.dep_ in ("relcl", "acl") and child.i > subj.i and child.lemma_.lower() not in _NAMING:
             right = min(right, child.left_edge.i)
     head = ctx.mention_at(subj.i)
     if head is not None and head.entity.type in ACTOR_TYPES:
@@ -128,6 +149,11 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
         return None
     if word in _TOPICAL:
         return None  # "a long-time Wagner analyst" studies Wagner, does not speak for it
+    speaking_nouns = _BODY_NOUNS | _PERSON_NOUNS | _REPORT_NOUNS | _SPOKES
+    if inside and subj.pos_ == "NOUN" and word not in speaking_nouns and all(
+        ctx.doc[m.start:m.end].root.dep_ in ("amod", "compound") for m in inside
+    ):
+        return None  # "Russian neo-Nazis have expressed support": Russians, not Russia
     if inside:
         # the possessor or modifier of a body noun: "Iran's permanent mission", "the Israeli military"
         people = [m for m in inside if m.entity.type is EntityType.PERSON]
@@ -176,6 +202,15 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
     if any(c.dep_ in ("compound", "amod") and c.pos_ == "PROPN" and ctx.mention_at(c.i) is None
            for c in subj.children):
         return None  # a named body the gazetteer does not know ("The BRIEF news outlet")
+    if word in _KIND_NOUNS and (determiners & {"the", "its", "their"}):
+        kinds = _KIND_NOUNS[word]
+        speaker = ctx.last_speaker(prefer_before, kinds, within=60)
+        if speaker is not None:
+            return speaker
+        for m in ctx.mentions_before(prefer_before, 200):
+            if m.entity.type in kinds and not _locative(ctx, m):
+                return m.entity
+        return None
     if word in _BODY_NOUNS and (determiners & {"the", "its", "their"}):
         if word in {"military", "army", "ministry", "government", "forces", "navy", "command",
                     "administration", "authorities", "officials", "cabinet", "embassy", "side"}:
@@ -290,7 +325,7 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
         if token.dep_ in ("amod", "acl") and token.tag_ == "VBN":
             continue
         if any(c.dep_ == "neg" for c in token.children):
-            continue  # "did not say", "declined to comment"
+            continue  # "did not say"
         if token.tag_ == "VB" and token.dep_ == "ROOT" and not any(
             c.dep_ in ("aux", "auxpass") for c in token.children
         ):
@@ -304,6 +339,9 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
                 continue
         if lemma in WEAK_LEMMAS and not _has_content(token):
             continue
+        if lemma == "decline" and not any(c.lemma_ in ("comment", "say", "confirm", "elaborate")
+                                          for x in token.children for c in (x, *x.children)):
+            continue  # "declined to comment" is a speech act (optional in the guidelines); "declined 3%" not
         subj = _subject(token)
         if subj is None and token.dep_ == "conj" and token.head.lemma_.lower() not in SPEECH_LEMMAS:
             subj = _subject(token.head)  # "UN humanitarians assessed the site and confirmed that ..."
