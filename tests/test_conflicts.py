@@ -101,8 +101,21 @@ def test_validate_store_reports_them_on_the_article_and_still_conforms(conflicti
     assert warned == {first for first, _ in EXPECTED}, warned
 
 
+class Borrowed:
+    """The test's store lent to the CLI, which closes what it opened: closing a borrowed store does nothing."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def close(self) -> None:
+        pass
+
+
 def test_kg_validate_shows_the_conflicts(conflicting: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(kg.cli, "open_store", lambda spec=None, **kw: conflicting)
+    monkeypatch.setattr(kg.cli, "open_store", lambda spec=None, **kw: Borrowed(conflicting))
     result = CliRunner().invoke(kg.cli.app, ["validate"])
     assert result.exit_code == 0, result.output  # warnings do not fail validation
     lines = [line for line in result.output.splitlines() if "Conflicting troop estimates" in line]
