@@ -9,7 +9,8 @@ What is refused, and why (each with its own message):
 * a binary file (a known signature such as PDF, ZIP or PNG, NUL bytes, or mostly control characters);
 * bytes that are neither UTF-8 nor Western legacy text (cp1252, then latin-1): see :func:`decode`;
 * a document over the size limit (``max_bytes``, default 5 MB or ``$KG_MAX_DOC_BYTES``): for JSON Lines
-  the limit is per line (per document), so a large collection of articles is best given as JSON Lines;
+  the limit is per line (per document), so a large collection of articles is best given as JSON Lines,
+  plain or gzip-compressed (``.jsonl.gz``, streamed line by line);
 * invalid JSON, a JSON value that is not an object, no text field, a text that is not a string or is empty;
 * HTML in which trafilatura finds no article body;
 * a publication date that is not a date.
@@ -22,11 +23,14 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import gzip
 import hashlib
+import io
 import json
 import logging
 import os
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +42,7 @@ log = logging.getLogger(__name__)
 
 MAX_BYTES = int(os.environ.get("KG_MAX_DOC_BYTES", 5 * 1024 * 1024))
 SUFFIXES = {".json", ".jsonl", ".ndjson", ".txt", ".text", ".md", ".html", ".htm"}
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")  # .gz: streamed, never unpacked to disk
 TEXT_FIELDS = ("text", "body", "content", "article", "articleBody")
 DATE_FIELDS = ("published", "date", "published_at", "datePublished", "publication_date")
 LEGACY_ENCODINGS = ("cp1252", "latin-1")
@@ -71,7 +76,9 @@ def iter_paths(paths: list[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in SUFFIXES:
+                if child.is_file() and (
+                    child.suffix.lower() in SUFFIXES or child.name.lower().endswith(JSONL_SUFFIXES)
+                ):
                     yield child
         else:
             yield path
@@ -85,7 +92,7 @@ def load_path(path: Path, *, max_bytes: int = MAX_BYTES) -> Iterator[Article | I
     name = str(path)
     suffix = path.suffix.lower()
     try:
-        if suffix in (".jsonl", ".ndjson"):
+        if path.name.lower().endswith(JSONL_SUFFIXES):
             yield from _load_jsonl(path, max_bytes)
             return
         size = path.stat().st_size
@@ -109,23 +116,50 @@ def load_path(path: Path, *, max_bytes: int = MAX_BYTES) -> Iterator[Article | I
 
 
 def _load_jsonl(path: Path, max_bytes: int) -> Iterator[Article | InputError]:
-    """JSON Lines, streamed: one document per line, the size limit per line."""
+    """JSON Lines, streamed (gzip-compressed too): one document per line, the size limit per line."""
     name = str(path)
-    with path.open("rb") as handle:
-        head = handle.read(8192)
+    compressed = path.name.lower().endswith(".gz")
+    with path.open("rb") as raw_handle:
+        if compressed and not raw_handle.read(2) == b"\x1f\x8b":
+            yield InputError(name, "named .gz but not gzip-compressed")
+            return
+        raw_handle.seek(0)
+        handle: gzip.GzipFile | io.BufferedReader = gzip.GzipFile(fileobj=raw_handle) if compressed else raw_handle
         try:
+            head = handle.peek(8192)[:8192] if isinstance(handle, gzip.GzipFile) else handle.read(8192)
             _refuse_binary(name, head)
         except InputError as exc:
             yield exc
             return
-        handle.seek(0)
-        for lineno, raw in enumerate(handle, start=1):
+        except (OSError, EOFError) as exc:
+            yield InputError(name, f"unreadable gzip data: {exc}")
+            return
+        if not compressed:
+            handle.seek(0)
+        lineno = 0
+        while True:
+            try:
+                # one line at most max_bytes (+1 to tell "over"): a line without end cannot fill memory
+                raw = handle.readline(max_bytes + 1)
+            except (OSError, EOFError, zlib.error) as exc:
+                yield InputError(f"{name}:{lineno + 1}", f"unreadable gzip data: {exc}")
+                return
+            if not raw:
+                return
+            lineno += 1
+            where = f"{name}:{lineno}"
+            if len(raw) > max_bytes:
+                size = len(raw)
+                while not raw.endswith(b"\n"):  # skip the rest of the oversize line
+                    raw = handle.readline(max_bytes + 1)
+                    if not raw:
+                        break
+                    size += len(raw)
+                yield InputError(where, _over(size, max_bytes))
+                continue
             if not raw.strip():
                 continue
-            where = f"{name}:{lineno}"
             try:
-                if len(raw) > max_bytes:
-                    raise InputError(where, _over(len(raw), max_bytes))
                 obj = _parse_json(where, decode(where, raw).strip(), one_line=True)
                 yield from_json_obj(obj, where)
             except InputError as exc:

@@ -136,6 +136,20 @@ def test_load_path_never_raises(data: bytes, suffix: str) -> None:
                 assert item.doc.startswith(str(path)), item
 
 
+@SLOW
+@given(st.binary(max_size=3000), st.integers(min_value=0, max_value=3000), st.booleans())
+def test_gzip_json_lines_loader_never_raises(data: bytes, cut: int, compress: bool) -> None:
+    """Compressed or not, cut short or whole: ``.jsonl.gz`` gives articles and errors, never an exception."""
+    import gzip
+
+    payload = gzip.compress(data)[: cut or None] if compress else data
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "x.jsonl.gz"
+        path.write_bytes(payload)
+        for item in load_path(path, max_bytes=1000):
+            assert isinstance(item, (Article, InputError)), item
+
+
 @FAST
 @given(st.text(max_size=300))
 def test_decode_round_trips_utf8(text: str) -> None:

@@ -173,3 +173,31 @@ def test_nul_characters_are_dropped_and_ids_fall_back() -> None:
 def test_folder_order_is_sorted_and_stable() -> None:
     names = [p.name for p in iter_paths([BAD])]
     assert names == sorted(names) and "mixed.jsonl" in names and "image.html" in names
+
+
+def test_gzip_json_lines_are_streamed_with_line_numbers(tmp_path: Path) -> None:
+    import gzip
+
+    lines = [json.dumps({"id": "gz-1", "text": "Troops arrived in Kursk."}), "{broken", "",
+             json.dumps({"id": "gz-2", "text": "Troops. " * 40})]
+    path = tmp_path / "collection.jsonl.gz"
+    path.write_bytes(gzip.compress("\n".join(lines).encode("utf-8")))
+    items = list(load_path(path, max_bytes=200))
+    assert [a.id if isinstance(a, Article) else a.doc for a in items] == ["gz-1", f"{path}:2", f"{path}:4"], items
+    assert "invalid JSON" in str(items[1]) and "over the size limit of 200 bytes" in str(items[2]), items
+    assert path in list(iter_paths([tmp_path]))
+
+
+def test_broken_gzip_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    import gzip
+
+    fake = tmp_path / "fake.jsonl.gz"
+    fake.write_text('{"text": "not compressed"}', encoding="utf-8")
+    (error,) = load_path(fake)
+    assert isinstance(error, InputError) and "not gzip-compressed" in error.message, error
+    data = gzip.compress(b"\n".join(json.dumps({"id": f"t{n}", "text": "Troops. " * 50}).encode() for n in range(50)))
+    truncated = tmp_path / "truncated.jsonl.gz"
+    truncated.write_bytes(data[: len(data) // 2])
+    items = list(load_path(truncated))
+    assert items and isinstance(items[-1], InputError) and "unreadable gzip data" in items[-1].message, items[-1:]
+    assert all(isinstance(a, Article) for a in items[:-1])
