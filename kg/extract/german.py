@@ -34,6 +34,7 @@ _FORCE = re.compile(r"\b(Armee|Truppen|Soldaten|Streitkräfte|Einheiten|Söldner
 _CONTROL = re.compile(r"\bunter\s+(\w+)\s+Kontrolle\b")
 _KONJUNKTIV = re.compile(r"\b(stehe|seien|sei|habe|hätten|werde|würden|könne|solle|befinde|befänden)\b")
 _PLACE_PREP = re.compile(r"\b(in|im|in der|in den|nahe|nahe der|bei|an der|am|nach|um)\s+$")
+_ARTICLE = re.compile(r"^\s*(der|die|das|ein|eine)\b", re.I)
 _PRONOUN = re.compile(r"^\s*(er|sie)\b", re.I)
 _STRIKE = re.compile(r"(rakete|marschflugkörper|drohne|luftangriff|angriff|beschuss|waffen)", re.I)
 
@@ -108,6 +109,8 @@ def _speakers(ctx: Context, sent: str, offset: int, actors: list[Mention],
         speaker: Entity | None = None
         if after:
             speaker = after[0].entity
+        elif _ARTICLE.match(sent[verb.end():]):
+            speaker = None  # "sagte der Republikaner": a description the rules do not resolve
         elif _PRONOUN.match(sent[verb.end():]) and last_speaker is not None:
             speaker = last_speaker
         elif before:
@@ -125,13 +128,14 @@ def _speakers(ctx: Context, sent: str, offset: int, actors: list[Mention],
             inside = [m for m in actors if own.start() <= m.start_char - offset < own.end()]
             if inside:
                 out.append(inside[0].entity)
+    # "X zufolge", "laut X": a relaying outlet is no speaker of its own
     for m in _ZUFOLGE.finditer(sent):
         near = [a for a in actors if 0 <= m.start() - (a.end_char - offset) <= 2]
-        if near:
+        if near and near[-1].entity.type is not EntityType.OUTLET:
             out.append(near[-1].entity)
     for m in _LAUT.finditer(sent):
         near = [a for a in actors if 0 <= a.start_char - offset - m.end() <= 4]
-        if near:
+        if near and near[0].entity.type is not EntityType.OUTLET:
             out.append(near[0].entity)
     return list({e.key: e for e in out}.values())
 

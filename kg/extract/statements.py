@@ -36,8 +36,8 @@ SPEECH_LEMMAS = {
     "counter", "contend", "maintain", "tweet", "order", "instruct", "dismiss", "reject",
 }
 #: speech verbs that count only with a clause or a quote ("called for talks" is not reported speech)
-WEAK_LEMMAS = {"call", "continue", "highlight", "describe", "cite", "demand", "appeal", "threaten", "promise",
-               "pledge", "maintain", "notice", "order", "instruct", "mention", "dismiss", "reject",
+WEAK_LEMMAS = {"call", "continue", "respond", "reply", "highlight", "describe", "cite", "demand", "appeal",
+               "threaten", "promise", "pledge", "maintain", "notice", "order", "instruct", "mention", "dismiss", "reject",
                "indicate", "reveal", "disclose", "predict", "urge"}
 #: the speech of "cited a statement from the Iranian Navy" is the cited source's
 CITING_LEMMAS = {"cite", "quote"}
@@ -78,8 +78,8 @@ _KIND_NOUNS = {"company": {EntityType.ORGANISATION}, "firm": {EntityType.ORGANIS
 _TOPICAL = {"analyst", "analysts", "expert", "experts", "researcher", "researchers", "observer", "observers",
             "scholar", "historian", "commentator", "critic", "critics", "journalist", "journalists",
             "correspondent", "reporter", "reporters"}
-_OFFICES = {"president", "chancellor", "minister", "secretary", "advisor", "adviser", "ambassador",
-            "spokesman", "spokeswoman", "spokesperson", "commissioner", "general", "commander", "chief",
+_OFFICES = {"official", "president", "chancellor", "minister", "secretary", "advisor", "adviser",
+            "ambassador", "spokesman", "spokeswoman", "spokesperson", "commissioner", "general", "commander", "chief",
             "premier", "king", "governor", "mayor", "envoy", "director", "prosecutor", "judge", "chairman"}
 _SPOKES = {"spokesperson", "spokesman", "spokeswoman", "spokespeople"}
 _GROUP_NOUNS = {"aides", "aide", "staff", "advisers", "advisors", "allies", "associates", "supporters",
@@ -294,7 +294,11 @@ def _antecedent(ctx: Context, before: int, types: set[EntityType]) -> Entity | N
 
 
 def _has_content(verb: Token) -> bool:
-    """A clause or a quote of speech hangs off the verb."""
+    """A clause or a quote of speech hangs off the verb ("continue to fire" and "responded by launching" do
+    not count)."""
+    if any(c.dep_ == "xcomp" or (c.dep_ == "prep" and c.lower_ in ("to", "by", "with"))
+           for c in verb.children):
+        return False
     for child in verb.children:
         if child.dep_ in ("ccomp", "parataxis"):
             return True
