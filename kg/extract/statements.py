@@ -37,8 +37,8 @@ SPEECH_LEMMAS = {
 }
 #: speech verbs that count only with a clause or a quote ("called for talks" is not reported speech)
 WEAK_LEMMAS = {"call", "continue", "respond", "reply", "highlight", "describe", "cite", "demand", "appeal",
-               "threaten", "promise", "pledge", "maintain", "notice", "order", "instruct", "mention", "dismiss", "reject",
-               "indicate", "reveal", "disclose", "predict", "urge"}
+               "threaten", "promise", "pledge", "maintain", "notice", "order", "instruct", "mention",
+               "dismiss", "reject", "indicate", "reveal", "disclose", "predict", "urge"}
 #: the speech of "cited a statement from the Iranian Navy" is the cited source's
 CITING_LEMMAS = {"cite", "quote"}
 _LOCATIVE = {"in", "at", "near", "inside", "across", "from", "on", "outside"}
@@ -79,8 +79,8 @@ _TOPICAL = {"analyst", "analysts", "expert", "experts", "researcher", "researche
             "scholar", "historian", "commentator", "critic", "critics", "journalist", "journalists",
             "correspondent", "reporter", "reporters"}
 _OFFICES = {"official", "president", "chancellor", "minister", "secretary", "advisor", "adviser",
-            "ambassador", "spokesman", "spokeswoman", "spokesperson", "commissioner", "general", "commander", "chief",
-            "premier", "king", "governor", "mayor", "envoy", "director", "prosecutor", "judge", "chairman"}
+            "ambassador", "spokesman", "spokeswoman", "spokesperson", "commissioner", "general", "commander",
+            "chief", "premier", "king", "governor", "mayor", "envoy", "director", "prosecutor", "judge", "chairman"}
 _SPOKES = {"spokesperson", "spokesman", "spokeswoman", "spokespeople"}
 _GROUP_NOUNS = {"aides", "aide", "staff", "advisers", "advisors", "allies", "associates", "supporters",
                 "lawyers", "lawyer", "team", "entourage", "relatives", "family"}
