@@ -80,7 +80,8 @@ _TOPICAL = {"analyst", "analysts", "expert", "experts", "researcher", "researche
             "correspondent", "reporter", "reporters"}
 _OFFICES = {"official", "president", "chancellor", "minister", "secretary", "advisor", "adviser",
             "ambassador", "spokesman", "spokeswoman", "spokesperson", "commissioner", "general", "commander",
-            "chief", "premier", "king", "governor", "mayor", "envoy", "director", "prosecutor", "judge", "chairman"}
+            "chief", "premier", "king", "governor", "mayor", "envoy", "director", "prosecutor", "judge",
+            "chairman"}
 _SPOKES = {"spokesperson", "spokesman", "spokeswoman", "spokespeople"}
 _GROUP_NOUNS = {"aides", "aide", "staff", "advisers", "advisors", "allies", "associates", "supporters",
                 "lawyers", "lawyer", "team", "entourage", "relatives", "family"}
