@@ -23,6 +23,8 @@ from kg.extract.statements import Speech, according_claimants, find_speech
 from kg.model import Certainty, Claim, Deployment, Entity, Statement
 from kg.model import Span as TextSpan
 
+#: transcript turns that claim nothing: "Q:" and "MODERATOR:" lines of a press briefing
+_NOT_CLAIMING = {"Q", "MODERATOR", "OPERATOR", "REPORTER"}
 _DENIAL = {"deny", "dismiss", "reject", "refute"}
 
 
@@ -59,6 +61,8 @@ def _date(ctx: Context, sent: Span, verb: Token | None = None) -> dt.date | None
 def sentence_claims(ctx: Context, sent: Span) -> list[Claim]:
     """Every claim of one sentence: its statements, then its deployments."""
     claims: list[Claim] = []
+    if ctx.turn_at(sent.start_char) in _NOT_CLAIMING:
+        return claims  # a reporter's question or the moderator in a briefing transcript claims nothing
     speeches = find_speech(ctx, sent)
     for speech in speeches:
         date = None if speech.according else _date(ctx, sent, speech.verb)

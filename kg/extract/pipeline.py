@@ -24,6 +24,8 @@ ACTOR_TYPES = {EntityType.STATE, EntityType.ARMED_FORCE, EntityType.ARMED_GROUP,
 FORCE_TYPES = {EntityType.STATE, EntityType.ARMED_FORCE, EntityType.ARMED_GROUP}
 PLACE_TYPES = {EntityType.LOCATION, EntityType.STATE}
 
+#: a transcript turn: "Q ", "Q:", "MR. KIRBY:", "MS. JEAN-PIERRE:" at the start of a line
+_TURN = re.compile(r"(?m)^(?:(Q)[:.]?\s|([A-Z][A-Z.'\- ]{1,40}[A-Z.]):\s)")
 _QUOTES = "\"“”„«»"
 
 
@@ -44,6 +46,8 @@ class Context:
     deployment_places: list[tuple[int, Entity]] = field(default_factory=list)
 
     text: str = ""
+    _turns: list[tuple[int, str]] | None = None
+    _turn_starts: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Doc.text joins every token on each access: keep the article text once
@@ -53,6 +57,15 @@ class Context:
         for m in self.mentions:
             for i in range(m.start, m.end):
                 self.by_token[i] = m
+
+    def turn_at(self, char: int) -> str | None:
+        """The speaker label of the transcript turn holding ``char`` ("Q", "MR. KIRBY"), if the article is a
+        transcript with "LABEL:" lines."""
+        if self._turns is None:
+            self._turns = [(m.start(), (m.group(1) or m.group(2)).strip()) for m in _TURN.finditer(self.text)]
+            self._turn_starts = [start for start, _ in self._turns]
+        k = bisect_left(self._turn_starts, char + 1) - 1
+        return self._turns[k][1] if k >= 0 else None
 
     def mention_at(self, i: int) -> Mention | None:
         return self.by_token.get(i)
