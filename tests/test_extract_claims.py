@@ -161,10 +161,10 @@ def test_extract_yields_one_extraction_per_article_in_order() -> None:
 def test_a_reporters_question_in_a_transcript_claims_nothing() -> None:
     # whitehouse-2024-08-10-on-the-record-press-gaggle-by: the "Q" turn states what reports say; Kirby's
     # turn (whitehouse-2024-11-25) is the White House's own voice, the United States
-    text = ("Q    Yeah, thanks for taking this.  So, John, moving to Ukraine very quickly.  It sounds like, from "
-            "reports, Ukrainian troops have taken about 100 square miles of Kursk.\n"
-            "MR. KIRBY:  But as we’ve talked about, the 10,000-plus North Korean troops that are in Russia, we "
-            "believe are now all or predominantly in the Kursk region.\n")
+    text = ("Q    Yeah, thanks for taking this.  So, John, moving to Ukraine very quickly.  It sounds like, "
+            "from reports, Ukrainian troops have taken about 100 square miles of Kursk.\n"
+            "MR. KIRBY:  But as we’ve talked about, the 10,000-plus North Korean troops that are in Russia, "
+            "we believe are now all or predominantly in the Kursk region.\n")
     ex = run(text, outlet="The White House (briefing transcript)")
     found = deployments(ex)
     assert [(d, loc) for d, loc, _c in found] == [("north-korea", "kursk-oblast")], found
