@@ -11,7 +11,7 @@ deliveries and financial aid are not deployments.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spacy.tokens import Span, Token
 
@@ -147,6 +147,12 @@ def _force_owner(ctx: Context, token: Token, sent: Span) -> Entity | None:
                 cm = ctx.mention_at(obj.i)
                 if cm is not None and cm.entity.type in FORCE_TYPES:
                     return cm.entity
+    # "Russia has deployed 50,000 troops", "Russia has sent tens of thousands of troops"
+    verb = _governing_verb(token)
+    if verb.i != token.i and verb.lemma_.lower() in PRESENCE_VERBS and token.i > verb.i:
+        owner = _subject_owner(ctx, verb)
+        if owner is not None:
+            return owner
     # an adjacent mention just before: "North Korean "> Soldiers"
     j = token.i - 1
     while j >= sent.start and (ctx.doc[j].is_punct or ctx.doc[j].pos_ in ("ADJ",)) and token.i - j < 4:
@@ -327,11 +333,16 @@ def _number(ctx: Context, force: Token, sent: Span) -> tuple[int | None, int | N
     """The troop number before a force word: "about 11,000 North Korean soldiers"."""
     doc = ctx.doc
     j = force.i - 1
+    plus = False
     # skip the owner's name and adjectives
     while j >= sent.start and force.i - j <= 6:
         t = doc[j]
         if t.like_num or t.lower_ in ("thousand", "thousands", "hundreds", "dozens", "several"):
             break
+        if t.lower_ in ("plus", "+"):
+            plus = True  # "the 10,000-plus North Korean troops"
+            j -= 1
+            continue
         if t.is_punct or t.pos_ in ("ADJ", "PROPN", "DET", "NOUN") or ctx.mention_at(j) is not None:
             if t.lower_ in ("the", "these", "those", "its", "their", "his", "her"):
                 return (None, None, False)
@@ -353,7 +364,7 @@ def _number(ctx: Context, force: Token, sent: Span) -> tuple[int | None, int | N
         return (None, None, False)
     if low is not None and low > 2_000_000:
         return (None, None, False)
-    return (low, high, approx)
+    return (low, high, approx or plus)
 
 
 def _governing_verb(token: Token) -> Token:
@@ -461,7 +472,7 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
     if sent.text.rstrip().rstrip("\"”’'").endswith("?"):
         return []  # a question (a reporter's, in a briefing) claims nothing
     found: list[DeploymentFinding] = []
-    seen: set[tuple[str, str]] = set()
+    seen: dict[tuple[str, str], int] = {}
     s_start = sent.start_char
     s_end = sent.end_char
     text = ctx.text
@@ -482,7 +493,8 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
             if lemma == "kill":
                 continue
             if lemma in OBJECT_VERBS and not any(
-                c.dep_ == "dobj" and c.lower_ in GROUND_OBJECTS for c in token.children
+                c.dep_ == "dobj" and any(x.lower_ in GROUND_OBJECTS for x in c.subtree)
+                for c in token.children
             ):
                 continue  # "launched attacks", "holds talks": no ground presence
             deployer = _subject_owner(ctx, token)
@@ -513,10 +525,14 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
             troops = (None, None, False)
         for location in locations:
             key = (deployer.key, location.key)
-            if key in seen:
-                continue
-            seen.add(key)
             low, high, approx = troops
+            if key in seen:
+                k = seen[key]
+                if found[k].troops_min is None and low is not None:
+                    # "Russia has deployed 50,000 troops": the verb found it, the noun has the number
+                    found[k] = replace(found[k], troops_min=low, troops_max=high, approximate=approx)
+                continue
+            seen[key] = len(found)
             found.append(DeploymentFinding(
                 deployer=deployer, location=location, troops_min=low, troops_max=high, approximate=approx,
                 certainty=_certainty(ctx, sent, token), start_char=s_start, end_char=s_end, trigger=token,
