@@ -174,18 +174,20 @@ def test_a_reporters_question_in_a_transcript_claims_nothing() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        # whitehouse-2024-11-25: "the 10,000-plus North Korean troops that are in Russia, we believe are now all
-        # or predominantly in the Kursk region"
-        ("But as we’ve talked about, the 10,000-plus North Korean troops that are in Russia, we believe are now "
-         "all or predominantly in the Kursk region.", ("north-korea", "kursk-oblast", 10000, 10000, True)),
+        # whitehouse-2024-11-25: "the 10,000-plus North Korean troops that are in Russia, we believe are
+        # now all or predominantly in the Kursk region"
+        ("But as we’ve talked about, the 10,000-plus North Korean troops that are in Russia, we believe are "
+         "now all or predominantly in the Kursk region.",
+         ("north-korea", "kursk-oblast", 10000, 10000, True)),
         # whitehouse-2024-11-25: "more than 1,000 North Korean troops were deployed to Russia"
         ("And, in October, of course, we announced that more than 1,000 North Korean troops were deployed to "
          "Russia on a purported training mission.", ("north-korea", "russia", 1000, 1000, True)),
         # the number hangs off the noun, the deployer off the verb
-        ("Russia has deployed 50,000 troops to the Kursk region.", ("russia", "kursk-oblast", 50000, 50000, False)),
+        ("Russia has deployed 50,000 troops to the Kursk region.",
+         ("russia", "kursk-oblast", 50000, 50000, False)),
         # pen0-2024-10-09: a year is not a count
-        ("For years, a fence divided Ghajar, but in 2006 Israeli forces reoccupied the entire village of Ghajar.",
-         ("israel", "ghajar", None, None, False)),
+        ("For years, a fence divided Ghajar, but in 2006 Israeli forces reoccupied the entire village of "
+         "Ghajar.", ("israel", "ghajar", None, None, False)),
     ],
 )
 def test_troop_numbers_in_context(text: str, expected: tuple[str, str, int | None, int | None, bool]) -> None:
