@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -52,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
             fh.write(json.dumps(to_prediction(extraction), ensure_ascii=False) + "\n")
             n += 1
     took = time.perf_counter() - started
+    # also at build/pred.jsonl, where the scorer's own instructions look for it
+    shutil.copyfile(pred_path, args.out.parent / "pred.jsonl")
     print(f"extracted {n} of {len(wanted)} gold articles in {took:.1f}s -> {pred_path}")
     scorer = args.scorer or args.gold.parent / "eval" / "score.py"
     base = [sys.executable, str(scorer), "--gold", str(args.gold), "--pred", str(pred_path)]
