@@ -171,9 +171,11 @@ def _possessor(ctx: Context, sent: Span, token: Token) -> Entity | None:
               and _loc_prep(ctx.doc[m.start:m.end].root) is None]
     groups = [m for m in inside if m.entity.type is EntityType.ARMED_GROUP]
     if groups or inside:
-        return (groups or inside)[0].entity
-    before = ctx.last_mention(sent.start, {EntityType.ARMED_GROUP}, within=200)
-    return before.entity if before is not None else None
+        pool = groups or inside
+        before = [m for m in pool if m.end <= token.i]
+        return (before[-1] if before else pool[0]).entity  # the nearest actor named before "its"
+    last = ctx.last_mention(sent.start, {EntityType.ARMED_GROUP}, within=200)
+    return last.entity if last is not None else None
 
 
 def _subject_owner(ctx: Context, verb: Token) -> Entity | None:
@@ -247,6 +249,38 @@ def _allowed_heads(trigger: Token) -> set[int]:
     return allowed
 
 
+#: verbs whose object is the place: "invaded Lebanon", "entered the camp", "captured Avdiivka"
+PLACE_OBJECT_VERBS = {"invade", "enter", "occupy", "reoccupy", "storm", "capture", "seize", "raid", "besiege",
+                      "cross", "overrun", "retake", "recapture", "infiltrate", "take"}
+#: presence nouns whose "of X" is the place ("the invasion of Ukraine"), not the actor ("the offensive of
+#: Ukraine")
+PLACE_OF_NOUNS = {"invasion", "occupation", "annexation", "incursion", "bombardment", "siege"}
+
+
+def _object_places(ctx: Context, trigger: Token, deployer: Entity) -> list[tuple[Entity, int, int]]:
+    """Places that are the trigger's object: "invaded Lebanon", "the invasion of Ukraine"."""
+    out: list[tuple[Entity, int, int]] = []
+    objs: list[Token] = []
+    if trigger.pos_ == "VERB" and trigger.lemma_.lower() in PLACE_OBJECT_VERBS:
+        objs = [c for c in trigger.children if c.dep_ == "dobj"]
+    elif trigger.lower_ in PLACE_OF_NOUNS:
+        for prep in trigger.children:
+            if prep.dep_ == "prep" and prep.lower_ == "of":
+                objs.extend(c for c in prep.children if c.dep_ == "pobj")
+    for obj in objs:
+        if ctx.mention_at(obj.i) is None and obj.lower_ in VAGUE_PLACE:
+            named = _named_place(ctx, obj)  # "captured the village of Lastochkyne"
+            if named is not None and named.key != deployer.key:
+                out.append((named, obj.i, 0))
+            continue
+        for t in (obj, *obj.conjuncts):
+            m = ctx.mention_at(t.i)
+            if m is not None and m.entity.key != deployer.key and m.entity.type in (EntityType.LOCATION,
+                                                                                  EntityType.STATE):
+                out.append((m.entity, m.start, 0 if m.entity.type is EntityType.LOCATION else 1))
+    return out
+
+
 def _anchored(prep: Token, allowed: set[int]) -> bool:
     """The preposition hangs off an allowed token, directly or through a chain of places ("present in the
     field ... in the northwest ... in the Course region")."""
@@ -257,8 +291,8 @@ def _anchored(prep: Token, allowed: set[int]) -> bool:
         if t.dep_ == "pobj" and t.head.dep_ == "prep" and t.head.lower_ in LOC_PREPS | {"of"}:
             t = t.head.head
             continue
-        if t.dep_ in ("conj", "appos", "compound") and t.head != t:
-            t = t.head
+        if t.dep_ in ("conj", "appos", "compound") and t.head != t and t.pos_ not in ("VERB", "AUX"):
+            t = t.head  # coordinated places, not coordinated clauses
             continue
         return False
     return False
@@ -415,7 +449,12 @@ def _named_place(ctx: Context, noun: Token) -> Entity | None:
             return None
         m = ctx.mention_at(obj.i)
         if m is not None:
-            return m.entity if m.entity.type in (EntityType.LOCATION, EntityType.STATE) else None
+            if m.entity.type in (EntityType.LOCATION, EntityType.STATE):
+                return m.entity
+            if m.source != "minted":
+                return None
+            # the noun says it is a place, whatever NER guessed
+            return replace(m.entity, type=EntityType.LOCATION)
         start = obj.i
         while start - 1 > prep.i and ctx.doc[start - 1].pos_ == "PROPN":
             start -= 1
@@ -515,7 +554,8 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
                                 deployer = cm.entity
         if deployer is None:
             continue
-        places = _locations(ctx, sent, deployer, token)
+        places = sorted([(e, i, r - 2) for e, i, r in _object_places(ctx, token, deployer)]
+                        + _locations(ctx, sent, deployer, token), key=lambda p: p[2])
         locations = _nearest_places(ctx, places, token)
         if not locations:
             vague = _vague_place(ctx, sent, deployer, token)
