@@ -195,3 +195,11 @@ def test_troop_numbers_in_context(text: str, expected: tuple[str, str, int | Non
     found = [(c.subject.deployer.key, c.subject.location.key, c.subject.troops_min, c.subject.troops_max,
               c.subject.approximate) for c in ex.claims if isinstance(c.subject, Deployment)]
     assert expected in found, found
+
+
+def test_a_cited_outlet_reports_the_claim() -> None:
+    # seed-001: "according to a report of the New York Times ..."
+    ex = run("According to a report of the New York Times, North Korean soldiers died in the Kursk region.")
+    claim = only(ex, "north-korea", "kursk-oblast")
+    assert [c.key for c in claim.claimants] == ["nyt"]
+    assert claim.outlet is not None and claim.outlet.key == "nyt"

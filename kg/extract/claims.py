@@ -20,7 +20,7 @@ from spacy.tokens import Span, Token
 from kg.extract.deployments import find_deployments
 from kg.extract.pipeline import Context, in_open_quote, resolve_date
 from kg.extract.statements import Speech, according_claimants, find_speech
-from kg.model import Certainty, Claim, Deployment, Entity, Statement
+from kg.model import Certainty, Claim, Deployment, Entity, EntityType, Statement
 from kg.model import Span as TextSpan
 
 #: transcript turns that claim nothing: "Q:" and "MODERATOR:" lines of a press briefing
@@ -78,8 +78,11 @@ def sentence_claims(ctx: Context, sent: Span) -> list[Claim]:
             deployer=finding.deployer, location=finding.location, troops_min=finding.troops_min,
             troops_max=finding.troops_max, approximate=finding.approximate,
         )
-        claims.append(Claim(subject=deployment, claimants=tuple(claimants), certainty=certainty,
-                            span=_span(ctx, finding.start_char, finding.end_char), outlet=ctx.outlet))
+        # who reported it: a cited outlet ("according to a report of the New York Times"), else the article's
+        cited = next((c for c in claimants if c.type is EntityType.OUTLET), None)
+        span = _span(ctx, finding.start_char, finding.end_char)
+        claims.append(Claim(subject=deployment, claimants=tuple(claimants), certainty=certainty, span=span,
+                            outlet=cited or ctx.outlet))
     return claims
 
 

@@ -38,9 +38,10 @@ _FUZZY_TYPES = {EntityType.PERSON, EntityType.ORGANISATION, EntityType.OUTLET, E
 class Gazetteer:
     """Canonical entities indexed by normalised alias."""
 
-    def __init__(self, entities: list[Entity]) -> None:
+    def __init__(self, entities: list[Entity], seats: set[str] | None = None) -> None:
         self._entities: dict[str, Entity] = {}
         self._by_alias: dict[str, str] = {}
+        self._seats = {normalise(s) for s in seats or ()}
         for entity in entities:
             self.add(entity)
         self._fuzzy_keys: list[str] = []
@@ -68,6 +69,14 @@ class Gazetteer:
     def entities(self) -> list[Entity]:
         """All canonical entities."""
         return list(self._entities.values())
+
+    def is_seat(self, name: str) -> bool:
+        """Whether ``name`` is a capital or seat of government standing for a state ("Moscow", "Budapest").
+
+        >>> load_gazetteer().is_seat("Budapest"), load_gazetteer().is_seat("Hungary")
+        (True, False)
+        """
+        return normalise(name) in self._seats
 
     def get(self, key: str) -> Entity | None:
         return self._entities.get(key)
@@ -124,13 +133,17 @@ def _state_rows() -> list[Entity]:
     return out
 
 
-def read_csv(path: Path = GAZETTEER_CSV) -> list[Entity]:
-    """The rows of the gazetteer CSV as entities (comment lines start with ``#``)."""
+def read_csv(path: Path = GAZETTEER_CSV, seats: set[str] | None = None) -> list[Entity]:
+    """The rows of the gazetteer CSV as entities (comment lines start with ``#``); aliases written ``@Name``
+    (a capital or seat of government) are added to ``seats`` without the ``@``."""
     with path.open(encoding="utf-8") as fh:
         lines = [line for line in fh if not line.startswith("#")]
     out = []
     for row in csv.DictReader(lines):
-        aliases = tuple(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip())
+        raw = [a.strip() for a in (row.get("aliases") or "").split("|") if a.strip()]
+        if seats is not None:
+            seats.update(a[1:] for a in raw if a.startswith("@"))
+        aliases = tuple(a.lstrip("@") for a in raw)
         out.append(Entity(
             key=row["key"].strip(),
             label=row["label"].strip(),
@@ -145,7 +158,8 @@ def read_csv(path: Path = GAZETTEER_CSV) -> list[Entity]:
 @lru_cache(maxsize=1)
 def load_gazetteer() -> Gazetteer:
     """The gazetteer (cached per process): pycountry states merged with ``ontology/gazetteer.csv``."""
-    rows = read_csv()
+    seats: set[str] = set()
+    rows = read_csv(seats=seats)
     by_iso = {e.iso_code: e for e in rows if e.iso_code}
     entities: list[Entity] = []
     for state in _state_rows():
@@ -156,6 +170,6 @@ def load_gazetteer() -> Gazetteer:
         else:
             entities.append(state)
     entities.extend(e for e in rows if not e.iso_code or e.iso_code in by_iso)
-    gaz = Gazetteer(entities)
+    gaz = Gazetteer(entities, seats)
     log.debug("gazetteer: %d entities, %d aliases", len(gaz.entities()), len(gaz.aliases()))
     return gaz

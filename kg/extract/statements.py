@@ -24,7 +24,7 @@ from kg.extract.pipeline import (
     subtree_range,
 )
 from kg.model import Entity, EntityType
-from kg.ns import normalise
+from kg.ns import normalise, slug
 
 SPEECH_LEMMAS = {
     "say", "tell", "announce", "warn", "add", "note", "report", "claim", "confirm", "state", "deny",
@@ -446,13 +446,17 @@ def _dedupe(entities: list[Entity]) -> list[Entity]:
 
 
 def _place(ctx: Context, verb: Token) -> Entity | None:
-    """Where a statement was made: "in Budapest", "from Budapest", "during a visit to Rome"."""
+    """Where a statement was made: "in Budapest", "from Budapest", "during a visit to Rome".  A capital is
+    the city here (its own location), not the state it stands for as an actor."""
     for child in verb.children:
         if child.dep_ == "prep" and child.lower_ in ("in", "from", "at"):
             for obj in child.children:
                 m = ctx.mention_at(obj.i)
-                if m is not None and m.entity.type in (EntityType.LOCATION, EntityType.STATE):
-                    return m.entity
+                if m is None or m.entity.type not in (EntityType.LOCATION, EntityType.STATE):
+                    continue
+                if m.entity.type is EntityType.STATE and ctx.gaz.is_seat(m.text):
+                    return Entity(key=slug(m.text), label=m.text, type=EntityType.LOCATION, labels=(m.text,))
+                return m.entity
     return None
 
 
