@@ -78,3 +78,23 @@ def test_the_outlets_own_voice_is_not_a_statement() -> None:
     # seed-001: "cnn reported that North Korean troops ..."
     ex = run("cnn reported that North Korean troops in the Russian Kursk-Region have already been active.")
     assert statements(ex) == []
+
+
+def test_german_speech_verbs_with_reduced_coverage() -> None:
+    # tagesschau-2024-06-19 and dlf-2024-11-21 (German): the speaker after the verb, before it, or "nach
+    # eigenen Angaben"
+    text = ("Der Vertrag sehe unter anderem \"gegenseitigen Beistand im Falle einer Aggression gegen eine "
+            "der Vertragsparteien\" vor, sagte Putin.\n"
+            "Das Verteidigungsministerium in Moskau teilte mit, zwei britische Marschflugkörper vom Typ "
+            "Storm Shadow seien abgefangen worden.\n"
+            "Makeiev sagte im Deutschlandfunk, es wäre gut, wenn man sich nicht nur vor einer Eskalation "
+            "fürchten würde.")
+    ex = extract_one(Article(id="t", text=text, outlet="Deutschlandfunk", language="de"))
+    assert ex.reduced_coverage
+    assert [s for s, _ in statements(ex)] == ["putin", "russia", "makeiev"], statements(ex)
+
+
+def test_transliteration_resolves_by_fuzzy_match() -> None:
+    # "Zelenskyi" is in no alias list; the measured rapidfuzz threshold resolves it
+    ex = run("Ukrainian President Volodymyr Zelenskyi said on Monday that the front was holding.")
+    assert [s for s, _ in statements(ex)] == ["zelensky"], statements(ex)
