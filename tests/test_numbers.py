@@ -22,6 +22,8 @@ from kg.extract.numbers import parse_troops
         ("10,000 to 12,000", (10000, 12000, True)),
         ("10,000-12,000", (10000, 12000, True)),
         ("between 10 and 12 thousand", (10000, 12000, True)),
+        ("10-12 thousand", (10000, 12000, True)),  # a range, not 10 + 12 thousand
+        ("5-7", (5, 7, True)),
         # AP: "Some 1,400 Lebanese, including Hezbollah fighters and civilians, have been killed"
         ("Some 1,400", (1400, 1400, True)),
         ("several thousand", (None, None, True)),
@@ -41,6 +43,12 @@ from kg.extract.numbers import parse_troops
 )
 def test_parse_troops(text: str, expected: tuple[int | None, int | None, bool]) -> None:
     assert parse_troops(text) == expected, text
+
+
+def test_parse_troops_huge_numbers_do_not_overflow() -> None:
+    low, high, _ = parse_troops("9" * 400)
+    assert low == high == int("9" * 400)
+    assert parse_troops("1e400") == (None, None, False)
 
 
 def test_parse_troops_rejects_non_strings() -> None:

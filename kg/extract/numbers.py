@@ -38,6 +38,15 @@ _RANGE = re.compile(r"^(?:between\s+|zwischen\s+)?(.+?)\s*(?:-|–|—|\bto\b|\b
 _DIGITS = re.compile(r"^(\d{1,3}(?:[,. ]\d{3})+|\d+(?:\.\d+)?)\s*(k|thousand|million|hundred|tausend)?$")
 
 
+def _scaled(value: float | int, scale: int) -> int | None:
+    """``value * scale`` as an int; None when it is not a finite number (a 400-digit string)."""
+    try:
+        result = round(value * scale)
+    except (OverflowError, ValueError):
+        return None
+    return result if result >= 0 else None
+
+
 def _number(text: str) -> int | None:
     """One number, digits or words; None when there is none."""
     t = text.strip().lower().replace("\u00a0", " ").strip(".,;:")
@@ -46,13 +55,12 @@ def _number(text: str) -> int | None:
     m = _DIGITS.match(t)
     if m:
         raw, scale = m.group(1), m.group(2)
+        scale_value = _SCALES[scale] if scale else 1
         if re.fullmatch(r"\d{1,3}(?:[,. ]\d{3})+", raw):
-            value = float(re.sub(r"[,. ]", "", raw))
-        else:
-            value = float(raw)
-        if scale:
-            value *= _SCALES[scale]
-        return round(value)
+            return _scaled(int(re.sub(r"[,. ]", "", raw)), scale_value)
+        if "." not in raw:
+            return _scaled(int(raw), scale_value)  # exact for any length: no float overflow
+        return _scaled(float(raw), scale_value)
     words = [w for w in re.split(r"[\s-]+", t) if w and w != "and"]
     if not words:
         return None
@@ -77,7 +85,7 @@ def _number(text: str) -> int | None:
             seen = True
         else:
             return None
-    return round(total + current) if seen else None
+    return _scaled(total + current, 1) if seen else None
 
 
 def parse_troops(text: str) -> tuple[int | None, int | None, bool]:
@@ -114,7 +122,9 @@ def parse_troops(text: str) -> tuple[int | None, int | None, bool]:
     first = t.split(" ")[0]
     if first in _VAGUE:
         return (None, None, True)
-    value = _number(t)
+    # "10-12 thousand" is a range, "twenty-five" one number: try a range first when digits meet a dash
+    numeric_range = bool(re.search(r"\d\s*[-–—]\s*\d", t)) or t.startswith(("between ", "zwischen "))
+    value = None if numeric_range else _number(t)
     if value is not None:
         return (value, value, approximate)
     m = _RANGE.match(t)
@@ -131,4 +141,8 @@ def parse_troops(text: str) -> tuple[int | None, int | None, bool]:
             if low > high:
                 low, high = high, low
             return (low, high, True)
+    if numeric_range:
+        value = _number(t)
+        if value is not None:
+            return (value, value, approximate)
     return (None, None, approximate)
