@@ -48,7 +48,7 @@ PAYLOADS = [
     "http://x/> } ; CLEAR ALL ; <http://x/",
     "\\\" ) } INSERT DATA { <urn:a> <urn:b> <urn:c> } #",
     "Kursk\" || true || \"",
-    "\u0000\n}\nDROP ALL\n",
+    "\u0000\n}\nDROP ALL\n",  # a raw NUL once ended the string for Virtuoso's parser (fixed in bind_values)
     "%22%7D%20DROP%20ALL",
 ]
 
@@ -95,16 +95,7 @@ def virtuoso_gap(request: pytest.FixtureRequest, reason: str) -> None:
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_rest_parameters_are_bound_as_values(
-    seeded: Store, server: Any, payload: str, request: pytest.FixtureRequest
-) -> None:
-    if "\x00" in payload:
-        virtuoso_gap(
-            request,
-            "a NUL character in a bound literal ends the string for Virtuoso (SQ074 'Unterminated SPARQL short "
-            "double-quoted string'): 502 instead of a value that matches nothing; escape or refuse NUL in "
-            "bind_values",
-        )
+def test_rest_parameters_are_bound_as_values(seeded: Store, server: Any, payload: str) -> None:
     before = snapshot(seeded)
     with server.client() as client:
         answers = {
