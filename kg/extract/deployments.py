@@ -267,6 +267,10 @@ def _object_places(ctx: Context, trigger: Token, deployer: Entity) -> list[tuple
         for prep in trigger.children:
             if prep.dep_ == "prep" and prep.lower_ == "of":
                 objs.extend(c for c in prep.children if c.dep_ == "pobj")
+    # "Kursk, where North Korean troops are fighting": the place the relative clause hangs off
+    verb = _governing_verb(trigger)
+    if verb.dep_ == "relcl" and any(c.lower_ == "where" for c in verb.children):
+        objs.append(verb.head)
     for obj in objs:
         if ctx.mention_at(obj.i) is None and obj.lower_ in VAGUE_PLACE:
             named = _named_place(ctx, obj)  # "captured the village of Lastochkyne"
