@@ -18,7 +18,7 @@ from spacy.tokens import Span, Token
 from kg.extract.numbers import parse_troops
 from kg.extract.pipeline import ACTOR_TYPES, FORCE_TYPES, Context, is_heading
 from kg.model import Certainty, Entity, EntityType
-from kg.ns import slug
+from kg.ns import normalise, slug
 
 FORCE_NOUNS = {
     "troops", "troop", "soldiers", "soldier", "forces", "force", "military", "army", "armies", "units",
@@ -169,11 +169,12 @@ def _possessor(ctx: Context, sent: Span, token: Token) -> Entity | None:
     last one named shortly before."""
     inside = [m for m in ctx.mentions_in(sent.start, sent.end) if m.entity.type in FORCE_TYPES
               and _loc_prep(ctx.doc[m.start:m.end].root) is None]
-    groups = [m for m in inside if m.entity.type is EntityType.ARMED_GROUP]
-    if groups or inside:
-        pool = groups or inside
-        before = [m for m in pool if m.end <= token.i]
-        return (before[-1] if before else pool[0]).entity  # the nearest actor named before "its"
+    if inside:
+        before = [m for m in inside if m.end <= token.i]
+        if before:
+            return before[-1].entity  # the nearest actor named before "its"
+        groups = [m for m in inside if m.entity.type is EntityType.ARMED_GROUP]
+        return (groups or inside)[0].entity
     last = ctx.last_mention(sent.start, {EntityType.ARMED_GROUP}, within=200)
     return last.entity if last is not None else None
 
@@ -194,7 +195,12 @@ def _subject_owner(ctx: Context, verb: Token) -> Entity | None:
 
 LOC_PREPS = {"in", "into", "inside", "to", "near", "at", "across", "within", "along", "toward", "towards",
              "around", "outside", "throughout", "off", "through", "from"}
-_BACKED = {"backed", "led", "allied", "supported", "aligned", "sponsored", "funded", "trained"}
+_BACKED = {"backed", "led", "allied", "supported", "aligned", "sponsored", "funded", "trained", "run",
+           "controlled", "affiliated", "linked"}
+#: regions broader than a state: a state named in the same clause is the more specific place
+BROAD_REGIONS = {"middle east", "europe", "africa", "asia", "indo pacific", "latin america", "balkans",
+                 "caucasus", "west", "east", "north africa", "west africa", "east africa", "central asia",
+                 "levant", "region", "world"}
 
 
 def _loc_prep(token: Token, *, modifier_ok: bool = True) -> Token | None:
@@ -275,13 +281,13 @@ def _object_places(ctx: Context, trigger: Token, deployer: Entity) -> list[tuple
         if ctx.mention_at(obj.i) is None and obj.lower_ in VAGUE_PLACE:
             named = _named_place(ctx, obj)  # "captured the village of Lastochkyne"
             if named is not None and named.key != deployer.key:
-                out.append((named, obj.i, 0))
+                out.append((named, obj.i, -4))
             continue
         for t in (obj, *obj.conjuncts):
             m = ctx.mention_at(t.i)
             if m is not None and m.entity.key != deployer.key and m.entity.type in (EntityType.LOCATION,
                                                                                   EntityType.STATE):
-                out.append((m.entity, m.start, 0 if m.entity.type is EntityType.LOCATION else 1))
+                out.append((m.entity, m.start, -4 if m.entity.type is EntityType.LOCATION else -2))
     return out
 
 
@@ -320,7 +326,7 @@ def _other_clause(place: Token, trigger: Token) -> bool:
 
 def _locations(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> list[tuple[Entity, int, int]]:
     """Places the trigger's clause puts forces in, best first: (entity, token index, rank); rank 0 is a named
-    region anchored to the trigger, 1 a state anchored to it, 2 and 3 the same elsewhere in the clause."""
+    place anchored to the trigger, 2 a state, 3 a broad region; 4 more when elsewhere in the clause."""
     out: list[tuple[Entity, int, int]] = []
     left, right = _clause(trigger)
     allowed = _allowed_heads(trigger)
@@ -342,8 +348,14 @@ def _locations(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> li
         if not anchored and _other_clause(root, trigger):
             continue  # "tunnel bombs, which were used in Iraq and Syria"
         # anchored to the trigger first, then a named region before a state
-        rank = (0 if anchored else 2) + (0 if m.entity.type is EntityType.LOCATION else 1)
-        out.append((m.entity, m.start, rank))
+        # ranks: a named region 0, a state 2, a broad region ("the Middle East") 3; +4 when not anchored
+        if m.entity.type is EntityType.STATE:
+            rank = 2
+        elif normalise(m.entity.label) in BROAD_REGIONS or normalise(m.text) in BROAD_REGIONS:
+            rank = 3
+        else:
+            rank = 0
+        out.append((m.entity, m.start, rank + (0 if anchored else 4)))
     out.sort(key=lambda x: x[2])
     return out
 
@@ -558,8 +570,8 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
                                 deployer = cm.entity
         if deployer is None:
             continue
-        places = sorted([(e, i, r - 2) for e, i, r in _object_places(ctx, token, deployer)]
-                        + _locations(ctx, sent, deployer, token), key=lambda p: p[2])
+        places = sorted(_object_places(ctx, token, deployer) + _locations(ctx, sent, deployer, token),
+                        key=lambda p: p[2])
         locations = _nearest_places(ctx, places, token)
         if not locations:
             vague = _vague_place(ctx, sent, deployer, token)

@@ -265,7 +265,9 @@ def _locative(ctx: Context, m: Mention) -> bool:
 def _backed(ctx: Context, m: Mention) -> bool:
     doc = ctx.doc
     nxt = " ".join(t.lower_ for t in doc[m.end:min(m.end + 2, len(doc))])
-    return bool(re.match(r"^-?\s*-?\s*(backed|led|allied|sponsored|funded|aligned|supported)\b", nxt))
+    return bool(re.match(
+        r"^-?\s*-?\s*(backed|led|allied|sponsored|funded|aligned|supported|run|controlled|affiliated)\b", nxt
+    ))
 
 
 def _antecedent(ctx: Context, before: int, types: set[EntityType]) -> Entity | None:
@@ -429,7 +431,9 @@ def according_claimants(ctx: Context, sent: Span) -> list[Entity]:
                     phrase.add(child.i)
                     stack.append(child)
         for m in ctx.mentions_in(to.i + 1, obj.right_edge.i + 1):
-            if m.entity.type in ACTOR_TYPES and any(i in phrase for i in range(m.start, m.end)):
+            in_phrase = any(i in phrase for i in range(m.start, m.end))
+            # ("the Hamas-run Gaza Health Ministry" is the ministry alone)
+            if m.entity.type in ACTOR_TYPES and in_phrase and not _backed(ctx, m):
                 out.append(m.entity)
         if not out:
             found = resolve_subject(ctx, obj, prefer_before=token.i)
