@@ -316,10 +316,17 @@ def _other_clause(place: Token, trigger: Token) -> bool:
     """The place sits in a clause of its own (a relative clause, a coordinated or reported clause) that does
     not hold the trigger."""
     above = {t.i for t in trigger.ancestors} | {trigger.i}
+    # the subject of coordinated verbs shares their adjuncts: "soldiers were killed and 30 were injured in a
+    # drone attack on a US outpost in Jordan"
+    subject = trigger
+    while subject.dep_ in ("compound", "amod", "nummod", "poss") and subject.head != subject:
+        subject = subject.head
+    shares = subject.dep_ in ("nsubj", "nsubjpass")
     t = place
     while t.i not in above and t.head != t:
         if t.pos_ in ("VERB", "AUX") and t.dep_ in _OTHER_CLAUSE and t.head.i != trigger.i:
-            return True  # (a relative clause on the trigger itself is the trigger's: "troops that in X ...")
+            if not (shares and t.dep_ == "conj" and t.head.i == subject.head.i):
+                return True  # (a relative clause on the trigger itself is the trigger's: "troops that in X")
         t = t.head
     return False
 
