@@ -353,14 +353,40 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
         if subj is None and token.dep_ == "conj" and token.head.lemma_.lower() not in SPEECH_LEMMAS:
             subj = _subject(token.head)  # "UN humanitarians assessed the site and confirmed that ..."
         if subj is None:
-            continue
-        speaker = resolve_subject(ctx, subj, prefer_before=subj.left_edge.i)
+            speaker = _unparsed_speaker(ctx, sent, token) if lemma in _PLAIN_SPEECH else None
+        else:
+            speaker = resolve_subject(ctx, subj, prefer_before=subj.left_edge.i)
         if speaker is None or (ctx.outlet is not None and speaker.key == ctx.outlet.key):
             continue  # the article's own voice is not a statement
         start, end = _evidence(sent, token, s_start, s_end)
         out.append(Speech(token, speaker, start, end, place=_place(ctx, token)))
         ctx.speakers.append((token.i, speaker))
     return out
+
+
+_PLAIN_SPEECH = {"say", "tell", "add", "note", "warn", "write", "claim", "announce", "insist"}
+
+
+def _unparsed_speaker(ctx: Context, sent: Span, verb: Token) -> Entity | None:
+    """The speaker when the parser found no subject: a name right after the verb ("..., says the Mayor of
+    Kharkiv, Ihor Terekhov"), else an actor opening the sentence ("The Pentagon, in response to ..., said")."""
+    after = [m for m in ctx.mentions_in(verb.i + 1, min(verb.i + 9, sent.end))
+             if m.entity.type in ACTOR_TYPES and not _locative(ctx, m)]
+    stop = next((t.i for t in ctx.doc[verb.i + 1:min(verb.i + 9, sent.end)]
+                 if t.is_punct and t.text not in (",", "-")), sent.end)
+    after = [m for m in after if m.start < stop]
+    if after and verb.i > sent.start and ctx.doc[verb.i - 1].is_punct:
+        people = [m for m in after if m.entity.type is EntityType.PERSON]
+        return (people or after)[0].entity
+    k = sent.start
+    while k < verb.i and ctx.doc[k].lower_ in ("the", "\"", "“"):
+        k += 1
+    opening = ctx.mention_at(k)
+    if opening is not None and opening.entity.type in ACTOR_TYPES and opening.end < verb.i and (
+        ctx.doc[opening.end].is_punct
+    ):
+        return opening.entity
+    return None
 
 
 def _cited_source(ctx: Context, verb: Token) -> Entity | None:
