@@ -369,7 +369,8 @@ _PLAIN_SPEECH = {"say", "tell", "add", "note", "warn", "write", "claim", "announ
 
 def _unparsed_speaker(ctx: Context, sent: Span, verb: Token) -> Entity | None:
     """The speaker when the parser found no subject: a name right after the verb ("..., says the Mayor of
-    Kharkiv, Ihor Terekhov"), else an actor opening the sentence ("The Pentagon, in response to ..., said")."""
+    Kharkiv, Ihor Terekhov"), else an actor opening the sentence ("The Pentagon, in response to ...,
+    said")."""
     after = [m for m in ctx.mentions_in(verb.i + 1, min(verb.i + 9, sent.end))
              if m.entity.type in ACTOR_TYPES and not _locative(ctx, m)]
     stop = next((t.i for t in ctx.doc[verb.i + 1:min(verb.i + 9, sent.end)]
