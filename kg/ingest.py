@@ -259,6 +259,42 @@ def write_prepared(store: Store, item: Prepared) -> Outcome:
                    source=item.source)
 
 
+def write_batch(store: Store, items: list[Prepared]) -> Iterator[Outcome]:
+    """Store a batch of prepared articles: in few requests where the store offers ``replace_graphs`` (the
+    SPARQL server: each article still all or nothing), else one ``replace_graph`` each; outcomes in order."""
+    many = getattr(store, "replace_graphs", None)
+    ready = [item for item in items if item.status == "ready"]
+    if many is None or len(ready) < 2:
+        for item in items:
+            yield write_prepared(store, item)
+        return
+    started = time.perf_counter()
+    graphs = {
+        item.article: (
+            Graph().parse(data=item.graph, format="nt"),
+            Graph().parse(data=item.entities, format="nt") if item.entities.strip() else Graph(),
+        )
+        for item in ready
+    }
+    errors = dict(
+        zip(graphs, many([(ns.article_graph(doc), g, e) for doc, (g, e) in graphs.items()]), strict=True)
+    )
+    log.debug("wrote %d articles in %.2fs", len(ready), time.perf_counter() - started)
+    for item in items:
+        if item.status != "ready":
+            yield Outcome(item.article, item.status, item.message, report=item.report, source=item.source)
+            continue
+        error = errors[item.article]
+        if error is not None:
+            yield Outcome(item.article, "failed", str(error), source=item.source)
+            continue
+        graph = graphs[item.article][0]
+        log.info("%s: stored %d triples, %d claims, %d warnings", item.article, len(graph), item.claims,
+                 len(item.report.warnings) if item.report else 0)
+        yield Outcome(item.article, "stored", report=item.report, triples=len(graph), claims=item.claims,
+                      source=item.source)
+
+
 def _init_worker() -> None:
     """Load spaCy and the shapes once per worker process, not once per task."""
     from kg.extract.entities import get_nlp
@@ -295,8 +331,7 @@ def _ingest_parallel(
                 results = task.get()
             except Exception as exc:  # a worker died on this batch: each of its articles fails, the rest go on
                 results = [Prepared(a.id, a.source, "failed", f"extraction worker failed: {exc!r}") for a in articles]
-            for item in results:
-                yield write_prepared(store, item)
+            yield from write_batch(store, results)
 
     context = multiprocessing.get_context("spawn")
     with context.Pool(n_process, initializer=_init_worker) as pool:

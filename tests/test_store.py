@@ -308,3 +308,19 @@ def _ignore_errors(fn: Callable[[], object]) -> None:
         fn()
     except StoreError:
         pass  # the server was killed under the write: what matters is what it holds after the restart
+
+
+def test_replace_graphs_writes_a_batch_and_isolates_a_refused_article(store: Store) -> None:
+    many = getattr(store, "replace_graphs", None)
+    if many is None:
+        pytest.skip(f"{type(store).__name__} writes one article at a time (replace_graph)")
+    g3 = ns.article_graph("store-test-3")
+    store.replace_graph(G2, triples("old two"))
+    bad = triples("new two")
+    bad.add((URIRef(EX + "s"), P, Literal("abc", datatype=XSD.integer)))  # refused by Virtuoso
+    errors = many([(G1, triples("one"), None), (G2, bad, None), (g3, triples("three"), None)])
+    assert objects_in(store, G1) == {Literal("one", datatype=XSD.string)}
+    assert objects_in(store, g3) == {Literal("three", datatype=XSD.string)}
+    if errors[1] is not None:
+        assert objects_in(store, G2) == {Literal("old two", datatype=XSD.string)}
+    assert errors[0] is None and errors[2] is None, errors

@@ -31,7 +31,11 @@ What was measured on Virtuoso 07.20.3229 (Debian), and what this module does abo
   ``INSERT DATA`` operations of ``CHUNK`` triples each, still in one request and so in one transaction.  A
   request over 10 MB is refused ("string session is longer than 10Mb"): an article whose write is larger
   than ``MAX_UPDATE_BYTES`` is refused with ``StoreError`` before anything is sent, rather than split into
-  non-atomic steps.  Long literals (2 MB) are accepted.
+  non-atomic steps.  Long literals (2 MB) are accepted.  ``replace_graphs`` puts several articles' writes in
+  one request (one transaction) up to the same size, for parallel ingest; each article stays whole.
+* **Refused as too costly.**  Before running a query Virtuoso estimates its cost and refuses it above
+  ``MaxQueryCostEstimationTime`` ("The estimated execution time 1542 (sec) exceeds the limit of 400 (sec)");
+  that, and a query stopped at ``MaxQueryExecutionTime``, become ``QueryTimeout``.
 * **Durability.**  Updates through ``/sparql-auth`` are written to the transaction log (the default
   ``log_enable(1)``; only the bulk loader and explicit ``log_enable(2)`` bypass it): triples written and then
   the server killed with SIGKILL before any checkpoint are there after the restart (the log is replayed).
@@ -67,7 +71,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
-from kg.errors import QueryError, StoreError, StoreUnavailable
+from kg.errors import QueryError, QueryTimeout, StoreError, StoreUnavailable
 from kg.ns import ENTITY_GRAPH
 from kg.store.base import Binding, RawResult, Row, bind_values
 
@@ -186,6 +190,8 @@ class SparqlStore:
         message = _server_message(response)
         if response.status_code in (401, 403):
             raise StoreError(f"{what}: {url} refused the credentials ({response.status_code}): {message}")
+        if _is_timeout(message):
+            raise QueryTimeout(f"{what}: the server stopped the query: {message}")
         if response.status_code == 400 or _is_syntax_error(message):
             raise QueryError(f"{what}: the server rejected the query: {message}")
         if response.status_code in (502, 503, 504):
@@ -227,24 +233,72 @@ class SparqlStore:
                 f"writing {graph} failed, nothing was written: {size} bytes of N-Triples is over the "
                 f"{MAX_UPDATE_BYTES} bytes one atomic update may carry"
             )
+        try:
+            self._write(request, str(graph))
+        except QueryError as exc:
+            raise StoreError(f"writing {graph} failed, nothing was written: {exc}") from exc
+
+    def replace_graphs(self, items: Sequence[tuple[URIRef, Graph, Graph | None]]) -> list[StoreError | None]:
+        """``replace_graph`` for several articles in as few requests as ``MAX_UPDATE_BYTES`` allows.
+
+        Each request is one transaction, and an article is never split between requests, so each article is
+        still all or nothing.  A request the server refuses is tried again article by article (rewriting is
+        idempotent), so one bad article does not fail the others.
+
+        :returns: for each item, None when it was written, else the error of its write.
+        """
+        results: list[StoreError | None] = [None] * len(items)
+        groups: list[list[tuple[int, list[str]]]] = [[]]
+        size = 0
+        for index, (graph, triples, entities) in enumerate(items):
+            ops = self._replace_ops(graph, triples, entities)
+            op_size = sum(len(op.encode("utf-8")) + 3 for op in ops)
+            if groups[-1] and size + op_size > MAX_UPDATE_BYTES:
+                groups.append([])
+                size = 0
+            groups[-1].append((index, ops))
+            size += op_size
+        for group in groups:
+            if len(group) > 1:
+                try:
+                    self._write(self._request([op for _, ops in group for op in ops]), f"{len(group)} graphs")
+                    continue
+                except (StoreError, QueryError) as exc:
+                    log.info("a batch of %d writes was refused (%s): writing them one by one", len(group), exc)
+            for index, _ops in group:
+                graph, triples, entities = items[index]
+                try:
+                    self.replace_graph(graph, triples, entities)
+                except StoreError as exc:
+                    results[index] = exc
+        return results
+
+    def _write(self, request: str, what: str) -> None:
+        """Send one update, again after a deadlock (which Virtuoso rolls back whole)."""
         for attempt in range(DEADLOCK_RETRIES + 1):
             try:
                 self.update(request)
                 return
-            except QueryError as exc:
-                raise StoreError(f"writing {graph} failed, nothing was written: {exc}") from exc
+            except QueryError:
+                raise
             except StoreError as exc:
                 if "40001" not in str(exc) or attempt == DEADLOCK_RETRIES:
-                    raise StoreError(f"writing {graph} failed: {exc}") from exc
-                log.debug("%s: deadlock, retrying (%d)", graph, attempt + 1)
+                    raise
+                log.debug("writing %s: deadlock, retrying (%d)", what, attempt + 1)
                 time.sleep(0.05 * 2**attempt)
 
     def replace_request(self, graph: URIRef, triples: Graph, entities: Graph | None = None) -> str:
         """The text of ``replace_graph``'s one update request."""
+        return self._request(self._replace_ops(graph, triples, entities))
+
+    def _replace_ops(self, graph: URIRef, triples: Graph, entities: Graph | None) -> list[str]:
         ops = [f"DROP SILENT GRAPH <{graph}>"]
         ops += _insert_ops(graph, triples)
         if entities is not None and len(entities):
             ops += _insert_ops(ENTITY_GRAPH, entities)
+        return ops
+
+    def _request(self, ops: list[str]) -> str:
         pragma = "DEFINE sql:big-data-const 1\n" if self.is_virtuoso() else ""
         return pragma + " ;\n".join(ops)
 
@@ -375,6 +429,13 @@ def _term(value: dict[str, str]) -> Identifier:
 def _server_message(response: httpx.Response) -> str:
     text = response.text.strip()
     return text[:2000] if text else response.reason_phrase
+
+
+def _is_timeout(message: str) -> bool:
+    # Virtuoso: "The estimated execution time 1542 (sec) exceeds the limit of 400 (sec)" (refused before it
+    # runs, MaxQueryCostEstimationTime) and "SR171: Transaction timed out" / "Query execution time exceeded".
+    lowered = message.lower()
+    return "estimated execution time" in lowered or "sr171" in lowered or "execution time exceeded" in lowered
 
 
 def _is_syntax_error(message: str) -> bool:
