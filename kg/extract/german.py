@@ -24,7 +24,8 @@ _SPEECH = re.compile(
     r"\b(sagte|sagt|sagten|erklärte|erklärt|erklärten|betonte|betont|betonten|warnte|warnt|bekräftigte|"
     r"bekräftigt|meldete|meldet|meldeten|berichtete|berichtet|teilte|teilt|teilten|kündigte|kündigt|"
     r"bestätigte|bestätigt|forderte|fordert|versicherte|unterstrich|schrieb|dementierte|bestritt|"
-    r"kritisierte|verkündete|drohte|mahnte|betonte|räumte|hieß|antwortete|ergänzte|fügte)\b"
+    r"kritisierte|verkündete|drohte|mahnte|betonte|räumte|hieß|antwortete|ergänzte|fügte|behauptete|"
+    r"behauptet|mitteilte|erklärt)\b"
 )
 _OWN_SOURCE = re.compile(r"\b[Nn]ach\s+(eigenen|[a-zäöü]+en)\s+Angaben\b")
 _ZUFOLGE = re.compile(r"\b(zufolge)\b")
@@ -35,6 +36,9 @@ _CONTROL = re.compile(r"\bunter\s+(\w+)\s+Kontrolle\b")
 _KONJUNKTIV = re.compile(r"\b(stehe|seien|sei|habe|hätten|werde|würden|könne|solle|befinde|befänden)\b")
 _PLACE_PREP = re.compile(r"\b(in|im|in der|in den|nahe|nahe der|bei|an der|am|nach|um)\s+$")
 _ARTICLE = re.compile(r"^\s*(der|die|das|ein|eine)\b", re.I)
+_ANONYMOUS = re.compile(r"\b(Quellen|Kreise|Kreisen|Medien|Medienberichte|Beobachter|Insider)\b")
+_AGAINST = re.compile(r"\bgegen\s+(die\s+|den\s+)?\S+\s*$")
+_FROM = re.compile(r"^\s+aus\s+(dem\s+|der\s+)?")
 _PRONOUN = re.compile(r"^\s*(er|sie)\b", re.I)
 _STRIKE = re.compile(r"(rakete|marschflugkörper|drohne|luftangriff|angriff|beschuss|waffen)", re.I)
 
@@ -87,7 +91,7 @@ def german_claims(ctx: Context) -> list[Claim]:
                 claimants: tuple[Entity, ...] = (deployer,)
             elif speakers:
                 claimants = (speakers[0],)
-            elif _KONJUNKTIV.search(sent) and last_speaker is not None:
+            elif _KONJUNKTIV.search(sent) and last_speaker is not None and not _SPEECH.search(sent):
                 claimants = (last_speaker,)
             elif ctx.outlet is not None:
                 claimants = (ctx.outlet,)
@@ -103,7 +107,11 @@ def german_claims(ctx: Context) -> list[Claim]:
 def _speakers(ctx: Context, sent: str, offset: int, actors: list[Mention],
               last_speaker: Entity | None) -> list[Entity]:
     out: list[Entity] = []
+    # "Ukraine-Krieg: ..." names the war, not a speaker
+    actors = [m for m in actors if not sent[m.end_char - offset:].startswith("-Krieg")]
     for verb in _SPEECH.finditer(sent):
+        if _ANONYMOUS.search(sent[:verb.start()]):
+            continue  # "nicht genannte Quellen", "Medien", "Kreise": no identifiable speaker
         after = [m for m in actors if 0 <= m.start_char - offset - verb.end() <= 3]
         before = [m for m in actors if m.end_char - offset <= verb.start()]
         speaker: Entity | None = None
@@ -143,12 +151,20 @@ def _speakers(ctx: Context, sent: str, offset: int, actors: list[Mention],
 def _deployments(sent: str, offset: int, mentions: list[Mention]) -> list[tuple[Entity, Entity]]:
     owners: list[Entity] = []
     for force in _FORCE.finditer(sent):
+        if _AGAINST.search(sent[:force.start()]):
+            continue  # "gegen ukrainische Soldaten": the enemy
         for m in mentions:
             if m.entity.type in FORCE_TYPES and (
                 (m.start_char - offset <= force.start() and force.end() <= m.end_char - offset)
                 or 0 <= force.start() - (m.end_char - offset) <= 2
             ):
                 owners.append(m.entity)
+        # "Soldaten aus Nordkorea"
+        origin = _FROM.match(sent[force.end():])
+        if origin:
+            for m in mentions:
+                if m.entity.type in FORCE_TYPES and m.start_char - offset == force.end() + origin.end():
+                    owners.append(m.entity)
     for control in _CONTROL.finditer(sent):
         for m in mentions:
             if m.entity.type in FORCE_TYPES and control.start() <= m.start_char - offset < control.end():
