@@ -51,10 +51,10 @@ def _doc_ids(paths: list[Path]) -> set[str]:
 
 def test_workers_store_the_same_graphs_as_one_process(store: Store, tmp_path: Path) -> None:
     paths = _corpus(tmp_path, 4)
-    serial = list(ingest(store, _documents(paths), batch_size=2, n_process=1))
+    serial = list(ingest(store, _documents(paths), batch_size=1, n_process=1))
     assert all(o.ok for o in serial), [o.message for o in serial if not o.ok]
     before = {g: store.quad_count(g) for g in store.graphs()}
-    parallel = list(ingest(store, _documents(paths), batch_size=1, n_process=2))
+    parallel = list(ingest(store, _documents(paths), batch_size=2, n_process=2))  # batched writes
     assert [o.doc for o in parallel] == [o.doc for o in serial], "outcomes come in input order"
     assert [o.triples for o in parallel] == [o.triples for o in serial]
     assert {g: store.quad_count(g) for g in store.graphs()} == before
