@@ -71,11 +71,15 @@ def german_claims(ctx: Context) -> list[Claim]:
     text = ctx.text
     claims: list[Claim] = []
     last_speaker: Entity | None = None
+    seen_sentences: set[str] = set()
     for raw_start, raw_end in sentences(text):
         start, end = _trim(text, raw_start, raw_end)
         if end - start < 3:
             continue
         sent = text[start:end]
+        if sent in seen_sentences or sent == (ctx.article.title or "").strip():
+            continue  # a headline, or a line repeated (teaser and body)
+        seen_sentences.add(sent)
         mentions = _mentions(ctx, start, end)
         actors = [m for m in mentions if m.entity.type in ACTOR_TYPES]
         span = Span(start, end, sent)
