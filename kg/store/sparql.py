@@ -127,8 +127,15 @@ class SparqlStore:
     """A SPARQL 1.1 server: Query at ``query_url``, Update at ``update_url`` (default: the query URL), the
     Graph Store Protocol at ``gsp_url`` (optional), with ``user``/``password`` for HTTP digest or basic auth.
 
+    The Graph Store endpoint is accepted for configuration, but kg writes through SPARQL Update only: a GSP
+    ``PUT`` is not all-or-nothing on Virtuoso (see above), and two graphs (the article's and the entities')
+    must change in one transaction.
+
     :param timeout: seconds to wait for any one HTTP answer (``StoreUnavailable`` after that).
     :param auth: ``"auto"`` (follow the server's challenge), ``"digest"`` or ``"basic"``.
+
+    >>> SparqlStore("http://127.0.0.1:8890/sparql", update_url="http://127.0.0.1:8890/sparql-auth", user="dba")
+    SparqlStore('http://127.0.0.1:8890/sparql')
     """
 
     def __init__(
