@@ -203,3 +203,12 @@ def test_a_cited_outlet_reports_the_claim() -> None:
     claim = only(ex, "north-korea", "kursk-oblast")
     assert [c.key for c in claim.claimants] == ["nyt"]
     assert claim.outlet is not None and claim.outlet.key == "nyt"
+
+
+def test_a_reporters_aside_in_indirect_speech_is_the_outlets() -> None:
+    # seed-001: the relative clause is CNN's background, not Selenskyj's words
+    ex = run("Situation in the Kursk region\n"
+             'Selenskyj said that about 11,000 North Korean "> Soldiers stop in the region, where the '
+             "military offensive of Ukraine has been stalling for three months.")
+    claims = {d: [c.key for c in claim.claimants] for d, _loc, claim in deployments(ex)}
+    assert claims.get("ukraine") == ["cnn"], claims

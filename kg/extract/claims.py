@@ -86,12 +86,28 @@ def sentence_claims(ctx: Context, sent: Span) -> list[Claim]:
     return claims
 
 
+def _aside(ctx: Context, trigger: int, speech: Speech) -> bool:
+    """A non-restrictive relative clause (", where the offensive of Ukraine has been stalling") outside any
+    quotation, in indirect speech: background the outlet adds, not what the speaker said."""
+    token = ctx.doc[trigger]
+    if in_open_quote(ctx.text, token.idx):
+        return False
+    for t in (token, *token.ancestors):
+        if t.i == speech.verb.i:
+            return False
+        if t.dep_ == "relcl" and t.left_edge.i > 0 and ctx.doc[t.left_edge.i - 1].text == ",":
+            return True
+    return False
+
+
 def _claimants(ctx: Context, sent: Span, speeches: list[Speech], trigger: int) -> list[Entity]:
     cited = according_claimants(ctx, sent)
     if cited:
         return cited
     for speech in speeches:
         if not speech.according:
+            if _aside(ctx, trigger, speech):
+                break  # the reporter's aside inside reported speech is the outlet's
             return [speech.speaker]
     if in_open_quote(ctx.text, ctx.doc[trigger].idx):
         speaker = ctx.last_speaker(sent.start)

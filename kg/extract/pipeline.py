@@ -162,7 +162,7 @@ def token_range_chars(doc: Doc, start: int, end: int) -> tuple[int, int]:
 def in_open_quote(text: str, char: int) -> bool:
     """Whether ``char`` sits inside a quotation opened earlier in its paragraph."""
     para_start = text.rfind("\n", 0, char) + 1
-    before = text[para_start:char]
+    before = text[para_start:char].replace('">', "")  # residue of an HTML tag, not a quotation mark
     straight = before.count('"')
     opening = sum(before.count(q) for q in "“„«")
     closing = sum(before.count(q) for q in "”»")
