@@ -212,3 +212,14 @@ def test_a_reporters_aside_in_indirect_speech_is_the_outlets() -> None:
              "military offensive of Ukraine has been stalling for three months.")
     claims = {d: [c.key for c in claim.claimants] for d, _loc, claim in deployments(ex)}
     assert claims.get("ukraine") == ["cnn"], claims
+
+
+def test_german_cited_sources_and_troop_number() -> None:
+    # zeit-2024-12-27 (German): "Nach Angaben der USA und Südkoreas sind etwa 10.000 Soldaten aus Nordkorea in
+    # Russland stationiert."
+    ex = extract_one(Article(id="t", language="de", outlet="Die Zeit", text=(
+        "Nach Angaben der USA und Südkoreas sind etwa 10.000 Soldaten aus Nordkorea in Russland stationiert.")))
+    claim = only(ex, "north-korea", "russia")
+    assert isinstance(claim.subject, Deployment)
+    assert (claim.subject.troops_min, claim.subject.approximate) == (10000, True)
+    assert [c.key for c in claim.claimants] == ["united-states", "south-korea"]

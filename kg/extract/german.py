@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 
 from kg.extract.entities import Mention
+from kg.extract.numbers import parse_troops
 from kg.extract.pipeline import ACTOR_TYPES, FORCE_TYPES, Context
 from kg.model import Certainty, Claim, Deployment, Entity, EntityType, Span, Statement
 
@@ -37,7 +38,12 @@ _KONJUNKTIV = re.compile(r"\b(stehe|seien|sei|habe|hätten|werde|würden|könne|
 _PLACE_PREP = re.compile(r"\b(in|im|in der|in den|nahe|nahe der|bei|an der|am|nach|um)\s+$")
 _ARTICLE = re.compile(r"^\s*(der|die|das|ein|eine)\b", re.I)
 _ANONYMOUS = re.compile(r"\b(Quellen|Kreise|Kreisen|Medien|Medienberichte|Beobachter|Insider)\b")
-_AGAINST = re.compile(r"\bgegen\s+(die\s+|den\s+)?\S+\s*$")
+_AGAINST = re.compile(r"\bgegen\s+(\S+\s+){0,3}$")
+_ACCORDING = re.compile(r"\b(?:[Nn]ach\s+Angaben\s+(?:der|des|von)|[Ll]aut)\s+")
+_TROOPS = re.compile(
+    r"\b(etwa\s+|rund\s+|ungefähr\s+|mehr\s+als\s+|über\s+|knapp\s+|bis\s+zu\s+|fast\s+|mindestens\s+)?"
+    r"(\d{1,3}(?:\.\d{3})+|\d+)\s+(?:[\w-]+\s+){0,2}?(?:Soldaten|Truppen|Kämpfer|Söldner|Mann)\b"
+)
 _FROM = re.compile(r"^\s+aus\s+(dem\s+|der\s+)?")
 _PRONOUN = re.compile(r"^\s*(er|sie)\b", re.I)
 _STRIKE = re.compile(r"(rakete|marschflugkörper|drohne|luftangriff|angriff|beschuss|waffen)", re.I)
@@ -90,9 +96,13 @@ def german_claims(ctx: Context) -> list[Claim]:
             claims.append(Claim(subject=Statement(speaker=speaker), claimants=(speaker,),
                                 certainty=Certainty.ASSERTED, span=span, outlet=ctx.outlet))
         own = _OWN_SOURCE.search(sent)
+        cited = _cited(sent, start, actors)
+        troops = _troops(sent)
         for deployer, location in _deployments(sent, start, mentions):
             if own and own.group(1) == "eigenen":
                 claimants: tuple[Entity, ...] = (deployer,)
+            elif cited:
+                claimants = tuple(cited)
             elif speakers:
                 claimants = (speakers[0],)
             elif _KONJUNKTIV.search(sent) and last_speaker is not None and not _SPEECH.search(sent):
@@ -101,8 +111,11 @@ def german_claims(ctx: Context) -> list[Claim]:
                 claimants = (ctx.outlet,)
             else:
                 claimants = ()
-            claims.append(Claim(subject=Deployment(deployer=deployer, location=location), claimants=claimants,
-                                certainty=Certainty.ASSERTED, span=span, outlet=ctx.outlet))
+            low, high, approx = troops
+            deployment = Deployment(deployer=deployer, location=location, troops_min=low, troops_max=high,
+                                    approximate=approx)
+            claims.append(Claim(subject=deployment, claimants=claimants, certainty=Certainty.ASSERTED,
+                                span=span, outlet=ctx.outlet))
         if speakers:
             last_speaker = speakers[-1]
     return claims
@@ -150,6 +163,34 @@ def _speakers(ctx: Context, sent: str, offset: int, actors: list[Mention],
         if near and near[0].entity.type is not EntityType.OUTLET:
             out.append(near[0].entity)
     return list({e.key: e for e in out}.values())
+
+
+def _cited(sent: str, offset: int, actors: list[Mention]) -> list[Entity]:
+    """The sources of "nach Angaben der USA und Südkoreas" and "laut X und Y": every actor up to the next
+    comma or verb-like break."""
+    out: list[Entity] = []
+    for m in _ACCORDING.finditer(sent):
+        end = m.end() + (re.search(r"[,;:]|\s(?:sind|ist|hat|haben|seien|sei|wurde|wurden)\b", sent[m.end():])
+                         or re.search(r"$", sent[m.end():])).start()  # type: ignore[union-attr]
+        for a in actors:
+            if m.end() <= a.start_char - offset < end and a.entity not in out:
+                out.append(a.entity)
+    return out
+
+
+def _troops(sent: str) -> tuple[int | None, int | None, bool]:
+    """The troop number of a German sentence: "etwa 10.000 Soldaten", "über 10.000 nordkoreanische
+    Kämpfer"."""
+    m = _TROOPS.search(sent)
+    if m is None:
+        return (None, None, False)
+    hedge = m.group(1) or ""
+    phrase = m.group(2)
+    try:
+        low, high, approx = parse_troops(phrase)
+    except ValueError:
+        return (None, None, False)
+    return (low, high, approx or bool(hedge.strip()))
 
 
 def _deployments(sent: str, offset: int, mentions: list[Mention]) -> list[tuple[Entity, Entity]]:
