@@ -215,9 +215,10 @@ def test_a_reporters_aside_in_indirect_speech_is_the_outlets() -> None:
 
 
 def test_german_cited_sources_and_troop_number() -> None:
-    # zeit-2024-12-27 (German): "Nach Angaben der USA und Südkoreas sind etwa 10.000 Soldaten aus Nordkorea in
-    # Russland stationiert."
-    text = "Nach Angaben der USA und Südkoreas sind etwa 10.000 Soldaten aus Nordkorea in Russland stationiert."
+    # zeit-2024-12-27 (German): "Nach Angaben der USA und Südkoreas sind etwa 10.000 Soldaten aus
+    # Nordkorea in Russland stationiert."
+    text = ("Nach Angaben der USA und Südkoreas sind etwa 10.000 Soldaten aus Nordkorea in Russland "
+            "stationiert.")
     ex = extract_one(Article(id="t", language="de", outlet="Die Zeit", text=text))
     claim = only(ex, "north-korea", "russia")
     assert isinstance(claim.subject, Deployment)
