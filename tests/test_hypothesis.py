@@ -245,17 +245,8 @@ def test_parse_troops_reads_ranges(a: int, b: int) -> None:
     assert parse_troops(f"between {low:,} and {high:,}") == (low, high, True)
 
 
-# Found by these tests and left to the owner of kg/extract/numbers.py: marked xfail (not strict) so that the
-# suite stays green until the fix lands, and shows XPASS once it has.
-KNOWN_RANGE_BUG = pytest.mark.xfail(
-    reason="parse_troops reads '10-12 thousand' as 10 + 12 thousand = 22000: the hyphen splits number words",
-    strict=False,
-)
-
-
-@pytest.mark.xfail(
-    reason="parse_troops raises OverflowError on a 400-digit number (float('9'*400) is inf)", strict=False
-)
+# Two bugs these tests found in parse_troops, fixed in c14a328: '10-12 thousand' read as 22000, and an
+# OverflowError on a 400-digit number.
 def test_parse_troops_huge_number_is_a_result_or_kg_error() -> None:
     try:
         result = parse_troops("9" * 400)
@@ -269,7 +260,7 @@ def test_parse_troops_huge_number_is_a_result_or_kg_error() -> None:
     [
         ("about 11,000", (11000, 11000, True)),
         ("eleven thousand", (11000, 11000, False)),
-        pytest.param("10-12 thousand", (10000, 12000, True), marks=KNOWN_RANGE_BUG),
+        ("10-12 thousand", (10000, 12000, True)),
         ("10,000 to 12,000", (10000, 12000, True)),
         ("several thousand", (None, None, True)),
     ],
