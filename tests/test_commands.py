@@ -99,3 +99,11 @@ def test_extract_output_is_scored_by_the_shared_scorer(tmp_path: Path) -> None:
     micro = json.loads(scored.stdout)["micro"]
     # Regression floor for the seed, well under what the extractor reaches: a broken stage shows here.
     assert micro["deployments"]["tp"] >= 3 and micro["statements"]["tp"] >= 5, micro
+
+
+def test_plain_text_article_without_outlet_is_stored(tmp_path: Path) -> None:
+    """A .txt article has no metadata: claims in its own voice have no known claimant, and are still stored."""
+    store = str(tmp_path / "store")
+    result = runner.invoke(app, ["ingest", str(ROOT / "seeds" / "kursk-north-korea-2024-11.txt"), "--store", store])
+    assert result.exit_code == 0, result.output
+    assert "1 stored, 0 failed" in result.output

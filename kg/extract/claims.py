@@ -68,7 +68,7 @@ def sentence_claims(ctx: Context, sent: Span) -> list[Claim]:
         date = None if speech.according else _date(ctx, sent, speech.verb)
         statement = Statement(speaker=speech.speaker, date=date, place=speech.place)
         claims.append(Claim(subject=statement, claimants=(speech.speaker,), certainty=Certainty.ASSERTED,
-                            span=_span(ctx, speech.start_char, speech.end_char), outlet=ctx.outlet))
+                            span=_span(ctx, speech.start_char, speech.end_char), outlet=_reporter(ctx.outlet)))
     for finding in find_deployments(ctx, sent):
         claimants = _claimants(ctx, sent, speeches, finding.trigger.i)
         certainty = finding.certainty
@@ -82,8 +82,15 @@ def sentence_claims(ctx: Context, sent: Span) -> list[Claim]:
         cited = next((c for c in claimants if c.type is EntityType.OUTLET), None)
         span = _span(ctx, finding.start_char, finding.end_char)
         claims.append(Claim(subject=deployment, claimants=tuple(claimants), certainty=certainty, span=span,
-                            outlet=cited or ctx.outlet))
+                            outlet=cited or _reporter(ctx.outlet)))
     return claims
+
+
+def _reporter(publisher: Entity | None) -> Entity | None:
+    """The outlet that reported a claim, if the publisher is a news outlet.  A government publishing its own
+    transcripts (the White House) is the claimant of what it says, not a news outlet reporting it: the
+    ontology's kg:outlet is a kg:NewsOutlet, and SHACL rejects anything else."""
+    return publisher if publisher is not None and publisher.type is EntityType.OUTLET else None
 
 
 def _aside(ctx: Context, trigger: int, speech: Speech) -> bool:
