@@ -41,7 +41,9 @@ from kg.model import Article
 log = logging.getLogger(__name__)
 
 MAX_BYTES = int(os.environ.get("KG_MAX_DOC_BYTES", 5 * 1024 * 1024))
-SUFFIXES = {".json", ".jsonl", ".ndjson", ".txt", ".text", ".md", ".html", ".htm"}
+# What a folder walk picks up.  Markdown is read when named, not when walking: folders of scraped articles keep
+# their README and SOURCES notes as .md, and ingesting those as articles puts fake claims in the graph.
+SUFFIXES = {".json", ".jsonl", ".ndjson", ".txt", ".text", ".html", ".htm"}
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")  # .gz: streamed, never unpacked to disk
 TEXT_FIELDS = ("text", "body", "content", "article", "articleBody")
 DATE_FIELDS = ("published", "date", "published_at", "datePublished", "publication_date")

@@ -201,3 +201,13 @@ def test_broken_gzip_is_an_error_naming_the_file(tmp_path: Path) -> None:
     items = list(load_path(truncated))
     assert items and isinstance(items[-1], InputError) and "unreadable gzip data" in items[-1].message, items[-1:]
     assert all(isinstance(a, Article) for a in items[:-1])
+
+
+def test_folder_walk_skips_notes_but_reads_named_markdown(tmp_path: Path) -> None:
+    """A corpus folder's SOURCES.md or README.md is not an article; a Markdown file named explicitly is."""
+    from kg.load import iter_paths
+
+    (tmp_path / "a.json").write_text('{"id": "a", "text": "North Korean troops are in Kursk."}')
+    (tmp_path / "SOURCES.md").write_text("# Corpus sources\n")
+    assert [p.name for p in iter_paths([tmp_path])] == ["a.json"]
+    assert [p.name for p in iter_paths([tmp_path / "SOURCES.md"])] == ["SOURCES.md"]
