@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from spacy.tokens import Span, Token
 
+from kg.extract.entities import is_place
 from kg.extract.numbers import parse_troops
 from kg.extract.pipeline import ACTOR_TYPES, FORCE_TYPES, Context, is_heading
 from kg.model import Certainty, Entity, EntityType
@@ -285,10 +286,16 @@ def _object_places(ctx: Context, trigger: Token, deployer: Entity) -> list[tuple
             continue
         for t in (obj, *obj.conjuncts):
             m = ctx.mention_at(t.i)
-            if m is not None and m.entity.key != deployer.key and m.entity.type in (EntityType.LOCATION,
-                                                                                  EntityType.STATE):
-                out.append((m.entity, m.start, -4 if m.entity.type is EntityType.LOCATION else -2))
+            if m is not None and m.entity.key != deployer.key and is_place(m.entity):
+                place = _as_place(m.entity)
+                out.append((place, m.start, -4 if place.type is EntityType.LOCATION else -2))
     return out
+
+
+def _as_place(entity: Entity) -> Entity:
+    """A place as a deployment's location: an institution named by a place head is its site."""
+    return entity if entity.type in (EntityType.LOCATION, EntityType.STATE) else replace(
+        entity, type=EntityType.LOCATION)
 
 
 def _anchored(prep: Token, allowed: set[int]) -> bool:
@@ -338,8 +345,9 @@ def _locations(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> li
     left, right = _clause(trigger)
     allowed = _allowed_heads(trigger)
     for m in ctx.mentions_in(max(left, sent.start), min(right, sent.end)):
-        if m.entity.key == deployer.key or m.entity.type not in (EntityType.LOCATION, EntityType.STATE):
+        if m.entity.key == deployer.key or not is_place(m.entity):
             continue
+        m = replace(m, entity=_as_place(m.entity))
         root = ctx.doc[m.start:m.end].root
         prep = _loc_prep(root, modifier_ok=m.entity.type is EntityType.LOCATION)
         if prep is None:
@@ -472,8 +480,8 @@ def _named_place(ctx: Context, noun: Token) -> Entity | None:
             return None
         m = ctx.mention_at(obj.i)
         if m is not None:
-            if m.entity.type in (EntityType.LOCATION, EntityType.STATE):
-                return m.entity
+            if is_place(m.entity):
+                return _as_place(m.entity)
             if m.source != "minted":
                 return None
             # the noun says it is a place, whatever NER guessed
@@ -512,8 +520,8 @@ def _vague_place(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> 
         return None
     word = nouns[0].lower_
     before = sent.start
-    candidates = [m for m in ctx.mentions_before(before, 300) if m.entity.type is EntityType.LOCATION
-                  and m.entity.key != deployer.key]
+    candidates = [replace(m, entity=_as_place(m.entity)) for m in ctx.mentions_before(before, 300)
+                  if is_place(m.entity) and m.entity.type is not EntityType.STATE and m.entity.key != deployer.key]
     for m in candidates:
         if word in m.text.lower().split() or word in m.entity.label.lower().split():
             return m.entity

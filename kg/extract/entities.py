@@ -48,6 +48,27 @@ _TITLES = re.compile(
 )
 _BAD_NAME = re.compile(r"^[\W\d_]+$")
 
+#: head nouns that make an unknown name a place, whatever NER typed it ("Al-Shifa Hospital", "al-Hawl camp")
+PLACE_HEADS = {"camp", "camps", "hospital", "village", "town", "city", "region", "oblast", "province",
+               "district", "governorate", "county", "base", "airbase", "airport", "airfield", "port", "harbour",
+               "harbor", "border", "crossing", "valley", "river", "strait", "sea", "gulf", "bay", "island",
+               "islands", "peninsula", "mountains", "heights", "plateau", "desert", "neighbourhood",
+               "neighborhood", "square", "bridge", "checkpoint", "prison", "settlement", "raion", "krai",
+               "complex", "compound", "enclave", "corridor", "refinery", "plant"}
+#: place heads of institutions that also speak ("the Salah Ghandour Hospital said"): an organisation NER
+#: calls one stays an organisation, that the deployment rules still take as a place (:func:`is_place`)
+INSTITUTION_HEADS = {"hospital", "prison", "airport", "port", "complex", "plant", "refinery"}
+#: modifiers that may stand between a name and its place head ("Nur Shams refugee camp")
+_PLACE_MODIFIERS = {"refugee", "military", "air", "naval", "medical", "border", "detention", "displacement",
+                    "displaced", "nuclear", "power", "old", "new", "river", "mountain"}
+#: head nouns that make an unknown organisation an armed group ("Russian Imperial Movement", "Sibir
+#: Battalion", "Rapid Support Forces")
+GROUP_HEADS = {"battalion", "batalion", "brigade", "brigades", "regiment", "legion", "corps", "militia",
+               "militias", "movement", "forces", "army", "guard", "guards", "unit", "detachment", "front",
+               "group"}
+#: places that NER types as people or organisations are still places after these prepositions
+_PLACE_PREPS = {"in", "into", "inside", "near", "outside"}
+
 
 @dataclass(frozen=True)
 class Mention:
@@ -139,19 +160,35 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
     found.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
     taken = [False] * len(doc)
     chosen: list[Mention] = []
+    # unknown names whose head says what they are win over a known word inside them ("Russian Imperial
+    # Movement" is not Russia) and take their place head along ("al-Hawl camp")
+    cued: dict[int, tuple[Span, str, EntityType]] = {}
+    for ent in doc.ents if mint else ():
+        cue = _cue(ent, gaz, found)
+        if cue is not None:
+            cue_span, cue_name, cue_type = cue
+            cued[ent.start] = cue
+            for i in range(cue_span.start, cue_span.end):
+                taken[i] = True
+            chosen.append(Mention(cue_span.start, cue_span.end, cue_span.start_char, cue_span.end_char,
+                                  cue_span.text, _mint_cued(cue_name, cue_type), "minted"))
     for start, end, key, source in found:
         if any(taken[start:end]):
             continue
-        entity = gaz.get(key)
-        if entity is None:
+        known = gaz.get(key)
+        if known is None:
             continue
         span = doc[start:end]
-        chosen.append(Mention(start, end, span.start_char, span.end_char, span.text, entity, source))
+        chosen.append(Mention(start, end, span.start_char, span.end_char, span.text, known, source))
         for i in range(start, end):
             taken[i] = True
     minted_people: dict[str, Entity] = {}
+    minted_places: dict[str, Entity] = {}
+    for m in chosen:
+        if m.source == "minted" and is_place(m.entity):
+            minted_places.setdefault(normalise(_bare_place(m.entity.label)), m.entity)
     for ent in doc.ents:
-        if ent.label_ not in _NER_TYPES or any(taken[ent.start:ent.end]):
+        if ent.start in cued or ent.label_ not in _NER_TYPES or any(taken[ent.start:ent.end]):
             continue
         trimmed = _trim(ent)
         if trimmed is None:
@@ -165,10 +202,14 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
         if entity is None and " " not in name and normalise(name) in minted_people:
             # "Kapustin" after "Denis Kapustin", whatever NER calls it
             entity = minted_people[normalise(name)]
+        if entity is None and normalise(name) in minted_places:
+            entity = minted_places[normalise(name)]  # "Al-Shifa" after "Al-Shifa Hospital"
         if entity is None:
             etype = _NER_TYPES[ent.label_]
             if etype is None or not mint:
                 continue
+            if etype is EntityType.PERSON and _place_frame(span):
+                etype = EntityType.LOCATION  # "a full-scale incursion into Rafah", NER's "person"
             entity = _mint(name, etype, minted_people)
             source = "minted"
         chosen.append(Mention(span.start, span.end, span.start_char, span.end_char, span.text, entity,
@@ -177,6 +218,92 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
             taken[i] = True
     chosen.sort(key=lambda m: m.start)
     return chosen
+
+
+#: force heads that, after a state's name, are that state's forces ("the Syrian Army", "Russian Armed Forces")
+_STATE_FORCE_HEADS = {"forces", "army", "guard", "guards", "corps", "unit", "brigade", "brigades", "regiment",
+                      "battalion", "detachment"}
+
+
+#: words that name a kind of force, not a group ("the Armed Forces", "Special Operations Forces")
+_GENERIC_FORCE_WORDS = {"armed", "special", "security", "defence", "defense", "air", "naval", "ground", "land",
+                        "territorial", "assault", "national", "mechanized", "mechanised", "airborne", "marine",
+                        "volunteer", "operations", "task", "elite", "separate", "mountain", "motorized", "rifle",
+                        "tank", "artillery", "infantry", "border", "coast", "allied", "coalition", "the", "of",
+                        "and", "joint", "military", "regular", "reserve", "strategic", "missile", "rocket"}
+
+
+def _cue(ent: Span, gaz: Gazetteer, found: list[tuple[int, int, str, str]]) -> tuple[Span, str, EntityType] | None:
+    """An unknown name whose head noun says it is a place or an armed group: (span, name, type), the span
+    taking a place head that follows the name ("al-Hawl camp", "Nur Shams refugee camp")."""
+    if ent.label_ not in ("PERSON", "ORG", "FAC", "GPE", "LOC"):
+        return None
+    trimmed = _trim(ent)
+    if trimmed is None:
+        return None
+    doc = ent.doc
+    name = _clean_name(trimmed.text)
+    words = name.split()
+    if len(name) < 2 or _BAD_NAME.match(name) or not words or gaz.lookup(name, fuzzy=False) is not None:
+        return None
+    # a known name covering the whole bare name ("Kursk" of "Kursk region") stays the known entity
+    if any(s <= trimmed.start and e >= trimmed.end for s, e, _k, _src in found):
+        return None
+    end = trimmed.end
+    j = end
+    while j < len(doc) and j - end < 2 and doc[j].lower_ in _PLACE_MODIFIERS and doc[j].is_lower:
+        j += 1
+    if j < len(doc) and doc[j].lower_ in PLACE_HEADS and doc[j].is_lower and doc[j].pos_ == "NOUN":
+        span = doc[trimmed.start:j + 1]
+        return span, _clean_name(span.text), EntityType.LOCATION
+    head = words[-1].lower()
+    if head in PLACE_HEADS and len(words) >= 2 and ent.label_ != "GPE":
+        if head in INSTITUTION_HEADS and ent.label_ == "ORG":
+            return trimmed, name, EntityType.ORGANISATION
+        return trimmed, name, EntityType.LOCATION
+    numbered = trimmed.start > 0 and (doc[trimmed.start - 1].like_num or doc[trimmed.start - 1].ent_type_
+                                       == "ORDINAL")  # "the 92nd Assault Brigade": a state's unit
+    specific = [w for w in words[:-1] if w.lower() not in _GENERIC_FORCE_WORDS]
+    if (head in GROUP_HEADS and specific and ent.label_ == "ORG" and not words[0][0].isdigit()
+            and not numbered and gaz.lookup(name) is None):
+        inner = [gaz.get(k) for s, e, k, _src in found if s >= trimmed.start and e <= trimmed.end]
+        if head in _STATE_FORCE_HEADS and any(x is not None and x.type is EntityType.STATE for x in inner):
+            return None  # "the Syrian Army": the state's own forces
+        if any(x is not None and x.type not in (EntityType.STATE, EntityType.LOCATION) for x in inner):
+            return None
+        return trimmed, name, EntityType.ARMED_GROUP
+    return None
+
+
+def is_place(entity: Entity) -> bool:
+    """A state or location, or an institution named by a place head ("Al-Shifa Hospital")."""
+    if entity.type in (EntityType.LOCATION, EntityType.STATE):
+        return True
+    words = entity.label.split()
+    return entity.type is EntityType.ORGANISATION and len(words) >= 2 and words[-1].lower() in PLACE_HEADS
+
+
+def _bare_place(label: str) -> str:
+    """A place name without its place head: "Al-Shifa Hospital" -> "Al-Shifa"."""
+    words = label.split()
+    while len(words) > 1 and (words[-1].lower() in PLACE_HEADS or words[-1].lower() in _PLACE_MODIFIERS):
+        words.pop()
+    return " ".join(words)
+
+
+def _mint_cued(name: str, etype: EntityType) -> Entity:
+    """A cued place or group: key ``slug(name)``; a place also answers to its bare name ("Al-Shifa")."""
+    bare = _bare_place(name) if etype is EntityType.LOCATION else name
+    labels = tuple(dict.fromkeys((name, bare)))
+    return Entity(key=slug(name), label=name, type=etype, labels=labels)
+
+
+def _place_frame(span: Span) -> bool:
+    """The name is the object of a place preposition: "into Rafah", "near Pokrovsk"."""
+    root = span.root
+    if span.text.isupper() or any(t.dep_ == "conj" for t in root.children):
+        return False  # an acronym ("in AI") or one of a list ("in +972 and Local Call")
+    return root.dep_ == "pobj" and root.head.lower_ in _PLACE_PREPS
 
 
 def _trim(ent: Span) -> Span | None:
