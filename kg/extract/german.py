@@ -19,6 +19,7 @@ from kg.extract.entities import Mention
 from kg.extract.numbers import parse_troops
 from kg.extract.pipeline import ACTOR_TYPES, FORCE_TYPES, Context
 from kg.model import Certainty, Claim, Deployment, Entity, EntityType, Span, Statement
+from kg.ns import normalise, slug
 
 _SENT_END = re.compile(r"(?<=[.!?])[\"“”»]?\s+(?=[A-ZÄÖÜ\"„«])|\n+")
 _SPEECH = re.compile(
@@ -78,6 +79,7 @@ def german_claims(ctx: Context) -> list[Claim]:
     claims: list[Claim] = []
     last_speaker: Entity | None = None
     seen_sentences: set[str] = set()
+    people: dict[str, Entity] = {}
     for raw_start, raw_end in sentences(text):
         start, end = _trim(text, raw_start, raw_end)
         if end - start < 3:
@@ -88,8 +90,14 @@ def german_claims(ctx: Context) -> list[Claim]:
         seen_sentences.add(sent)
         mentions = _mentions(ctx, start, end)
         actors = [m for m in mentions if m.entity.type in ACTOR_TYPES]
+        unknown = _unknown_speakers(sent, start, mentions, people)
+        if unknown:
+            actors = sorted(actors + [m for m, _direct in unknown], key=lambda m: m.start_char)
         span = Span(start, end, sent)
         speakers = _speakers(ctx, sent, start, actors, last_speaker)
+        for m, direct in unknown:
+            if direct and m.entity not in speakers:
+                speakers.append(m.entity)
         for speaker in speakers:
             if ctx.outlet is not None and speaker.key == ctx.outlet.key:
                 continue
@@ -129,7 +137,8 @@ def _speakers(ctx: Context, sent: str, offset: int, actors: list[Mention],
     for verb in _SPEECH.finditer(sent):
         if _ANONYMOUS.search(sent[:verb.start()]):
             continue  # "nicht genannte Quellen", "Medien", "Kreise": no identifiable speaker
-        after = [m for m in actors if 0 <= m.start_char - offset - verb.end() <= 3]
+        after = [m for m in actors if 0 <= m.start_char - offset - verb.end() <= 3
+                 or _title_gap(sent[verb.end():max(verb.end(), m.start_char - offset)])]
         before = [m for m in actors if m.end_char - offset <= verb.start()]
         speaker: Entity | None = None
         if after:
@@ -163,6 +172,81 @@ def _speakers(ctx: Context, sent: str, offset: int, actors: list[Mention],
         if near and near[0].entity.type is not EntityType.OUTLET:
             out.append(near[0].entity)
     return list({e.key: e for e in out}.values())
+
+
+_NAME_WORD = r"[A-ZÄÖÜ][a-zäöüßéèáíóúč]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?"
+_NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}"
+#: speech frames that name a person: "Makeiev sagte", "..., sagte Makeiev" (the inverted order after the
+#: reported clause), "so Makeiev", "nach Angaben von X"
+_NAME_FRAMES = (
+    re.compile(rf"(?:^|[,;:]\s*|[.!?\"“”»]\s+)(?P<name>{_NAME})\s*,?\s+{_SPEECH.pattern}"),
+    re.compile(rf"[,:\"“”»]\s*{_SPEECH.pattern}\s+(?P<name>{_NAME})(?=\s*[.,;:!?\"“”»]|\s+(?:am|im|in|bei|gegenüber|auf|dem|der|den|zu)\b|$)"),
+    re.compile(rf"(?:,\s*|^)so\s+(?P<name>{_NAME})\b"),
+    re.compile(rf"\b[Nn]ach\s+Angaben\s+von\s+(?P<name>{_NAME})\b"),
+)
+#: capitalised words that are not names: function words, pronouns, titles, common nouns
+_NOT_NAMES = {"der", "die", "das", "dem", "den", "des", "ein", "eine", "einer", "eines", "er", "sie", "es", "wir",
+              "ihr", "man", "dies", "diese", "dieser", "auch", "aber", "doch", "und", "oder", "nun", "dann", "so",
+              "zudem", "außerdem", "damit", "dabei", "hier", "dort", "heute", "gestern", "am", "im", "in", "mit",
+              "von", "zu", "nach", "bei", "wie", "was", "wer", "als", "weil", "dass", "ob", "seine", "ihre", "sein",
+              "jetzt", "bereits", "noch", "erst", "zuvor", "später", "allerdings", "jedoch", "präsident",
+              "kanzler", "minister", "ministerin", "sprecher", "sprecherin", "regierung", "botschafter",
+              "außenminister", "verteidigungsminister", "kremlsprecher", "chef", "generalsekretär", "staatschef",
+              "ministerium", "armee", "militär", "agentur", "behörden", "experten", "nachrichtenagentur",
+              "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"}
+_NOUN_SUFFIX = re.compile(r"(ung|heit|keit|schaft|ium|tion|ität|ismus|tum|nis|chen|ministerium|sprecher|"
+                          r"sprecherin|minister|ministerin|präsident|präsidentin|kanzler|kanzlerin|agentur|"
+                          r"behörde|behörden|führung|chef|chefin|dienst|amt|rat|berater|beraterin|experte|"
+                          r"expertin|gouverneur|gouverneurin|botschafter|botschafterin|vorsitzende|vorsitzender|"
+                          r"leiter|leiterin|kommandeur|general|analyst|analystin|fernsehen|sender|zeitung|"
+                          r"korrespondent|korrespondentin|bürgermeister|bürgermeisterin)$")
+_ARTICLES = {"der", "die", "das", "dem", "den", "des", "ein", "eine", "einer", "eines", "einem"}
+
+
+def _unknown_speakers(sent: str, offset: int, mentions: list[Mention],
+                      people: dict[str, Entity]) -> list[tuple[Mention, bool]]:
+    """Capitalised person names the gazetteer does not know, in a speech frame ("Makeiev sagte", "sagte X",
+    "so X", "nach Angaben von X"): persons with the key ``kg.ns.slug`` of the name; a surname alone is the
+    full name seen before in the article.  The flag is True for a frame that itself makes the speaker ("so X",
+    "nach Angaben von X"), False for a name the speech-verb rules pick."""
+    out: list[tuple[Mention, bool]] = []
+    taken = [(m.start_char - offset, m.end_char - offset) for m in mentions]
+    for k, frame in enumerate(_NAME_FRAMES):
+        for match in frame.finditer(sent):
+            # titles lead a name ("Botschafter Makeiev"): keep the words after them
+            words = [(w.start() + match.start("name"), w.end() + match.start("name"), w.group())
+                     for w in re.finditer(r"\S+", match.group("name"))]
+            if words and words[0][2].lower() in _ARTICLES:
+                continue  # "Das Staatsfernsehen meldete": an article leads a common noun, not a name
+            while words and _not_name(words[0][2]):
+                words = words[1:]
+            if not words or any(_not_name(w) for _a, _b, w in words):
+                continue
+            a, b = words[0][0], words[-1][1]
+            if any(s < b and a < e for s, e in taken):
+                continue  # a known name (or part of one) is the gazetteer's
+            name = " ".join(w for _a, _b, w in words)
+            entity = people.get(normalise(name))
+            if entity is None:
+                entity = Entity(key=slug(name), label=name, type=EntityType.PERSON,
+                                labels=tuple(dict.fromkeys((name, words[-1][2]))))
+                people[normalise(name)] = entity
+                people.setdefault(normalise(words[-1][2]), entity)
+            out.append((Mention(-1, -1, offset + a, offset + b, name, entity, "minted"), k >= 2))
+            taken.append((a, b))
+    return out
+
+
+def _title_gap(gap: str) -> bool:
+    """Only a title stands between a speech verb and a name: "sagte Botschafter Makeiev"."""
+    words = gap.split()
+    return (0 < len(words) <= 2 and gap[:1].isspace() and gap[-1:].isspace()
+            and all(w[:1].isupper() and _not_name(w) for w in words))
+
+
+def _not_name(word: str) -> bool:
+    lower = word.lower()
+    return lower in _NOT_NAMES or bool(_NOUN_SUFFIX.search(lower))
 
 
 def _cited(sent: str, offset: int, actors: list[Mention]) -> list[Entity]:
