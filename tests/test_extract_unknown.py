@@ -94,3 +94,34 @@ def test_a_person_after_a_place_preposition_is_a_place() -> None:
     found = mentions("Fighting continued near Novohrodivka on Monday.")
     key, etype = found.get("Novohrodivka", ("", EntityType.PERSON))
     assert etype in (EntityType.LOCATION, EntityType.STATE) or key == ""
+
+
+def test_a_name_said_to_be_a_group_is_an_armed_group() -> None:
+    # pen0-2024-08-29-after-wagner: NER calls "Rusich" a person
+    ex = run("One of the most notorious groups that is known for its involvement in Ukraine is Rusich, which has "
+             "been actively involved in the conflict in Ukraine since 2014.", outlet="pen0")
+    assert ("rusich", "ukraine") in deployments(ex)
+
+
+def test_its_does_not_refer_to_an_aside_in_parentheses() -> None:
+    # pen0-2024-08-29-after-wagner: "its" is the movement, not its wing named in parentheses
+    ex = run("Another far-right group is the Russian Imperial Movement (or specifically its military wing, the "
+             "Imperial Legion) and its smaller affiliates. The group's social media is full of posts dedicated "
+             "to justifying its involvement in Ukraine.", outlet="pen0")
+    found = deployments(ex)
+    assert ("russian-imperial-movement", "ukraine") in found
+    assert ("imperial-legion", "ukraine") not in found
+
+
+def test_a_site_inside_a_known_town_is_a_place_of_its_own() -> None:
+    # ap-2024-israeli-airstrikes-beirut: "the camp" is the Tulkarem refugee camp, not Gaza or Tulkarm
+    ex = run("Meanwhile, Israel carried out its deadliest strike in the occupied West Bank since the Gaza war "
+             "began, hitting a cafe in the Tulkarem refugee camp. The Israeli military said several Hamas "
+             "militants were killed, including the group's leader in the camp.", outlet="AP")
+    assert ("hamas", "tulkarem-refugee-camp") in deployments(ex)
+
+
+def test_a_states_site_is_not_a_named_place() -> None:
+    # constructed: "a US base" is somewhere in Syria
+    found = mentions("Three soldiers were killed at a US base in Syria.")
+    assert all(etype is not EntityType.LOCATION or key == "syria" for key, etype in found.values()), found

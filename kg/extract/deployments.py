@@ -176,8 +176,17 @@ def _possessor(ctx: Context, sent: Span, token: Token) -> Entity | None:
             return before[-1].entity  # the nearest actor named before "its"
         groups = [m for m in inside if m.entity.type is EntityType.ARMED_GROUP]
         return (groups or inside)[0].entity
-    last = ctx.last_mention(sent.start, {EntityType.ARMED_GROUP}, within=200)
-    return last.entity if last is not None else None
+    for m in ctx.mentions_before(sent.start, 200):
+        if m.entity.type is EntityType.ARMED_GROUP and not _aside(ctx.text, m.start_char):
+            return m.entity
+    return None
+
+
+def _aside(text: str, char: int) -> bool:
+    """The position sits inside parentheses, an aside ("the Russian Imperial Movement (or specifically its
+    military wing, the Imperial Legion)") that "its" does not refer back to."""
+    opening = text.rfind("(", max(0, char - 300), char)
+    return opening >= 0 and text.rfind(")", opening, char) < 0 and ")" in text[char:char + 300]
 
 
 def _subject_owner(ctx: Context, verb: Token) -> Entity | None:

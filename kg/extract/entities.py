@@ -16,7 +16,7 @@ from functools import lru_cache
 import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from kg.extract.gazetteer import Gazetteer, load_gazetteer
 from kg.model import Entity, EntityType
@@ -172,6 +172,27 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
                 taken[i] = True
             chosen.append(Mention(cue_span.start, cue_span.end, cue_span.start_char, cue_span.end_char,
                                   cue_span.text, _mint_cued(cue_name, cue_type), "minted"))
+    # a site inside a known place is a place of its own: "the Tulkarem refugee camp" is not Tulkarm
+    for start, end, key, _source in found if mint else ():
+        known = gaz.get(key)
+        if known is None or known.type is not EntityType.LOCATION or any(taken[start:end]):
+            continue  # (a state's site is its own: "a US base in Syria")
+        if start > 0 and doc[start - 1].lower_ in ("a", "an", "another", "one"):
+            continue  # "a Gaza hospital": some site, not a named one
+        site = _site_after(doc, end)
+        if site is None:
+            continue
+        span = doc[start:site]
+        name = _clean_name(span.text)
+        if gaz.lookup(name, fuzzy=False) is not None or any(taken[start:site]):
+            continue
+        for i in range(start, site):
+            taken[i] = True
+        # labels: the name, and without its modifiers ("Tulkarem camp"); not the bare town's name
+        short = " ".join(w for w in name.split() if w.lower() not in _PLACE_MODIFIERS)
+        site_entity = Entity(key=slug(name), label=name, type=EntityType.LOCATION,
+                             labels=tuple(dict.fromkeys((name, short))))
+        chosen.append(Mention(start, site, span.start_char, span.end_char, span.text, site_entity, "minted"))
     for start, end, key, source in found:
         if any(taken[start:end]):
             continue
@@ -184,7 +205,10 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
             taken[i] = True
     minted_people: dict[str, Entity] = {}
     minted_places: dict[str, Entity] = {}
+    minted_groups: dict[str, Entity] = {}
     for m in chosen:
+        if m.source == "minted" and m.entity.type is EntityType.ARMED_GROUP:
+            minted_groups[normalise(m.entity.label)] = m.entity
         if m.source == "minted" and is_place(m.entity):
             minted_places.setdefault(normalise(_bare_place(m.entity.label)), m.entity)
     for ent in doc.ents:
@@ -204,13 +228,19 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
             entity = minted_people[normalise(name)]
         if entity is None and normalise(name) in minted_places:
             entity = minted_places[normalise(name)]  # "Al-Shifa" after "Al-Shifa Hospital"
+        if entity is None and normalise(name) in minted_groups:
+            entity = minted_groups[normalise(name)]  # "Rusich" after "... groups ... is Rusich"
         if entity is None:
             etype = _NER_TYPES[ent.label_]
             if etype is None or not mint:
                 continue
             if etype is EntityType.PERSON and _place_frame(span):
                 etype = EntityType.LOCATION  # "a full-scale incursion into Rafah", NER's "person"
+            if etype in (EntityType.PERSON, EntityType.ORGANISATION) and _named_as_group(span):
+                etype = EntityType.ARMED_GROUP
             entity = _mint(name, etype, minted_people)
+            if etype is EntityType.ARMED_GROUP:
+                minted_groups[normalise(name)] = entity
             source = "minted"
         chosen.append(Mention(span.start, span.end, span.start_char, span.end_char, span.text, entity,
                               source))
@@ -283,6 +313,21 @@ def is_place(entity: Entity) -> bool:
     return entity.type is EntityType.ORGANISATION and len(words) >= 2 and words[-1].lower() in PLACE_HEADS
 
 
+#: place heads of sites inside a town, not the town itself (unlike "region", "city", "province")
+SITE_HEADS = {"camp", "camps", "hospital", "base", "airbase", "airport", "airfield", "port", "prison",
+              "checkpoint", "crossing", "bridge", "refinery", "plant", "complex", "compound"}
+
+
+def _site_after(doc: Doc, end: int) -> int | None:
+    """The end of a site head right after a place name ("Tulkarem [refugee] camp"), if any."""
+    j = end
+    while j < len(doc) and j - end < 2 and doc[j].lower_ in _PLACE_MODIFIERS and doc[j].is_lower:
+        j += 1
+    if j < len(doc) and doc[j].lower_ in SITE_HEADS and doc[j].is_lower and doc[j].pos_ == "NOUN":
+        return j + 1
+    return None
+
+
 def _bare_place(label: str) -> str:
     """A place name without its place head: "Al-Shifa Hospital" -> "Al-Shifa"."""
     words = label.split()
@@ -296,6 +341,30 @@ def _mint_cued(name: str, etype: EntityType) -> Entity:
     bare = _bare_place(name) if etype is EntityType.LOCATION else name
     labels = tuple(dict.fromkeys((name, bare)))
     return Entity(key=slug(name), label=name, type=etype, labels=labels)
+
+
+#: nouns that, said of a name, make it an armed group ("One of the most notorious groups ... is Rusich")
+_GROUP_NOUNS = {"group", "militia", "battalion", "brigade", "regiment", "legion", "unit", "formation",
+                "faction", "paramilitary", "detachment"}
+
+
+def _named_as_group(span: Span) -> bool:
+    """The name is said to be a group: the complement of "is" with a group noun as subject, or in apposition
+    to one ("the group, Rusich", "Rusich, a neo-Nazi unit")."""
+    root = span.root
+
+    def group_noun(t: Token) -> bool:
+        return t.pos_ == "NOUN" and t.lemma_.lower() in _GROUP_NOUNS
+
+    if root.dep_ == "attr" and root.head.lemma_ == "be":
+        for subj in root.head.children:
+            if subj.dep_ == "nsubj" and (group_noun(subj) or any(
+                    c.dep_ == "prep" and c.lower_ == "of" and any(group_noun(o) for o in c.children)
+                    for c in subj.children)):
+                return True
+    if root.dep_ == "appos" and group_noun(root.head):
+        return True
+    return any(c.dep_ == "appos" and group_noun(c) for c in root.children)
 
 
 def _place_frame(span: Span) -> bool:
