@@ -125,3 +125,12 @@ def test_a_states_site_is_not_a_named_place() -> None:
     # constructed: "a US base" is somewhere in Syria
     found = mentions("Three soldiers were killed at a US base in Syria.")
     assert all(etype is not EntityType.LOCATION or key == "syria" for key, etype in found.values()), found
+
+
+def test_an_unknown_organisation_with_fighters_is_an_armed_group() -> None:
+    # constructed: NER calls "Katiba Macina" an organisation; "fighters" says it is armed
+    ex = run("Katiba Macina fighters advanced into Mopti on Sunday.", outlet="AP")
+    assert ("katiba-macina", "mopti") in deployments(ex)
+    claim = next(c for c in ex.claims if isinstance(c.subject, Deployment))
+    assert isinstance(claim.subject, Deployment)
+    assert claim.subject.deployer.type is EntityType.ARMED_GROUP

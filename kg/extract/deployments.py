@@ -31,6 +31,9 @@ FORCE_NOUNS = {
     # German
     "soldaten", "truppen", "armee", "streitkräfte", "einheiten", "söldner", "kämpfer", "militär",
 }
+#: force words only armed groups have: their unknown owner is an armed group
+IRREGULAR_FORCES = {"fighters", "militants", "mercenaries", "gunmen", "rebels", "insurgents", "militiamen",
+                    "militia", "militias", "jihadists"}
 PRESENCE_NOUNS = {
     "incursion", "invasion", "offensive", "raid", "ground operation", "operation", "escalation",
     "deployment", "presence", "occupation", "advance", "assault", "counteroffensive", "counter-offensive",
@@ -135,6 +138,10 @@ def _force_owner(ctx: Context, token: Token, sent: Span) -> Entity | None:
                            if x.entity.type in FORCE_TYPES), None)
             if cm is not None and cm.entity.type in FORCE_TYPES and not _backing(ctx, cm.end):
                 return cm.entity
+            if (cm is not None and cm.source == "minted" and cm.entity.type is EntityType.ORGANISATION
+                    and token.lower_ in IRREGULAR_FORCES and not _backing(ctx, cm.end)):
+                # "Rusich fighters", "al-Shabab militants": an unknown organisation with fighters is armed
+                return replace(cm.entity, type=EntityType.ARMED_GROUP)
     # "its troops", "their forces": the actor the sentence is about
     for child in token.children:
         if child.dep_ == "poss" and child.lower_ in ("its", "their"):
