@@ -21,7 +21,7 @@ from rich.table import Table
 from kg import ns
 from kg.errors import InputError, KgError
 from kg.load import MAX_BYTES, iter_paths, load_path
-from kg.model import Article
+from kg.model import Article, Extraction
 from kg.store import Store, open_store
 
 app = typer.Typer(help="kg: a knowledge graph of armed conflicts from news articles.", no_args_is_help=True)
@@ -140,39 +140,52 @@ def ingest(
         raise typer.Exit(1)
 
 
+def _extracted(paths: list[Path], failures: list[str], batch_size: int = 16) -> Iterator[Extraction]:
+    """The extraction of every readable article, streamed a batch at a time.  An unreadable document or a
+    failed extraction is printed and appended to ``failures``, and the rest goes on."""
+    from kg.ingest import extract_each
+
+    def flush(batch: list[Article]) -> Iterator[Extraction]:
+        for article, extraction in zip(batch, extract_each(batch, batch_size), strict=True):
+            if isinstance(extraction, Exception):
+                failures.append(article.id)
+                console.print(f"[red]failed:[/red] {escape(f'{article.source or article.id}: {extraction}')}")
+            else:
+                yield extraction
+
+    batch: list[Article] = []
+    for doc in _documents(paths, MAX_BYTES):
+        if isinstance(doc, InputError):
+            failures.append(doc.doc)
+            console.print(f"[red]failed:[/red] {escape(str(doc))}")
+            continue
+        batch.append(doc)
+        if len(batch) >= batch_size:
+            yield from flush(batch)
+            batch = []
+    yield from flush(batch)
+
+
 @app.command()
 def extract(
     paths: PathsArg,
     format: Annotated[str, typer.Option("--format", help="Output format (json: JSON Lines, scorer format).")] = "json",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
-    workers: Annotated[int, typer.Option("--workers", "-j", help="Extraction worker processes.")] = 1,
 ) -> None:
     """Extract articles without storing them, as JSON Lines in the prediction format of the scorer."""
-    from kg.extract import extract as run
     from kg.predict import to_prediction
 
     if format != "json":
         raise typer.BadParameter("only --format json is supported", param_hint="--format")
-    articles: list[Article] = []
-    failed = 0
-    for doc in _documents(list(paths), MAX_BYTES):
-        if isinstance(doc, InputError):
-            failed += 1
-            console.print(f"[red]failed:[/red] {doc}")
-        else:
-            articles.append(doc)
+    failures: list[str] = []
     sink = output.open("w", encoding="utf-8") if output else sys.stdout
     try:
-        for article, extraction in zip(articles, run(articles, n_process=workers), strict=True):
-            if isinstance(extraction, Exception):
-                failed += 1
-                console.print(f"[red]failed:[/red] {article.id}: {extraction}")
-                continue
+        for extraction in _extracted(list(paths), failures):
             sink.write(json.dumps(to_prediction(extraction), ensure_ascii=False) + "\n")
     finally:
         if output:
             sink.close()
-    if failed:
+    if failures:
         raise typer.Exit(1)
 
 
@@ -185,24 +198,11 @@ def validate(
     from kg.validate import Report
 
     reports: list[Report] = []
-    failed = 0
+    failures: list[str] = []
     if paths:
-        from kg.extract import extract as run
         from kg.ingest import build_graphs
 
-        articles = []
-        for doc in _documents(list(paths), MAX_BYTES):
-            if isinstance(doc, InputError):
-                failed += 1
-                console.print(f"[red]failed:[/red] {doc}")
-            else:
-                articles.append(doc)
-        for article, extraction in zip(articles, run(articles), strict=True):
-            if isinstance(extraction, Exception):
-                failed += 1
-                console.print(f"[red]failed:[/red] {article.id}: {extraction}")
-                continue
-            reports.append(build_graphs(extraction)[2])
+        reports = [build_graphs(extraction)[2] for extraction in _extracted(list(paths), failures)]
     else:
         from kg.validate import validate_store
 
@@ -215,7 +215,7 @@ def validate(
         for item in report.warnings:
             line = escape(f"{report.doc}: {item.message} ({item.focus})")
             out.print(f"[yellow]warning[/yellow] {line}", soft_wrap=True, highlight=False)
-    bad = sum(not r.conforms for r in reports) + failed
+    bad = sum(not r.conforms for r in reports) + len(failures)
     console.print(f"{len(reports)} checked, {bad} with violations, {sum(len(r.warnings) for r in reports)} warnings")
     if bad:
         raise typer.Exit(1)

@@ -107,3 +107,13 @@ def test_plain_text_article_without_outlet_is_stored(tmp_path: Path) -> None:
     result = runner.invoke(app, ["ingest", str(ROOT / "seeds" / "kursk-north-korea-2024-11.txt"), "--store", store])
     assert result.exit_code == 0, result.output
     assert "1 stored, 0 failed" in result.output
+
+
+def test_extract_reports_a_bad_document_and_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text('{"id": "x", "text": ')
+    (tmp_path / "seed.json").write_bytes(SEED_JSON.read_bytes())
+    out = tmp_path / "pred.jsonl"
+    result = runner.invoke(app, ["extract", str(tmp_path / "bad.json"), str(tmp_path / "seed.json"), "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "bad.json" in result.output and "invalid JSON" in result.output, result.output
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["seed-001"]
