@@ -17,8 +17,10 @@ import httpx
 import pytest
 import uvicorn
 
+from kg.extract import extract_one
+from kg.ingest import store_extraction
 from kg.load import from_json_obj
-from kg.model import Article
+from kg.model import Article, Extraction
 from kg.store import Store
 from kg.store.oxigraph import OxigraphStore
 
@@ -45,6 +47,19 @@ def shared_dir(name: str) -> Path:
 @pytest.fixture(scope="session")
 def seed_article() -> Article:
     return from_json_obj(json.loads(SEED_JSON.read_text(encoding="utf-8")), str(SEED_JSON))
+
+
+@pytest.fixture(scope="session")
+def seed_extraction(seed_article: Article) -> Extraction:
+    """The seed article's extraction, made once: spaCy is the slow part of most tests."""
+    return extract_one(seed_article)
+
+
+@pytest.fixture
+def seeded(store: Store, seed_extraction: Extraction) -> Store:
+    """A store of each backend holding the seed article."""
+    assert store_extraction(store, seed_extraction).ok
+    return store
 
 
 @pytest.fixture(scope="session")

@@ -12,14 +12,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import pytest
-
 from kg import ns
 from kg.api.app import create_app
 from kg.api.deps import Settings
-from kg.extract import extract_one
 from kg.ingest import store_extraction
-from kg.model import Article, Extraction
+from kg.model import Extraction
 from kg.store import Store
 
 SEED = json.loads((Path(__file__).resolve().parent.parent / "seeds" / "kursk-north-korea-2024-11.json").read_text())
@@ -29,14 +26,9 @@ READERS = 4
 MAX_SECONDS = 40
 
 
-@pytest.fixture(scope="module")
-def extraction(seed_article: Article) -> Extraction:
-    return extract_one(seed_article)
-
-
-def test_readers_never_see_half_an_article(store: Store, extraction: Extraction, live_server: type) -> None:
-    store_extraction(store, extraction)
-    full = len(extraction.claims)
+def test_readers_never_see_half_an_article(store: Store, seed_extraction: Extraction, live_server: type) -> None:
+    store_extraction(store, seed_extraction)
+    full = len(seed_extraction.claims)
     assert full > 0
     app = create_app(store, Settings(api_token=TOKEN, query_workers=2))
     statuses: Counter[int] = Counter()

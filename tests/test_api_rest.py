@@ -15,23 +15,11 @@ from rdflib.namespace import SKOS
 from kg import ns
 from kg.api.app import create_app
 from kg.api.deps import Settings
-from kg.extract import extract_one
 from kg.ingest import store_extraction
 from kg.model import Article, Extraction
 from kg.store import Store
 
 HOSTILE = ['Kursk" } ; DROP ALL #', "<http://x> }", "') } } DELETE WHERE { ?s ?p ?o } #", '\\" } UNION { ?s ?p ?o']
-
-
-@pytest.fixture(scope="module")
-def extraction(seed_article: Article) -> Extraction:
-    return extract_one(seed_article)
-
-
-@pytest.fixture
-def seeded(store: Store, extraction: Extraction) -> Store:
-    store_extraction(store, extraction)
-    return store
 
 
 @pytest.fixture
@@ -95,7 +83,9 @@ def test_entity_page_highlights_escaped_evidence(seeded: Store, client: Any) -> 
     assert client.get("/entities/north-korea", headers={"Accept": "image/png"}).status_code == 406
 
 
-def test_article_by_id_including_ids_with_any_character(seeded: Store, extraction: Extraction, client: Any) -> None:
+def test_article_by_id_including_ids_with_any_character(
+    seeded: Store, seed_extraction: Extraction, client: Any
+) -> None:
     response = client.get("/articles/seed-001")
     assert response.status_code == 200, response.text
     body = response.json()
@@ -109,7 +99,7 @@ def test_article_by_id_including_ids_with_any_character(seeded: Store, extractio
     from dataclasses import replace
 
     odd_id = 'https://example.org/news/a b?x=1&y="2"#frag/ü'
-    store_extraction(seeded, replace(extraction, article=replace(extraction.article, id=odd_id)))
+    store_extraction(seeded, replace(seed_extraction, article=replace(seed_extraction.article, id=odd_id)))
     response = client.get("/articles/" + quote(odd_id, safe=""))
     assert response.status_code == 200, response.text
     assert response.json()["id"] == odd_id and response.json()["claims"], response.json()

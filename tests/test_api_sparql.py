@@ -22,9 +22,6 @@ from kg.api.app import create_app
 from kg.api.deps import Settings
 from kg.api.guard import query_form, tokens
 from kg.errors import QueryError, QueryRefused
-from kg.extract import extract_one
-from kg.ingest import store_extraction
-from kg.model import Article, Extraction
 from kg.store import Store
 
 PREFIXES = """PREFIX kg: <https://w3id.org/kg/ontology#>
@@ -40,17 +37,6 @@ WHO_IS_IN_KURSK = (
 CLAIMS_GRAPH = PREFIXES + "CONSTRUCT { ?c kg:claimant ?who } WHERE { ?c a kg:Claim ; kg:claimant ?who }"
 NORTH_KOREA = ns.entity_iri("north-korea")
 KURSK = ns.entity_iri("kursk-oblast")
-
-
-@pytest.fixture(scope="module")
-def extraction(seed_article: Article) -> Extraction:
-    return extract_one(seed_article)
-
-
-@pytest.fixture
-def seeded(store: Store, extraction: Extraction) -> Store:
-    store_extraction(store, extraction)
-    return store
 
 
 def settings(**kwargs: Any) -> Settings:

@@ -17,30 +17,24 @@ from kg.api.app import create_app
 from kg.api.deps import Settings
 from kg.errors import QueryError
 from kg.export import ExportFilter, build_graph, graph_bytes, write_graph
-from kg.extract import extract_one
 from kg.ingest import store_extraction
-from kg.model import Article, Extraction
+from kg.model import Extraction
 from kg.store import Store
 from kg.store.oxigraph import OxigraphStore
 
 
-@pytest.fixture(scope="module")
-def extraction(seed_article: Article) -> Extraction:
-    return extract_one(seed_article)
-
-
-def later(extraction: Extraction) -> Extraction:
+def later(seed_extraction: Extraction) -> Extraction:
     """The seed again as a later article (another id and date), so the timeline has two dates."""
     import datetime as dt
 
-    article = replace(extraction.article, id="seed-later", published=dt.date(2024, 12, 2))
-    return replace(extraction, article=article)
+    article = replace(seed_extraction.article, id="seed-later", published=dt.date(2024, 12, 2))
+    return replace(seed_extraction, article=article)
 
 
 @pytest.fixture
-def seeded(store: Store, extraction: Extraction) -> Store:
-    store_extraction(store, extraction)
-    store_extraction(store, later(extraction))
+def seeded(store: Store, seed_extraction: Extraction) -> Store:
+    store_extraction(store, seed_extraction)
+    store_extraction(store, later(seed_extraction))
     return store
 
 
@@ -104,10 +98,10 @@ def test_filters(seeded: Store) -> None:
 
 
 @pytest.mark.parametrize("store", ["oxigraph"], indirect=True)
-def test_kg_export_command(tmp_path: Path, extraction: Extraction, store: Store) -> None:
+def test_kg_export_command(tmp_path: Path, seed_extraction: Extraction, store: Store) -> None:
     folder = tmp_path / "cli-store"
     own = OxigraphStore(folder)
-    store_extraction(own, extraction)
+    store_extraction(own, seed_extraction)
     own.close()
     del own
     for fmt, read in (("gexf", nx.read_gexf), ("graphml", nx.read_graphml)):

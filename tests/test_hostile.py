@@ -25,9 +25,6 @@ import kg.api.security
 from kg import ns
 from kg.api.app import create_app
 from kg.api.deps import Settings
-from kg.extract import extract_one
-from kg.ingest import store_extraction
-from kg.model import Article, Extraction
 from kg.store import Store
 from tests.conftest import SEED_JSON
 
@@ -51,17 +48,6 @@ PAYLOADS = [
     "\u0000\n}\nDROP ALL\n",  # a raw NUL once ended the string for Virtuoso's parser (fixed in bind_values)
     "%22%7D%20DROP%20ALL",
 ]
-
-
-@pytest.fixture(scope="module")
-def seed_extraction(seed_article: Article) -> Extraction:
-    return extract_one(seed_article)
-
-
-@pytest.fixture
-def seeded(store: Store, seed_extraction: Extraction) -> Store:
-    assert store_extraction(store, seed_extraction).ok
-    return store
 
 
 def snapshot(store: Store) -> tuple[int, list[str]]:

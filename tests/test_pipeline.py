@@ -12,16 +12,10 @@ from rdflib.namespace import SKOS
 from kg import ns
 from kg.api.app import create_app
 from kg.errors import ShapeViolation
-from kg.extract import extract_one
 from kg.ingest import ingest, store_extraction
 from kg.model import Article, Deployment, Extraction
 from kg.queries import run_named
 from kg.store import Store
-
-
-@pytest.fixture(scope="module")
-def seed_extraction(seed_article: Article) -> Extraction:
-    return extract_one(seed_article)
 
 
 def entity_count(store: Store) -> int:

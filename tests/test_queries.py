@@ -9,9 +9,8 @@ from dataclasses import replace
 import pytest
 
 from kg.api.guard import query_form
-from kg.extract import extract_one
 from kg.ingest import store_extraction
-from kg.model import Article, Extraction
+from kg.model import Extraction
 from kg.queries import load_queries, run_named
 from kg.store import Store
 
@@ -26,17 +25,12 @@ PUBLIC = (
 )
 
 
-@pytest.fixture(scope="module")
-def extraction(seed_article: Article) -> Extraction:
-    return extract_one(seed_article)
-
-
 @pytest.fixture
-def seeded(store: Store, extraction: Extraction) -> Store:
+def seeded(store: Store, seed_extraction: Extraction) -> Store:
     """The seed, and the same article again a month later under another id (a second date on the timeline)."""
-    store_extraction(store, extraction)
-    later = replace(extraction.article, id="seed-later", published=dt.date(2024, 12, 2))
-    store_extraction(store, replace(extraction, article=later))
+    store_extraction(store, seed_extraction)
+    later = replace(seed_extraction.article, id="seed-later", published=dt.date(2024, 12, 2))
+    store_extraction(store, replace(seed_extraction, article=later))
     return store
 
 
