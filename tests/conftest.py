@@ -28,6 +28,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED_JSON = ROOT / "seeds" / "kursk-north-korea-2024-11.json"
 SHARED = ROOT.parent / "shared"
 BACKENDS = ["oxigraph", "virtuoso"]
+# The named queries issue 4 asks for: the questions researchers put to kg.
+RESEARCHER_QUERIES = (
+    "troops-by-location",
+    "actor-statements",
+    "first-report",
+    "conflicting-estimates",
+    "co-mentioned",
+    "location-timeline",
+)
 
 
 def free_port() -> int:

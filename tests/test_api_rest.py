@@ -18,6 +18,7 @@ from kg.api.deps import Settings
 from kg.ingest import store_extraction
 from kg.model import Article, Extraction
 from kg.store import Store
+from tests.conftest import RESEARCHER_QUERIES
 
 HOSTILE = ['Kursk" } ; DROP ALL #', "<http://x> }", "') } } DELETE WHERE { ?s ?p ?o } #", '\\" } UNION { ?s ?p ?o']
 
@@ -122,14 +123,7 @@ def test_deployments_filters(client: Any) -> None:
 
 def test_named_queries_are_listed_and_checked(client: Any) -> None:
     listed = {q["name"]: q for q in client.get("/queries").json()}
-    for name in (
-        "troops-by-location",
-        "actor-statements",
-        "first-report",
-        "conflicting-estimates",
-        "co-mentioned",
-        "location-timeline",
-    ):
+    for name in RESEARCHER_QUERIES:
         assert name in listed and listed[name]["title"] and listed[name]["description"], name
     assert listed["troops-by-location"]["params"][0]["name"] == "location"
     response = client.get("/queries/troops-by-location", params={"location": "Kursk"})

@@ -13,16 +13,9 @@ from kg.ingest import store_extraction
 from kg.model import Extraction
 from kg.queries import load_queries, run_named
 from kg.store import Store
+from tests.conftest import RESEARCHER_QUERIES
 
 SAMPLE = {"string": "Kursk", "iri": "https://w3id.org/kg/id/entity/north-korea", "integer": "1", "date": "2024-11-07"}
-PUBLIC = (
-    "troops-by-location",
-    "actor-statements",
-    "first-report",
-    "conflicting-estimates",
-    "co-mentioned",
-    "location-timeline",
-)
 
 
 @pytest.fixture
@@ -40,7 +33,7 @@ def text(row: dict[str, object], key: str) -> str:
 
 def test_public_queries_are_documented() -> None:
     queries = load_queries()
-    for name in PUBLIC:
+    for name in RESEARCHER_QUERIES:
         assert name in queries and queries[name].title and queries[name].description, name
         assert query_form(queries[name].text) == "SELECT", name
 
@@ -118,7 +111,7 @@ def test_location_timeline(seeded: Store) -> None:
 def test_values_are_bound_never_spliced(seeded: Store) -> None:
     before = seeded.quad_count()
     for payload in ('Kursk" } ; DROP ALL #', "<http://x> }", "') } } DELETE WHERE { ?s ?p ?o } #"):
-        for name in PUBLIC:
+        for name in RESEARCHER_QUERIES:
             query = load_queries()[name]
             values = {p.name: payload for p in query.params if p.type == "string"}
             assert run_named(seeded, name, values) == [] or not values, (name, payload)
