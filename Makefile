@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SHARED ?= ../shared
 
-.PHONY: install run test pytest lint eval bench clean
+.PHONY: install run test pytest lint eval bench bench-scale clean
 
 install: $(VENV)/.installed
 
@@ -35,8 +35,15 @@ lint: install
 eval: install
 	$(PY) -m kg.evaluate --gold $(SHARED)/gold --corpus $(SHARED)/corpus --corpus seeds --out build/eval
 
+# Ingest, validation, store-load and query figures, queries at 1,000 and 10,000 articles on both backends
+# (under 10 minutes here): build/bench.json
 bench: install
 	$(PY) -m bench --out build/bench.json
+
+# Query latency at 100,000 articles on both backends (43M quads; about 45 minutes here, most of it the two
+# store builds, which run at once): build/bench-scale.json, in the same format
+bench-scale: install
+	$(PY) -m bench --queries-only --sizes 100000 --query-limit 30 --budget 4800 --out build/bench-scale.json
 
 clean:
 	rm -rf build data .pytest_cache .mypy_cache .ruff_cache

@@ -39,95 +39,118 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="ingest worker processes (and nlp.pipe n_process)")
     parser.add_argument("--ingest-sizes", default="16,64", help="the two corpus sizes for ingest and memory")
     parser.add_argument("--templates", type=int, default=20, help="real articles extracted to replicate")
-    parser.add_argument("--sizes", default="1000,10000,100000",
-                        help="store sizes (articles) for query latency; a size whose store cannot be built "
-                        "within --budget is noted, not measured")
-    parser.add_argument("--virtuoso-size", type=int, default=1000, help="articles written to Virtuoso (0: skip)")
+    parser.add_argument("--sizes", default="1000,10000",
+                        help="store sizes (articles) for query latency, on both backends; each is built by adding "
+                        "replicas to the previous one")
+    parser.add_argument("--no-virtuoso", action="store_true", help="embedded store only")
     parser.add_argument("--writes", type=int, default=300, help="articles written through kg for the load figure")
-    parser.add_argument("--budget", type=float, default=500.0, help="seconds after which no new query is started")
+    parser.add_argument("--queries-only", action="store_true",
+                        help="query latency only: no ingest, validation or store-load figures (make bench-scale)")
+    parser.add_argument("--budget", type=float, default=570.0,
+                        help="seconds after the start past which no new query run starts (noted, not silent)")
+    parser.add_argument("--query-limit", type=float, default=store_bench.LIMIT,
+                        help="seconds one run of one query may take; beyond it is stopped and noted")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks: stop Virtuoso
     started = time.perf_counter()
+    deadline = time.monotonic() + args.budget
     figures: list[Figure] = []
     notes: list[str] = []
+    sizes = sorted(int(x) for x in args.sizes.split(",") if x.strip())
 
-    small, large = (int(x) for x in args.ingest_sizes.split(","))
-    log(f"ingest: kg ingest vs nlp.pipe at {small} and {large} articles, {args.workers} processes")
-    figures += ingest_bench.run((small, large), args.workers, log)
+    if not args.queries_only:
+        small, large = (int(x) for x in args.ingest_sizes.split(","))
+        log(f"ingest: kg ingest vs nlp.pipe at {small} and {large} articles, {args.workers} processes")
+        figures += ingest_bench.run((small, large), args.workers, log)
 
     log(f"extracting {args.templates} real conflict articles in one process")
     ex = store_bench.extract_corpus(args.templates, log)
-    figures += store_bench.validation_figures(ex)
+    if not args.queries_only:
+        figures += store_bench.validation_figures(ex)
     log(f"  {ex.quads_per_article:.0f} quads per article graph on average")
 
+    build = ROOT / "build"
+    build.mkdir(exist_ok=True)  # every store of the run lives here, on the project's disk, not a tmpfs
     server = sparql = None
-    if args.virtuoso_size and shutil.which("virtuoso-t"):
+    server_folder: Path | None = None
+    if not args.no_virtuoso and shutil.which("virtuoso-t"):
         sys.path.insert(0, str(ROOT))
         from tests.virtuoso_server import VirtuosoServer
 
-        server = VirtuosoServer.start()
+        server_folder = Path(tempfile.mkdtemp(prefix="kg-bench-virtuoso-", dir=build))
+        server = VirtuosoServer.start(server_folder)
         sparql = server.store(timeout=300)
-    elif args.virtuoso_size:
+    elif not args.no_virtuoso:
         notes.append("virtuoso-t is not installed: no Virtuoso figures")
+    steps: list[dict[str, float]] = []
     try:
-        (ROOT / "build").mkdir(exist_ok=True)  # on the project's disk, not a tmpfs
-        with tempfile.TemporaryDirectory(prefix="kg-bench-store-", dir=ROOT / "build") as tmp_name:
+        with tempfile.TemporaryDirectory(prefix="kg-bench-store-", dir=build) as tmp_name:
             tmp = Path(tmp_name)
-            n = min(args.writes, args.virtuoso_size) if args.virtuoso_size else args.writes
-            log(f"store load: {n} replicated articles through kg's writes vs bulk_load")
-            figures += store_bench.store_load_figures(ex, n, tmp, sparql)
-            skip: set[str] = set()
-            deadline = time.monotonic() + args.budget - (time.perf_counter() - started)
-            if sparql is not None and server is not None:
-                seconds = store_bench.virtuoso_build(server, ex, n, args.virtuoso_size)
-                log(f"queries on Virtuoso at {args.virtuoso_size} articles ({n} written by kg, the rest "
-                    f"bulk-loaded in {seconds:.1f}s)")
-                figures += store_bench.query_figures(
-                    "Virtuoso", args.virtuoso_size, ("sparql", server.query_url), "HTTP GET to Virtuoso /sparql",
-                    ex, log, set(), deadline,
-                )
-            rate = 0.0  # quads/s of bulk_load, measured on the first size
-            for size in (int(x) for x in args.sizes.split(",")):
-                need = size * ex.quads_per_article / rate if rate else 0.0
-                if rate and time.monotonic() + need * 1.5 > deadline:
-                    notes.append(f"queries at {size} articles not measured: building the store would take about "
-                                 f"{need:.0f}s ({size * ex.quads_per_article:.0f} quads at {rate:.0f} quads/s), "
-                                 "past the time budget")
-                    log(f"  {notes[-1]}")
-                    continue
-                began = time.perf_counter()
-                raw, quads, seconds = store_bench.bulk_build(tmp / f"q{size}", ex, size)
-                del raw
-                rate = quads / (time.perf_counter() - began)
-                log(f"queries at {size} articles ({quads} quads, bulk-loaded in {seconds:.1f}s, "
-                    f"built in {time.perf_counter() - began:.1f}s)")
-                p50s = [f for f in figures if f.name.startswith("query ") and " p50," in f.name]
-                seen = {f.name.split()[1]: f.value for f in p50s}
-                figures += store_bench.query_figures(
-                    "embedded", size, ("oxigraph", str(tmp / f"q{size}")), "pyoxigraph Store.query", ex, log,
-                    skip, deadline, order=seen,
-                )
-                shutil.rmtree(tmp / f"q{size}", ignore_errors=True)
+            stores = store_bench.Stores(ex, tmp / "embedded", server)
+            if not args.queries_only:
+                n = min([args.writes, *sizes])
+                log(f"store load: {n} replicated articles through kg's writes vs bulk_load")
+                figures += store_bench.store_load_figures(ex, n, tmp, sparql)
+                # the articles kg wrote are the first replicas of the query stores: both stores grow from them
+                stores = store_bench.Stores(ex, tmp / "kg-writes", server, size=n)
+            skips: dict[str, set[str]] = {"Virtuoso": set(), "embedded": set()}
+            for size in sizes:
+                if stores.steps:  # estimate the next build from the last one; never start what cannot end
+                    last = stores.steps[-1]
+                    need = (size - stores.size) * last["wall"] / max(1.0, last["articles"] - last["from"])
+                    if time.monotonic() + need * 1.2 + 60 > deadline:
+                        notes.append(f"queries at {size} articles not measured: adding {size - stores.size} "
+                                     f"articles to the stores would take about {need:.0f}s, past the time budget")
+                        log(f"  {notes[-1]}")
+                        break
+                log(f"building the stores at {size} articles (from {stores.size}; both backends at once)")
+                step = stores.grow(size)
+                steps.append(step)
+                log("  " + ", ".join(f"{k} {v:.1f}s" for k, v in step.items() if k not in BUILD_COUNTS)
+                    + f"; {step['quads']:.0f} quads in the embedded store")
+                backends = [("embedded", ("oxigraph", str(stores.embedded)), "pyoxigraph Store.query")]
+                if server is not None:
+                    backends.insert(0, ("Virtuoso", ("sparql", server.query_url), "HTTP GET to Virtuoso /sparql"))
+                for k, (label, spec, bare) in enumerate(backends):
+                    # each query set gets an equal share of what the remaining builds leave of the budget,
+                    # so a slow set cannot starve the sets after it; what a set leaves goes to the next
+                    later = [s for s in sizes if s > size]
+                    sets = len(backends) - k + len(later) * len(backends)
+                    rate = stores.steps[-1]["wall"] / max(1.0, stores.steps[-1]["articles"] - stores.steps[-1]["from"])
+                    spare = deadline - time.monotonic() - (max(later, default=size) - size) * rate * 1.2
+                    share = time.monotonic() + max(0.0, spare) / sets
+                    figures += store_bench.query_figures(
+                        label, size, spec, bare, ex, log, skips[label], min(deadline, share), args.query_limit,
+                    )
             notes += store_bench.MESSAGES
     finally:
         if sparql is not None:
             sparql.close()
         if server is not None:
             server.stop()
+        if server_folder is not None:
+            shutil.rmtree(server_folder, ignore_errors=True)
 
     elapsed = time.perf_counter() - started
     print(table(figures))
     print(f"\n{len(figures)} figures in {elapsed:.0f}s; ratio = kg's cost over the baseline's (lower is better)")
+    for step in steps:
+        print(f"build to {step['articles']:.0f} articles (from {step['from']:.0f}): "
+              + ", ".join(f"{k} {v:.1f}s" for k, v in step.items() if k not in BUILD_COUNTS))
     for note in notes:
         print(f"note: {note}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     info = machine()
     info["bench_seconds"] = round(elapsed, 1)
+    info["store_builds"] = [{k: round(v, 1) for k, v in step.items()} for step in steps]
     if notes:
         info["notes"] = notes
     args.out.write_text(json.dumps({"figures": [f.as_dict() for f in figures], "machine": info}, indent=2) + "\n")
     log(f"wrote {args.out}")
     return 0
+
+
+BUILD_COUNTS = ("articles", "from", "quads")
 
 
 if __name__ == "__main__":
