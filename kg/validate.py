@@ -2,15 +2,22 @@
 
 Validation runs on the article graph plus the entity triples it refers to and the ontology (for the class
 hierarchy), with ``inference="none"``: never on the whole store, whose size would make pyshacl slow.
+
+pyshacl, given the ontology, copies the data graph and mixes the ontology's RDFS/OWL axioms into the copy on
+every call (and copies it again for advanced mode).  The axioms are the same each time, so they are mixed
+once (:func:`ontology_axioms`) and each call builds one working graph, data plus axioms, that pyshacl then
+validates in place: the same data graph pyshacl would build, with a third less time per article.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
 from pyshacl import validate as shacl_validate
+from pyshacl.rdfutil.inoculate import inoculate
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
@@ -28,6 +35,12 @@ def ontology() -> Graph:
 @cache
 def shapes() -> Graph:
     return Graph().parse(data_dir("ontology") / "shapes.ttl")
+
+
+@cache
+def ontology_axioms() -> Graph:
+    """The ontology's RDFS and OWL axioms as pyshacl mixes them into a data graph (``ont_graph``), once."""
+    return inoculate(Graph(), ontology())  # type: ignore[arg-type]  # pyshacl's DataGraph is a Graph
 
 
 @cache
@@ -59,13 +72,23 @@ class Report:
         return not self.violations
 
 
-def validate_graph(doc: str, data: Graph, shapes_graph: Graph | None = None) -> Report:
-    """Validate ``data`` against kg's shapes (or ``shapes_graph``) and the ontology."""
+def validate_graph(doc: str, data: Graph | Iterable[Graph], shapes_graph: Graph | None = None) -> Report:
+    """Validate ``data`` (a graph, or several taken together) against kg's shapes (or ``shapes_graph``) and
+    the ontology.  ``data`` is never modified."""
+    work = Graph()
+    axioms = ontology_axioms()
+    for prefix, namespace in axioms.namespaces():  # as pyshacl's mixing binds them, for its messages
+        work.bind(prefix, namespace, override=False)
+    for graph in [data] if isinstance(data, Graph) else data:
+        for triple in graph:
+            work.add(triple)
+    for triple in axioms:
+        work.add(triple)
     _conforms, results, _text = shacl_validate(
-        data,
+        work,
         shacl_graph=shapes_graph if shapes_graph is not None else shapes(),
-        ont_graph=ontology(),
         inference="none",
+        inplace=True,  # ``work`` is this call's own copy
         abort_on_first=False,
         allow_warnings=True,
         advanced=True,
