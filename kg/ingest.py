@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.pool import AsyncResult
+from typing import Any
 
 from rdflib import Graph
 
@@ -70,7 +71,7 @@ def build_graphs(extraction: Extraction) -> tuple[Graph, Graph, Report]:
     """The article graph, its entity triples and the SHACL report on both together."""
     graph = article_graph(extraction)
     entities = entity_triples(extraction.entities)
-    report = validate_graph(extraction.article.id, graph + entities)
+    report = validate_graph(extraction.article.id, (graph, entities))
     return graph, entities, report
 
 
@@ -200,8 +201,61 @@ class Prepared:
     report: Report | None = None
     graph: str = ""
     entities: str = ""
+    graph_triples: int = 0
+    entity_triples: int = 0
     claims: int = 0
     seconds: float = 0.0
+
+    def graphs(self) -> tuple[Graph, Graph]:
+        """The article graph and its entity triples, for the store."""
+        return ReceivedGraph(self.graph, self.graph_triples), ReceivedGraph(self.entities, self.entity_triples)
+
+
+class ReceivedGraph(Graph):
+    """A graph a worker process sent as N-Triples, handed to the store as that same text.
+
+    Both stores write N-Triples, so parsing the text into rdflib (30 ms an article, in the parent process
+    that shares the cores with the workers) only for the store to serialize it again is skipped: ``len`` and
+    ``serialize(format="nt")`` answer from the text, and anything else that reads the triples parses it
+    first.
+    """
+
+    def __init__(self, ntriples: str = "", count: int = 0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._ntriples: str | None = ntriples
+        self._count = count
+
+    def _parse_pending(self) -> None:
+        if self._ntriples is not None:
+            text, self._ntriples = self._ntriples, None
+            if text.strip():
+                super().parse(data=text, format="nt")
+
+    def __len__(self) -> int:
+        return self._count if self._ntriples is not None else super().__len__()
+
+    def serialize(self, destination: Any = None, format: str = "turtle", *args: Any, **kwargs: Any) -> Any:
+        if self._ntriples is not None and destination is None and format in ("nt", "ntriples") and not args \
+                and kwargs.get("encoding") is None:
+            return self._ntriples
+        self._parse_pending()
+        return super().serialize(destination, format, *args, **kwargs)
+
+    def triples(self, *args: Any, **kwargs: Any) -> Any:
+        self._parse_pending()
+        return super().triples(*args, **kwargs)
+
+    def add(self, *args: Any, **kwargs: Any) -> Any:
+        self._parse_pending()
+        return super().add(*args, **kwargs)
+
+    def addN(self, *args: Any, **kwargs: Any) -> Any:
+        self._parse_pending()
+        return super().addN(*args, **kwargs)
+
+    def remove(self, *args: Any, **kwargs: Any) -> Any:
+        self._parse_pending()
+        return super().remove(*args, **kwargs)
 
 
 def prepare_batch(batch: list[Article], batch_size: int) -> list[Prepared]:
@@ -229,6 +283,8 @@ def prepare_batch(batch: list[Article], batch_size: int) -> list[Prepared]:
                 report=report,
                 graph=graph.serialize(format="nt"),
                 entities=entities.serialize(format="nt"),
+                graph_triples=len(graph),
+                entity_triples=len(entities),
                 claims=len(extraction.claims),
                 seconds=time.perf_counter() - started,
             )
@@ -241,8 +297,7 @@ def write_prepared(store: Store, item: Prepared) -> Outcome:
     if item.status != "ready":
         return Outcome(item.article, item.status, item.message, report=item.report, source=item.source)
     started = time.perf_counter()
-    graph = Graph().parse(data=item.graph, format="nt")
-    entities = Graph().parse(data=item.entities, format="nt") if item.entities.strip() else Graph()
+    graph, entities = item.graphs()
     try:
         store.replace_graph(ns.article_graph(item.article), graph, entities)
     except KgError as exc:
@@ -269,13 +324,7 @@ def write_batch(store: Store, items: list[Prepared]) -> Iterator[Outcome]:
             yield write_prepared(store, item)
         return
     started = time.perf_counter()
-    graphs = {
-        item.article: (
-            Graph().parse(data=item.graph, format="nt"),
-            Graph().parse(data=item.entities, format="nt") if item.entities.strip() else Graph(),
-        )
-        for item in ready
-    }
+    graphs = {item.article: item.graphs() for item in ready}
     errors = dict(
         zip(graphs, many([(ns.article_graph(doc), g, e) for doc, (g, e) in graphs.items()]), strict=True)
     )
@@ -298,11 +347,11 @@ def write_batch(store: Store, items: list[Prepared]) -> Iterator[Outcome]:
 def _init_worker() -> None:
     """Load spaCy and the shapes once per worker process, not once per task."""
     from kg.extract.entities import get_nlp
-    from kg.validate import ontology, shapes
+    from kg.validate import ontology_axioms, shapes
 
     get_nlp()
     shapes()
-    ontology()
+    ontology_axioms()
 
 
 def _ingest_parallel(
