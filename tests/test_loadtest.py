@@ -148,17 +148,8 @@ def reader(client: httpx.Client, seen: Seen, ids: list[str], stop: threading.Eve
 
 
 def test_concurrent_readers_never_see_a_half_written_article(
-    store: Store, live_server: type, bodies: dict[str, bytes], request: pytest.FixtureRequest
+    store: Store, live_server: type, bodies: dict[str, bytes]
 ) -> None:
-    if "virtuoso" in request.node.callspec.id:
-        # Found by this test, left to the owner of kg/store/sparql.py: xfail, not strict, so it shows XPASS
-        # once fixed.  The one-request DROP + INSERT DATA write is atomic after a crash, but not isolated:
-        # a concurrent /sparql reader sometimes counts part of the graph (71 of 92 triples), and a replaced
-        # graph can be seen empty between its DROP and INSERT (seen with 3,000 triples replaced 15 times).
-        request.applymarker(pytest.mark.xfail(
-            reason="Virtuoso: readers sometimes see part of an article graph while replace_graph runs",
-            strict=False,
-        ))
     settings = Settings(api_token=TOKEN, query_workers=2, query_timeout=30)
     seen = Seen()
     posted: dict[str, int] = {}
