@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
                         log(f"  {notes[-1]}")
                         break
                 log(f"building the stores at {size} articles (from {stores.size}; both backends at once)")
-                step = stores.grow(size)
+                step = stores.grow(size, log=log)
                 steps.append(step)
                 log("  " + ", ".join(f"{k} {v:.1f}s" for k, v in step.items() if k not in BUILD_COUNTS)
                     + f"; {step['quads']:.0f} quads in the embedded store")
@@ -114,10 +114,14 @@ def main(argv: list[str] | None = None) -> int:
                 for k, (label, spec, bare) in enumerate(backends):
                     # each query set gets an equal share of what the remaining builds leave of the budget,
                     # so a slow set cannot starve the sets after it; what a set leaves goes to the next
+                    # (a larger size whose build would not fit anyway reserves nothing)
                     later = [s for s in sizes if s > size]
-                    sets = len(backends) - k + len(later) * len(backends)
                     rate = stores.steps[-1]["wall"] / max(1.0, stores.steps[-1]["articles"] - stores.steps[-1]["from"])
-                    spare = deadline - time.monotonic() - (max(later, default=size) - size) * rate * 1.2
+                    reserve = (max(later, default=size) - size) * rate * 1.2
+                    if time.monotonic() + reserve + 60 > deadline:
+                        later, reserve = [], 0.0
+                    sets = len(backends) - k + len(later) * len(backends)
+                    spare = deadline - time.monotonic() - reserve
                     share = time.monotonic() + max(0.0, spare) / sets
                     figures += store_bench.query_figures(
                         label, size, spec, bare, ex, log, skips[label], min(deadline, share), args.query_limit,

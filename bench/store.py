@@ -270,7 +270,7 @@ class Stores:
         self.files = Path(server.folder) if server is not None else embedded.parent / "bench-nq"
         self.steps: list[dict[str, float]] = []
 
-    def grow(self, stop: int, group: int = 10_000) -> dict[str, float]:
+    def grow(self, stop: int, group: int = 10_000, log: Callable[[str], None] | None = None) -> dict[str, float]:
         """Add replicas ``size`` to ``stop`` to both stores (``group`` articles of files on disk at a time);
         the seconds spent rendering, loading each store, and in all (wall time)."""
         began = time.perf_counter()
@@ -293,6 +293,8 @@ class Stores:
                 for path in files:
                     path.unlink()
                 self.size = last
+                if log is not None and stop - seconds["from"] > group:
+                    log(f"  {last} articles after {time.perf_counter() - began:.0f}s")
             store.flush()
             quads = len(store)
         finally:
