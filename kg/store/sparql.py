@@ -222,10 +222,24 @@ class SparqlStore:
         params += [("named-graph-uri", u) for u in named_graph_uris]
         headers = {"Accept": accept}
         auth = self.query_url == self.update_url
-        if len(urlencode(params)) <= MAX_GET:
-            return self._send("GET", self.query_url, what="query", auth=auth, params=params, headers=headers)
-        # Never application/sparql-query in a POST: Virtuoso 7 never answers it (upstream issue #842).
-        return self._send("POST", self.query_url, what="query", auth=auth, data=dict_multi(params), headers=headers)
+        for attempt in range(DEADLOCK_RETRIES + 1):
+            try:
+                if len(urlencode(params)) <= MAX_GET:
+                    return self._send("GET", self.query_url, what="query", auth=auth, params=params,
+                                      headers=headers)
+                # Never application/sparql-query in a POST: Virtuoso 7 never answers it (upstream issue #842).
+                return self._send("POST", self.query_url, what="query", auth=auth, data=dict_multi(params),
+                                  headers=headers)
+            except QueryError:
+                raise
+            except StoreError as exc:
+                # Under repeatable read (see Isolation above) a reader can be the victim of a deadlock with a
+                # writer; the server rolled it back, and a read is safe to run again.
+                if "40001" not in str(exc) or attempt == DEADLOCK_RETRIES:
+                    raise
+                log.debug("query: deadlock, retrying (%d)", attempt + 1)
+                time.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")
 
     # writes ----------------------------------------------------------------------------------------
     def update(self, sparql: str) -> None:
