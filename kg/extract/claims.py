@@ -36,7 +36,7 @@ def _date(ctx: Context, sent: Span, verb: Token | None = None) -> dt.date | None
     """The date of a speech act: a date phrase hanging off its verb ("said on Thursday"), else the first
     date phrase of the sentence that is not inside the reported clause."""
     fallback: dt.date | None = None
-    for ent in sent.ents:
+    for ent in ctx.sent_ents(sent):
         if ent.label_ != "DATE":
             continue
         date = resolve_date(ent.text, ctx.article.published)

@@ -48,6 +48,8 @@ class Context:
     text: str = ""
     _turns: list[tuple[int, str]] | None = None
     _turn_starts: list[int] = field(default_factory=list)
+    _ents: tuple[Span, ...] | None = None
+    _ent_starts: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Doc.text joins every token on each access: keep the article text once
@@ -66,6 +68,20 @@ class Context:
             self._turn_starts = [start for start, _ in self._turns]
         k = bisect_left(self._turn_starts, char + 1) - 1
         return self._turns[k][1] if k >= 0 else None
+
+    def sent_ents(self, sent: Span) -> list[Span]:
+        """``sent.ents`` (the named entities wholly inside the sentence), without spaCy rebuilding every
+        entity span of the document on each call."""
+        if self._ents is None:
+            self._ents = tuple(self.doc.ents)
+            self._ent_starts = [ent.start for ent in self._ents]
+        out = []
+        for k in range(bisect_left(self._ent_starts, sent.start), len(self._ents)):
+            ent = self._ents[k]
+            if ent.end > sent.end:
+                break
+            out.append(ent)
+        return out
 
     def mention_at(self, i: int) -> Mention | None:
         return self.by_token.get(i)

@@ -493,7 +493,7 @@ def _place(ctx: Context, verb: Token) -> Entity | None:
 
 def statement_date(ctx: Context, sent: Span, verb: Token) -> object:
     """The date of the statement from a date phrase in its sentence."""
-    for ent in sent.ents:
+    for ent in ctx.sent_ents(sent):
         if ent.label_ == "DATE":
             return resolve_date(ent.text, ctx.article.published)
     return None
