@@ -10,7 +10,7 @@ import pytest
 
 from kg.api.guard import query_form
 from kg.ingest import store_extraction
-from kg.model import Extraction
+from kg.model import Article, Certainty, Claim, Deployment, Entity, EntityType, Extraction, Span
 from kg.queries import load_queries, run_named
 from kg.store import Store
 from tests.conftest import RESEARCHER_QUERIES
@@ -119,3 +119,57 @@ def test_values_are_bound_never_spliced(seeded: Store) -> None:
     with pytest.raises(Exception, match="IRI"):
         run_named(seeded, "entity", {"entity": "<http://x> }"})
     assert run_named(seeded, "entity", {"entity": "https://w3id.org/kg/id/entity/north-korea"})
+
+
+# Hand-built claims for the cases a query rewrite could break: an alias-only place name, two first reports
+# on the same date, and a claim with neither claimant nor outlet (a plain-text article's own voice).
+NK = Entity("north-korea", "North Korea", EntityType.STATE)
+KURSK = Entity("kursk-oblast", "Kursk Oblast", EntityType.LOCATION, labels=("Kursk Oblast", "Course region"))
+CNN = Entity("cnn", "CNN", EntityType.OUTLET)
+SEOUL = Entity("south-korea", "South Korea", EntityType.STATE)
+KYIV = Entity("ukraine", "Ukraine", EntityType.STATE)
+NOV1, NOV5 = dt.date(2024, 11, 1), dt.date(2024, 11, 5)
+
+
+def report(doc: str, published: dt.date, claimants: tuple[Entity, ...], outlet: Entity | None = CNN) -> Extraction:
+    text = f"North Korean troops are in the Course region ({doc})."
+    art = Article(doc, text, title=doc, outlet=outlet.label if outlet else None, published=published)
+    claim = Claim(Deployment(NK, KURSK), claimants, Certainty.ASSERTED, Span(0, len(text), text), outlet)
+    return Extraction(art, [claim])
+
+
+@pytest.fixture
+def reports(store: Store) -> Store:
+    for extraction in (report("seoul-first", NOV1, (SEOUL,)), report("kyiv-first", NOV1, (KYIV,)),
+                       report("kyiv-later", NOV5, (KYIV,)), report("own-voice", NOV5, (), None)):
+        assert store_extraction(store, extraction).ok
+    return store
+
+
+def test_a_place_matched_only_by_an_alias(reports: Store) -> None:
+    docs = {"seoul-first", "kyiv-first", "kyiv-later", "own-voice"}
+    for name, key in (("troops-by-location", "article"), ("location-timeline", "article"), ("deployments", "docId")):
+        by_alias = run_named(reports, name, {"location": "COURSE region"})
+        assert {text(r, key) for r in by_alias} == docs, (name, by_alias)
+        assert len(by_alias) == len(run_named(reports, name, {"location": "Kursk Oblast"})), name
+        assert run_named(reports, name, {"location": "Course regions"}) == [], name
+
+
+def test_first_report_keeps_every_article_of_the_first_date(reports: Store) -> None:
+    rows = run_named(reports, "first-report", {"location": "course", "deployer": "north"})
+    assert {text(r, "article") for r in rows} == {"seoul-first", "kyiv-first"}, rows
+    assert {text(r, "claimant") for r in rows} == {"South Korea", "Ukraine"}, rows
+    assert {text(r, "published") for r in rows} == {"2024-11-01"}
+    assert run_named(reports, "first-report") == rows
+
+
+def test_a_claim_without_claimant_or_outlet_keeps_its_row(reports: Store) -> None:
+    troops = {text(r, "article"): r for r in run_named(reports, "troops-by-location", {"location": "kursk"})}
+    assert not text(troops["own-voice"], "claimants") and not text(troops["own-voice"], "outlet"), troops
+    assert text(troops["kyiv-later"], "claimants") == "Ukraine" and text(troops["kyiv-later"], "outlet") == "CNN"
+    deployments = [r for r in run_named(reports, "deployments", {"location": "kursk"})
+                   if text(r, "docId") == "own-voice"]
+    assert len(deployments) == 1 and "claimantIri" not in deployments[0] and "outletIri" not in deployments[0]
+    timeline = [r for r in run_named(reports, "location-timeline", {"location": "kursk"})
+                if text(r, "article") == "own-voice"]
+    assert len(timeline) == 1 and not text(timeline[0], "claimant"), timeline
