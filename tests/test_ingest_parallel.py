@@ -95,3 +95,24 @@ def test_concurrent_ingest_processes_lose_no_article(virtuoso: object, tmp_path:
     finally:
         store.close()
         server.wipe()  # type: ignore[attr-defined]
+
+
+def test_received_graph_is_the_graph_it_was_sent_as() -> None:
+    """What the parent hands the store for a worker's N-Triples: the same text and count without parsing,
+    and the same triples to anything that reads them."""
+    from rdflib import Graph, Literal, URIRef
+
+    from kg.ingest import ReceivedGraph
+
+    sent = Graph()
+    sent.add((URIRef("https://example.org/a"), URIRef("https://example.org/p"), Literal("two\nlines ü")))
+    sent.add((URIRef("https://example.org/a"), URIRef("https://example.org/q"), Literal(3)))
+    text = sent.serialize(format="nt")
+    received = ReceivedGraph(text, len(sent))
+    assert len(received) == 2
+    assert received.serialize(format="nt") == text
+    assert set(received) == set(sent)
+    assert len(received) == 2
+    assert received.isomorphic(sent)
+    empty = ReceivedGraph("", 0)
+    assert len(empty) == 0 and not list(empty) and not empty.serialize(format="nt").strip()
