@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     elif not args.no_virtuoso:
         notes.append("virtuoso-t is not installed: no Virtuoso figures")
     steps: list[dict[str, float]] = []
+    interrupted = False
     try:
         with tempfile.TemporaryDirectory(prefix="kg-bench-store-", dir=build) as tmp_name:
             tmp = Path(tmp_name)
@@ -126,8 +127,13 @@ def main(argv: list[str] | None = None) -> int:
                     figures += store_bench.query_figures(
                         label, size, spec, bare, ex, log, skips[label], min(deadline, share), args.query_limit,
                     )
-            notes += store_bench.MESSAGES
+    except SystemExit as stop:  # SIGTERM: stop Virtuoso, and still report what was measured
+        if stop.code != 143:
+            raise
+        interrupted = True
+        notes.append(f"interrupted (SIGTERM) after {time.perf_counter() - started:.0f}s: what follows is partial")
     finally:
+        notes += store_bench.MESSAGES
         if sparql is not None:
             sparql.close()
         if server is not None:
@@ -151,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         info["notes"] = notes
     args.out.write_text(json.dumps({"figures": [f.as_dict() for f in figures], "machine": info}, indent=2) + "\n")
     log(f"wrote {args.out}")
-    return 0
+    return 143 if interrupted else 0
 
 
 BUILD_COUNTS = ("articles", "from", "quads")

@@ -61,6 +61,9 @@ class Template:
             out.append(piece)
         return b"".join(out).replace(b"\0", b"-r%d" % copy)
 
+    def quads(self) -> int:
+        return sum(piece.count(b"\n") for piece in self._compiled()[0])
+
     def _compiled(self) -> tuple[list[bytes], list[dt.date]]:
         """The text as bytes cut at each date (``\\0`` where the id segment goes), and the dates."""
         cached: tuple[list[bytes], list[dt.date]] | None = self.__dict__.get("_pieces")
@@ -296,11 +299,12 @@ class Stores:
                 if log is not None and stop - seconds["from"] > group:
                     log(f"  {last} articles after {time.perf_counter() - began:.0f}s")
             store.flush()
-            quads = len(store)
         finally:
             del store
         seconds["wall"] = time.perf_counter() - began
-        seconds["quads"] = float(quads)
+        # counted from the templates: ``len(store)`` scans every quad (1.6 s at 1,000 articles, minutes at 100,000)
+        per = [t.quads() for t in self.ex.templates]
+        seconds["quads"] = float(self.ex.entities.count("\n") + sum(per[i % len(per)] for i in range(stop)))
         self.steps.append(seconds)
         return seconds
 
@@ -316,7 +320,7 @@ class Stores:
         errors: list[BaseException] = []
         thread = None
         if self.server is not None:
-            thread = threading.Thread(target=virtuoso)
+            thread = threading.Thread(target=virtuoso, daemon=True)
             thread.start()
         t = time.perf_counter()
         for path in files:  # pyoxigraph releases the GIL while it loads
