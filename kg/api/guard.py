@@ -14,55 +14,15 @@ refuses, and agrees with both engines.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from kg.errors import QueryError, QueryRefused
+from kg.sparql_tokens import Token, tokens
+
+__all__ = ["QUERY_FORMS", "Token", "query_form", "tokens"]
 
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH", "USING"}
 )
-
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n\r]*)
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-             | '''(?:[^'\\]|\\.|'(?!''))*'''
-             | "(?:[^"\\\n\r]|\\.)*"
-             | '(?:[^'\\\n\r]|\\.)*')
-  | (?P<var>[?$][^\W][\w\u00B7\u0300-\u036F\u203F-\u2040]*)
-  | (?P<bnode>_:[^\s{}()\[\],;]+)
-  | (?P<pname>(?:[^\W\d_][\w.\-\u00B7]*)?:(?:[\w\-.:%]|\\.)*)
-  | (?P<word>[^\W\d][\w]*)
-  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str
-    text: str
-
-
-def tokens(sparql: str) -> list[Token]:
-    """The SPARQL tokens of ``sparql``, whitespace and comments dropped.
-
-    >>> [t.text for t in tokens('SELECT * WHERE { ?s ?p "SERVICE" } # LOAD')]
-    ['SELECT', '*', 'WHERE', '{', '?s', '?p', '"SERVICE"', '}']
-    """
-    found: list[Token] = []
-    for match in _TOKEN.finditer(sparql):
-        kind = match.lastgroup or "other"
-        if kind in ("ws", "comment"):
-            continue
-        found.append(Token(kind, match.group()))
-    return found
 
 
 def query_form(sparql: str) -> str:

@@ -20,6 +20,7 @@ from rdflib import Graph
 from rdflib.term import Identifier, Literal, URIRef, Variable
 
 from kg.errors import QueryError
+from kg.sparql_tokens import spans
 
 Binding = Mapping[str, Identifier]
 Row = dict[str, Identifier]
@@ -88,28 +89,46 @@ class Store(Protocol):
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
 def bind_values(sparql: str, bindings: Binding | None) -> str:
-    r"""Bind variables by a ``VALUES`` block placed first in the outermost ``WHERE``, each value an RDF term
-    serialised by rdflib: a string carrying quotes, braces or SPARQL keywords stays inside its literal.
+    r"""Bind variables by a ``VALUES`` block placed first in the group of the query's first ``WHERE``
+    keyword, each value an RDF term serialised by rdflib: a string carrying quotes, braces or SPARQL keywords
+    stays inside its literal.
 
     It goes first in the group, not after the query, because a trailing ``VALUES`` is joined only after the
     ``WHERE`` pattern's filters have run, so a ``FILTER`` on a parameter would see it unbound.  One mechanism
     for every backend (Virtuoso has no pre-binding), applied to kg's own query texts only.
 
+    The first ``WHERE`` is usually the outermost group's.  A query that must resolve a name before anything
+    else (pyoxigraph joins in the order written, and a sub-select cannot see the outer group's ``VALUES``)
+    leaves the optional keyword out of its outer group, so the first ``WHERE`` is that of the sub-select
+    that resolves the name (``queries/troops-by-location.rq``).  The keyword is found by tokenising, so a
+    ``WHERE {`` in a comment, a literal or an IRI is not it.
+
     >>> bind_values("SELECT * WHERE { ?s ?p ?o }", {"o": Literal('x" } DROP ALL #')})
     'SELECT * WHERE { VALUES (?o) { ("x\\" } DROP ALL #") }\n ?s ?p ?o }'
+    >>> bind_values("# not here: WHERE {\nSELECT * { { SELECT ?s WHERE { ?s ?p ?o } } }", {"o": URIRef("http://x/o")})
+    '# not here: WHERE {\nSELECT * { { SELECT ?s WHERE { VALUES (?o) { (<http://x/o>) }\n ?s ?p ?o } } }'
     """
     if not bindings:
         return sparql
-    match = _WHERE.search(sparql)
-    if match is None:
+    at = _first_where_group(sparql)
+    if at is None:
         raise QueryError("a query with parameters needs a WHERE clause to bind them in")
     names = " ".join(Variable(k).n3() for k in bindings)
     values = " ".join(_term_n3(v) for v in bindings.values())
-    return f"{sparql[: match.end()]} VALUES ({names}) {{ ({values}) }}\n{sparql[match.end():]}"
+    return f"{sparql[:at]} VALUES ({names}) {{ ({values}) }}\n{sparql[at:]}"
+
+
+def _first_where_group(sparql: str) -> int | None:
+    """The offset just after the ``{`` that opens the first ``WHERE`` keyword's group."""
+    after_where = False
+    for token, _, end in spans(sparql):
+        if after_where and token.text == "{":
+            return end
+        after_where = token.kind == "word" and token.text.upper() == "WHERE"
+    return None
 
 
 def _term_n3(term: Identifier) -> str:
