@@ -126,6 +126,7 @@ LITERALS = [
     Literal("with lang", lang="de-at"),
     Literal("ünïcödé ✓ ру́сский 中文"),
     Literal("line\nbreak\ttab \"quoted\" \\ back"),
+    Literal("line\u2028separator, next\x85line, form\x0cfeed"),  # line ends to str.splitlines(), not to N-Triples
     Literal(42, datatype=XSD.integer),
     Literal(-7, datatype=XSD.integer),
     Literal(dt.date(2024, 11, 7), datatype=XSD.date),

@@ -429,8 +429,9 @@ def dict_multi(params: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 def _insert_ops(graph: URIRef, triples: Graph) -> list[str]:
-    lines = triples.serialize(format="nt").splitlines()
-    lines = [line for line in lines if line.strip()]
+    # split on "\n" only: N-Triples ends a line there, and str.splitlines() would also cut a literal holding
+    # U+2028, U+0085 or a form feed (which rdflib writes unescaped) into two broken lines
+    lines = [line for line in triples.serialize(format="nt").split("\n") if line.strip()]
     return [
         f"INSERT DATA {{ GRAPH <{graph}> {{\n" + "\n".join(lines[i : i + CHUNK]) + "\n} }"
         for i in range(0, len(lines), CHUNK)
