@@ -67,8 +67,8 @@ import json
 import logging
 import os
 import time
-from collections.abc import Generator, Sequence
-from typing import Any
+from collections.abc import Callable, Generator, Sequence
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -81,6 +81,7 @@ from kg.ns import ENTITY_GRAPH
 from kg.store.base import Binding, RawResult, Row, bind_values
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 60.0
 #: A query longer than this (in bytes, URL-encoded) goes as a form POST rather than a GET.
@@ -222,24 +223,16 @@ class SparqlStore:
         params += [("named-graph-uri", u) for u in named_graph_uris]
         headers = {"Accept": accept}
         auth = self.query_url == self.update_url
-        for attempt in range(DEADLOCK_RETRIES + 1):
-            try:
-                if len(urlencode(params)) <= MAX_GET:
-                    return self._send("GET", self.query_url, what="query", auth=auth, params=params,
-                                      headers=headers)
-                # Never application/sparql-query in a POST: Virtuoso 7 never answers it (upstream issue #842).
-                return self._send("POST", self.query_url, what="query", auth=auth, data=dict_multi(params),
-                                  headers=headers)
-            except QueryError:
-                raise
-            except StoreError as exc:
-                # Under repeatable read (see Isolation above) a reader can be the victim of a deadlock with a
-                # writer; the server rolled it back, and a read is safe to run again.
-                if "40001" not in str(exc) or attempt == DEADLOCK_RETRIES:
-                    raise
-                log.debug("query: deadlock, retrying (%d)", attempt + 1)
-                time.sleep(0.05 * 2**attempt)
-        raise AssertionError("unreachable")
+
+        def send() -> httpx.Response:
+            if len(urlencode(params)) <= MAX_GET:
+                return self._send("GET", self.query_url, what="query", auth=auth, params=params, headers=headers)
+            # Never application/sparql-query in a POST: Virtuoso 7 never answers it (upstream issue #842).
+            return self._send("POST", self.query_url, what="query", auth=auth, data=dict_multi(params),
+                              headers=headers)
+
+        # Under repeatable read (see Isolation above) a reader can be the victim of a deadlock with a writer.
+        return _after_deadlocks(send, "query")
 
     # writes ----------------------------------------------------------------------------------------
     def update(self, sparql: str) -> None:
@@ -301,17 +294,7 @@ class SparqlStore:
 
     def _write(self, request: str, what: str) -> None:
         """Send one update, again after a deadlock (which Virtuoso rolls back whole)."""
-        for attempt in range(DEADLOCK_RETRIES + 1):
-            try:
-                self.update(request)
-                return
-            except QueryError:
-                raise
-            except StoreError as exc:
-                if "40001" not in str(exc) or attempt == DEADLOCK_RETRIES:
-                    raise
-                log.debug("writing %s: deadlock, retrying (%d)", what, attempt + 1)
-                time.sleep(0.05 * 2**attempt)
+        _after_deadlocks(lambda: self.update(request), f"writing {what}")
 
     def replace_request(self, graph: URIRef, triples: Graph, entities: Graph | None = None) -> str:
         """The text of ``replace_graph``'s one update request."""
@@ -418,6 +401,20 @@ class SparqlStore:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _after_deadlocks(call: Callable[[], T], what: str) -> T:
+    """``call()``, run again when the server chose it as a deadlock victim (``40001``): Virtuoso rolls the
+    victim's transaction back whole, so a read or one of kg's idempotent writes is safe to repeat."""
+    for attempt in range(DEADLOCK_RETRIES):
+        try:
+            return call()
+        except StoreError as exc:
+            if "40001" not in str(exc):
+                raise
+            log.debug("%s: deadlock, retrying (%d)", what, attempt + 1)
+            time.sleep(0.05 * 2**attempt)
+    return call()
 
 
 def dict_multi(params: list[tuple[str, str]]) -> dict[str, list[str]]:
