@@ -1,21 +1,99 @@
-"""``make eval``: extract every article that has gold, score it with the shared scorer, print the table and
-write the predictions and the per-article report under ``--out``.
+"""``make eval``: extract every article that has gold, score it with the shared scorer, and print what cannot
+flatter: the headline and its four parts over all gold and per genre, in-sample beside out-of-fold.
 
     python -m kg.evaluate --gold ../shared/gold --corpus ../shared/corpus --corpus seeds --out build/eval
+
+**Genres** come from the article's metadata through the first matching rule of ``kg/genres.csv`` (its
+language, then its outlet): German, transcript/statement (a government publisher such as the White House),
+commentary (republished think-tank pieces), else news.
+
+**Out-of-fold.** The gold articles are split into ``FOLDS`` folds by article: the ids sorted, shuffled with
+``random.Random(SEED)``, and dealt round-robin, so a fold never changes while the gold keeps its ids. Every
+fitted part (``FITTED_PARTS``: learned weights, thresholds, anything chosen from the gold) is fitted on four
+folds and applied to the fifth; the five held-out predictions are scored together. Hand-written rules are
+fitted to all folds by definition, so in-sample and out-of-fold differ only by what is learned, and the
+difference says how much of the learned part's gain is memorised.
+
+Written under ``--out``: ``pred.jsonl`` (in-sample, what ``kg ingest`` would produce), ``pred-oof.jsonl``
+and ``pred-rules.jsonl`` (the rules alone), ``report.txt``/``report.json`` (the scorer's per-article report
+of ``pred.jsonl``), ``summary.txt`` and ``summary.json`` (the tables printed here).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import random
+import re
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
-from kg.model import Article
+from kg.model import Article, Extraction
+
+FOLDS = 5
+SEED = 11  # the issue that asked for folds; changing it changes every out-of-fold figure
+PARTS = ("deployments", "answers", "statements", "claimants")
+GENRES_FILE = Path(__file__).with_name("genres.csv")
+
+
+class FittedPart(Protocol):
+    """A part of extraction whose parameters are chosen from the gold (a classifier, a threshold)."""
+
+    name: str
+
+    def fit(self, extractions: Sequence[Extraction], gold: Path) -> Any:
+        """Parameters fitted on these extractions (the rules' raw output) and their gold under ``gold``."""
+
+    def apply(self, params: Any, extraction: Extraction) -> Extraction:
+        """The extraction as the fitted part with ``params`` makes it."""
+
+    def shipped(self) -> Any:
+        """The parameters shipped in the package (what ``kg ingest`` uses), or None when there are none."""
+
+
+def _fitted_parts() -> list[FittedPart]:
+    """The fitted parts, in the order extraction applies them."""
+    from kg.extract import FITTED_PARTS
+
+    return list(FITTED_PARTS)
+
+
+@dataclass(frozen=True)
+class GenreRule:
+    field: str
+    pattern: re.Pattern[str]
+    genre: str
+
+
+def genre_rules(path: Path = GENRES_FILE) -> list[GenreRule]:
+    """The rules of ``genres.csv``: ``field`` (``language``, ``outlet``, ``id`` or ``*``), a regular expression
+    searched in that field, and the genre; the first rule that matches wins."""
+    with path.open(encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(row for row in fh if not row.startswith("#"))]
+    return [GenreRule(r["field"], re.compile(r["pattern"], re.I), r["genre"]) for r in rows]
+
+
+def genre_of(article: Article, rules: Sequence[GenreRule]) -> str:
+    """The article's genre by the first matching rule (``news`` when none matches)."""
+    fields = {"language": article.language or "", "outlet": article.outlet or "", "id": article.id, "*": ""}
+    for rule in rules:
+        if rule.pattern.search(fields.get(rule.field, "")):
+            return rule.genre
+    return "news"
+
+
+def fold_of(ids: Sequence[str], folds: int = FOLDS, seed: int = SEED) -> dict[str, int]:
+    """Each article id's fold: sorted, shuffled with ``seed``, dealt round-robin."""
+    order = sorted(ids)
+    random.Random(seed).shuffle(order)
+    return {article_id: i % folds for i, article_id in enumerate(order)}
 
 
 def _articles(corpora: list[Path], wanted: set[str]) -> Iterator[Article]:
@@ -31,6 +109,79 @@ def _articles(corpora: list[Path], wanted: set[str]) -> Iterator[Article]:
                 yield item
 
 
+def _write(path: Path, extractions: Sequence[Extraction]) -> None:
+    from kg.predict import to_prediction
+
+    with path.open("w", encoding="utf-8") as fh:
+        for extraction in extractions:
+            fh.write(json.dumps(to_prediction(extraction), ensure_ascii=False) + "\n")
+
+
+def _apply_all(parts: Sequence[FittedPart], params: Sequence[Any], extraction: Extraction) -> Extraction:
+    for part, p in zip(parts, params, strict=True):
+        if p is not None:
+            extraction = part.apply(p, extraction)
+    return extraction
+
+
+def out_of_fold(raw: Sequence[Extraction], gold: Path, parts: Sequence[FittedPart],
+                folds: dict[str, int]) -> list[Extraction]:
+    """Each extraction as the fitted parts make them when fitted on the other folds only."""
+    out: dict[str, Extraction] = {}
+    for k in sorted(set(folds.values())):
+        train = [e for e in raw if folds[e.article.id] != k]
+        params = [part.fit(train, gold) for part in parts]
+        for e in raw:
+            if folds[e.article.id] == k:
+                out[e.article.id] = _apply_all(parts, params, e)
+    return [out[e.article.id] for e in raw]
+
+
+Scorer = Callable[[Path, Sequence[str]], dict[str, Any]]
+
+
+def _scorer(script: Path, gold: Path, corpora: Sequence[Path]) -> Scorer:
+    def score(pred: Path, ids: Sequence[str]) -> dict[str, Any]:
+        cmd = [sys.executable, str(script), "--gold", str(gold), "--pred", str(pred), "--json",
+               "--ids", ",".join(ids)]
+        for corpus in corpora:
+            cmd += ["--articles", str(corpus)]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"score.py failed on {pred}: {done.stderr.strip()}")
+        result: dict[str, Any] = json.loads(done.stdout)["micro"]
+        return result
+
+    return score
+
+
+def _figures(micro: dict[str, Any]) -> dict[str, float]:
+    out = {"headline": micro["headline"]}
+    for part in PARTS:
+        out[part] = micro[part]["f1"]
+    out["deployment_precision"] = micro["deployments"]["precision"] or 0.0
+    out["deployment_recall"] = micro["deployments"]["recall"] or 0.0
+    return out
+
+
+def summary_table(rows: dict[str, dict[str, dict[str, float]]], counts: dict[str, int],
+                  columns: Sequence[str]) -> str:
+    """One line per genre: the headline and its parts for each set of predictions, side by side."""
+    head = f"{'genre':<22}{'n':>4}"
+    for column in columns:
+        head += f"  | {column:<12} head   dep   ans   stm   clm   depP  depR"
+    lines = [head]
+    for genre, by_column in rows.items():
+        line = f"{genre:<22}{counts[genre]:>4}"
+        for column in columns:
+            f = by_column[column]
+            line += (f"  | {'':<12}{f['headline']:.3f} {f['deployments']:.3f} {f['answers']:.3f} "
+                     f"{f['statements']:.3f} {f['claimants']:.3f} {f['deployment_precision']:.3f} "
+                     f"{f['deployment_recall']:.3f}")
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--gold", type=Path, required=True)
@@ -40,24 +191,30 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from kg.extract import extract
-    from kg.predict import to_prediction
 
     wanted = {p.stem for p in args.gold.glob("*.json") if p.name != "entities.json"}
     corpora = args.corpus or [args.gold.parent / "corpus", args.gold.parent / "seeds"]
     args.out.mkdir(parents=True, exist_ok=True)
-    pred_path = args.out / "pred.jsonl"
+    articles = sorted(_articles(corpora, wanted), key=lambda a: a.id)
     started = time.perf_counter()
-    n = 0
-    with pred_path.open("w", encoding="utf-8") as fh:
-        for extraction in extract(_articles(corpora, wanted)):
-            fh.write(json.dumps(to_prediction(extraction), ensure_ascii=False) + "\n")
-            n += 1
+    raw = list(extract(articles, fitted=False))
     took = time.perf_counter() - started
+    print(f"extracted {len(raw)} of {len(wanted)} gold articles in {took:.1f}s (rules alone)")
+
+    parts = _fitted_parts()
+    shipped = [part.shipped() for part in parts]
+    in_sample = [_apply_all(parts, shipped, e) for e in raw]
+    folds = fold_of([a.id for a in articles])
+    oof = out_of_fold(raw, args.gold, parts, folds) if parts else in_sample
+    preds = {"in-sample": args.out / "pred.jsonl", "out-of-fold": args.out / "pred-oof.jsonl",
+             "rules alone": args.out / "pred-rules.jsonl"}
+    for name, extractions in zip(preds, (in_sample, oof, raw), strict=True):
+        _write(preds[name], extractions)
     # also at build/pred.jsonl, where the scorer's own instructions look for it
-    shutil.copyfile(pred_path, args.out.parent / "pred.jsonl")
-    print(f"extracted {n} of {len(wanted)} gold articles in {took:.1f}s -> {pred_path}")
-    scorer = args.scorer or args.gold.parent / "eval" / "score.py"
-    base = [sys.executable, str(scorer), "--gold", str(args.gold), "--pred", str(pred_path)]
+    shutil.copyfile(preds["in-sample"], args.out.parent / "pred.jsonl")
+
+    scorer_path = args.scorer or args.gold.parent / "eval" / "score.py"
+    base = [sys.executable, str(scorer_path), "--gold", str(args.gold), "--pred", str(preds["in-sample"])]
     for corpus in corpora:
         base += ["--articles", str(corpus)]
     table = subprocess.run([*base, "--per-article"], capture_output=True, text=True)
@@ -67,7 +224,30 @@ def main(argv: list[str] | None = None) -> int:
     report = subprocess.run([*base, "--per-article", "--json"], capture_output=True, text=True)
     if report.returncode == 0:
         (args.out / "report.json").write_text(report.stdout, encoding="utf-8")
-    return table.returncode
+    if table.returncode:
+        return table.returncode
+
+    rules = genre_rules()
+    by_genre: dict[str, list[str]] = {"all": [a.id for a in articles]}
+    for a in articles:
+        by_genre.setdefault(genre_of(a, rules), []).append(a.id)
+    score = _scorer(scorer_path, args.gold, corpora)
+    figures = {genre: {name: _figures(score(path, ids)) for name, path in preds.items()}
+               for genre, ids in by_genre.items()}
+    counts = {genre: len(ids) for genre, ids in by_genre.items()}
+    text = summary_table(figures, counts, list(preds))
+    names = ", ".join(p.name for p in parts) or "none (out-of-fold equals in-sample)"
+    text += (f"\n\nfitted parts: {names}; {FOLDS} folds by article, seed {SEED}\n"
+             f"headline in-sample {figures['all']['in-sample']['headline']:.3f}, "
+             f"out-of-fold {figures['all']['out-of-fold']['headline']:.3f}, "
+             f"rules alone {figures['all']['rules alone']['headline']:.3f}\n")
+    print("\n" + text)
+    (args.out / "summary.txt").write_text(text, encoding="utf-8")
+    (args.out / "summary.json").write_text(json.dumps({
+        "folds": FOLDS, "seed": SEED, "fitted_parts": [p.name for p in parts],
+        "fold_of": folds, "genre_of": {i: g for g, ids in by_genre.items() if g != "all" for i in ids},
+        "figures": figures}, indent=1, ensure_ascii=False), encoding="utf-8")
+    return 0
 
 
 if __name__ == "__main__":

@@ -28,11 +28,15 @@ from kg.extract.german import german_claims
 from kg.extract.pipeline import make_context
 from kg.model import Article, Extraction
 
-__all__ = ["detect_language", "extract", "extract_one"]
+__all__ = ["FITTED_PARTS", "detect_language", "extract", "extract_one"]
 
 log = logging.getLogger(__name__)
 
 DetectorFactory.seed = 0  # langdetect is random without a seed
+
+# The parts of extraction whose parameters are fitted on the gold (``kg.evaluate.FittedPart``), applied in
+# this order after the rules; ``make eval`` fits them out-of-fold.
+FITTED_PARTS: list = []
 
 
 def detect_language(article: Article) -> str:
@@ -45,11 +49,14 @@ def detect_language(article: Article) -> str:
         return "en"
 
 
-def extract(articles: Iterable[Article], *, batch_size: int = 16, n_process: int = 1) -> Iterator[Extraction]:
+def extract(articles: Iterable[Article], *, batch_size: int = 16, n_process: int = 1,
+            fitted: bool = True) -> Iterator[Extraction]:
     """Extract claims from articles: one ``Extraction`` per article, in order.
 
     :param batch_size: articles per ``nlp.pipe`` pass.
     :param n_process: spaCy worker processes.
+    :param fitted: apply the fitted parts with their shipped parameters (False: the rules' raw output, which
+        ``make eval`` and ``make train`` fit them on).
     :raises ExtractionError: when the rules fail on one article (the message names it).
     """
     nlp = get_nlp()
@@ -60,7 +67,12 @@ def extract(articles: Iterable[Article], *, batch_size: int = 16, n_process: int
             return
         docs = nlp.pipe((a.text for a in batch), batch_size=batch_size, n_process=n_process)
         for article, doc in zip(batch, docs, strict=True):
-            yield _extract_doc(article, doc)
+            extraction = _extract_doc(article, doc)
+            if fitted:
+                for part in FITTED_PARTS:
+                    if (params := part.shipped()) is not None:
+                        extraction = part.apply(params, extraction)
+            yield extraction
 
 
 def extract_one(article: Article) -> Extraction:
