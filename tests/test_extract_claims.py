@@ -168,7 +168,8 @@ def test_a_reporters_question_in_a_transcript_claims_nothing() -> None:
     ex = run(text, outlet="The White House (briefing transcript)")
     found = deployments(ex)
     assert [(d, loc) for d, loc, _c in found] == [("north-korea", "kursk-oblast")], found
-    assert [c.key for c in found[0][2].claimants] == ["united-states"]
+    # the briefer or the government he speaks for (the gold's claimant slot takes either)
+    assert [c.key for c in found[0][2].claimants] in (["united-states"], ["kirby"]), found
 
 
 @pytest.mark.parametrize(

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from itertools import islice
 
+import spacy
 from langdetect import DetectorFactory, LangDetectException, detect
+from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.errors import ExtractionError
@@ -65,9 +68,11 @@ def extract(articles: Iterable[Article], *, batch_size: int = 16, n_process: int
         batch = list(islice(it, batch_size))
         if not batch:
             return
-        docs = nlp.pipe((a.text for a in batch), batch_size=batch_size, n_process=n_process)
-        for article, doc in zip(batch, docs, strict=True):
-            extraction = _extract_doc(article, doc)
+        languages = [detect_language(a) for a in batch]
+        docs = _route(batch, languages,
+                      lambda texts: nlp.pipe(texts, batch_size=batch_size, n_process=n_process))
+        for article, language, doc in zip(batch, languages, docs, strict=True):
+            extraction = _extract_doc(article, language, doc)
             if fitted:
                 for part in FITTED_PARTS:
                     if (params := part.shipped()) is not None:
@@ -75,14 +80,46 @@ def extract(articles: Iterable[Article], *, batch_size: int = 16, n_process: int
             yield extraction
 
 
+def _route(batch: list[Article], languages: list[str],
+           english: Callable[[list[str]], Iterable[Doc]]) -> list[Doc]:
+    """One ``Doc`` per article, in order: English texts through ``english`` (the full parse), every other
+    language through its own tokenizer only (:func:`_tokenize`): the English tagger, parser and NER read German
+    as noise, cost most of the time, and the German rules work on the text and the gazetteer's mentions."""
+    out: list[Doc | None] = [None] * len(batch)
+    english_at = [i for i, lang in enumerate(languages) if lang == "en"]
+    for i, doc in zip(english_at, english([batch[i].text for i in english_at]), strict=True):
+        out[i] = doc
+    for i, lang in enumerate(languages):
+        if lang != "en":
+            out[i] = _tokenize(lang, batch[i].text)
+    return [doc for doc in out if doc is not None]
+
+
+def _tokenize(language: str, text: str) -> Doc:
+    """``text`` split by the tokenizer of its language (spaCy's blank one; the multi-language one where spaCy
+    has none), as a ``Doc`` over ``get_nlp()``'s vocabulary: the gazetteer's phrase matchers are built over
+    that vocabulary, and spaCy ties a vocabulary to one language."""
+    tokens = _tokenizer(language)(text)
+    return Doc(get_nlp().vocab, words=[t.text for t in tokens], spaces=[bool(t.whitespace_) for t in tokens])
+
+
+@lru_cache(maxsize=8)
+def _tokenizer(language: str) -> Language:
+    try:
+        nlp = spacy.blank(language)
+    except (ImportError, KeyError, ValueError):
+        nlp = spacy.blank("xx")
+    nlp.max_length = 10**8  # a tokenizer's memory is small: no text is too long for it
+    return nlp
+
+
 def extract_one(article: Article) -> Extraction:
     """Extract one article (a batch of one)."""
     return next(extract([article], batch_size=1))
 
 
-def _extract_doc(article: Article, doc: Doc) -> Extraction:
+def _extract_doc(article: Article, language: str, doc: Doc) -> Extraction:
     started = time.perf_counter()
-    language = detect_language(article)
     english = language == "en"
     extraction = Extraction(article=article)
     if not english:

@@ -18,13 +18,12 @@ import datetime as dt
 from spacy.tokens import Span, Token
 
 from kg.extract.deployments import find_deployments
+from kg.extract.lexicon import words
 from kg.extract.pipeline import Context, in_open_quote, resolve_date
 from kg.extract.statements import Speech, according_claimants, find_speech
 from kg.model import Certainty, Claim, Deployment, Entity, EntityType, Statement
 from kg.model import Span as TextSpan
 
-#: transcript turns that claim nothing: "Q:" and "MODERATOR:" lines of a press briefing
-_NOT_CLAIMING = {"Q", "MODERATOR", "OPERATOR", "REPORTER"}
 _DENIAL = {"deny", "dismiss", "reject", "refute"}
 
 
@@ -61,16 +60,21 @@ def _date(ctx: Context, sent: Span, verb: Token | None = None) -> dt.date | None
 def sentence_claims(ctx: Context, sent: Span) -> list[Claim]:
     """Every claim of one sentence: its statements, then its deployments."""
     claims: list[Claim] = []
-    if ctx.turn_at(sent.start_char) in _NOT_CLAIMING:
+    if ctx.turn_at(sent.start_char) in words("en", "turn_silent"):
         return claims  # a reporter's question or the moderator in a briefing transcript claims nothing
+    claims.extend(_turn_statements(ctx, sent))
+    turn_speaker = ctx.turn_speaker_at(sent.start_char)
     speeches = find_speech(ctx, sent)
+    if turn_speaker is not None:
+        # "as I said": the turn's own paragraph is already the speaker's statement
+        speeches = [s for s in speeches if s.speaker.key != turn_speaker.key]
     for speech in speeches:
         date = None if speech.according else _date(ctx, sent, speech.verb)
         statement = Statement(speaker=speech.speaker, date=date, place=speech.place)
         claims.append(Claim(subject=statement, claimants=(speech.speaker,), certainty=Certainty.ASSERTED,
                             span=_span(ctx, speech.start_char, speech.end_char), outlet=_reporter(ctx.outlet)))
     for finding in find_deployments(ctx, sent):
-        claimants = _claimants(ctx, sent, speeches, finding.trigger.i)
+        claimants = _claimants(ctx, sent, speeches, finding.trigger.i, turn_speaker)
         certainty = finding.certainty
         if any(s.verb.lemma_.lower() in _DENIAL for s in speeches):
             certainty = Certainty.DENIED
@@ -107,7 +111,25 @@ def _aside(ctx: Context, trigger: int, speech: Speech) -> bool:
     return False
 
 
-def _claimants(ctx: Context, sent: Span, speeches: list[Speech], trigger: int) -> list[Entity]:
+def _turn_statements(ctx: Context, sent: Span) -> list[Claim]:
+    """One statement per paragraph of a named speaker's turn in a transcript ("MR. KIRBY: ..."), emitted with
+    the sentence the paragraph starts in."""
+    out = []
+    for start, end, speaker in ctx.turn_paragraphs():
+        if start in ctx.emitted_paragraphs or not sent.start_char <= start < max(sent.end_char, start + 1):
+            continue
+        if start >= sent.end_char:
+            continue
+        ctx.emitted_paragraphs.add(start)
+        ctx.speakers.append((sent.start, speaker))
+        out.append(Claim(subject=Statement(speaker=speaker, date=ctx.article.published), claimants=(speaker,),
+                         certainty=Certainty.ASSERTED, span=_span(ctx, start, end),
+                         outlet=_reporter(ctx.outlet)))
+    return out
+
+
+def _claimants(ctx: Context, sent: Span, speeches: list[Speech], trigger: int,
+               turn_speaker: Entity | None = None) -> list[Entity]:
     cited = according_claimants(ctx, sent)
     if cited:
         return cited
@@ -120,4 +142,6 @@ def _claimants(ctx: Context, sent: Span, speeches: list[Speech], trigger: int) -
         speaker = ctx.last_speaker(sent.start)
         if speaker is not None:
             return [speaker]
+    if turn_speaker is not None:
+        return [turn_speaker]  # what a briefer says in his own turn is his claim
     return [ctx.outlet] if ctx.outlet is not None else []

@@ -14,8 +14,9 @@ from spacy.tokens import Doc, Span, Token
 
 from kg.extract.entities import Mention, find_mentions
 from kg.extract.gazetteer import Gazetteer, load_gazetteer
+from kg.extract.lexicon import words
 from kg.model import Article, Entity, EntityType
-from kg.ns import slug
+from kg.ns import normalise, slug
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,10 @@ class Context:
     _turn_starts: list[int] = field(default_factory=list)
     _ents: tuple[Span, ...] | None = None
     _ent_starts: list[int] = field(default_factory=list)
+    _turn_speakers: dict[str, Entity | None] = field(default_factory=dict)
+    _paragraphs: list[tuple[int, int, Entity]] | None = None
+    #: start chars of the turn paragraphs already emitted as statements
+    emitted_paragraphs: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         # Doc.text joins every token on each access: keep the article text once
@@ -68,6 +73,51 @@ class Context:
             self._turn_starts = [start for start, _ in self._turns]
         k = bisect_left(self._turn_starts, char + 1) - 1
         return self._turns[k][1] if k >= 0 else None
+
+    def turn_speaker_at(self, char: int) -> Entity | None:
+        """The speaker of the named transcript turn holding ``char`` ("MR. KIRBY:" is Kirby), or None outside
+        a named turn (a reporter's question, the moderator, an article that is no transcript)."""
+        label = self.turn_at(char)
+        if label is None or label in words("en", "turn_silent"):
+            return None
+        return self.resolve_turn_label(label)
+
+    def resolve_turn_label(self, label: str) -> Entity | None:
+        """The person a transcript label names: "MR. KIRBY" through the gazetteer or a person named in the
+        article; "THE PRESIDENT" as the person the title or text calls "President X"."""
+        if label in self._turn_speakers:
+            return self._turn_speakers[label]
+        found = _resolve_label(self, label)
+        self._turn_speakers[label] = found
+        return found
+
+    def turn_paragraphs(self) -> list[tuple[int, int, Entity]]:
+        """(start, end, speaker) of every paragraph of a named speaker's turn, the label itself excluded:
+        in a transcript each is one statement by that speaker."""
+        if self._paragraphs is not None:
+            return self._paragraphs
+        self._paragraphs = []
+        self.turn_at(0)
+        assert self._turns is not None
+        if sum(1 for _, label in self._turns if label not in words("en", "turn_silent")) < 1:
+            return self._paragraphs
+        for k, (start, label) in enumerate(self._turns):
+            end = self._turns[k + 1][0] if k + 1 < len(self._turns) else len(self.text)
+            speaker = None if label in words("en", "turn_silent") else self.resolve_turn_label(label)
+            if speaker is None:
+                continue
+            body = self.text.index(":", start) + 1
+            for line in re.finditer(r"[^\n]+", self.text[body:end]):
+                a, b = body + line.start(), body + line.end()
+                while a < b and self.text[a].isspace():
+                    a += 1
+                while b > a and self.text[b - 1].isspace():
+                    b -= 1
+                para = self.text[a:b]
+                if not para or para in words("en", "turn_nonparagraph") or _CLOCK.fullmatch(para):
+                    continue
+                self._paragraphs.append((a, b, speaker))
+        return self._paragraphs
 
     def sent_ents(self, sent: Span) -> list[Span]:
         """``sent.ents`` (the named entities wholly inside the sentence), without spaCy rebuilding every
@@ -118,6 +168,41 @@ class Context:
             if i < before and (types is None or entity.type in types) and before - i <= within:
                 return entity
         return None
+
+
+_CLOCK = re.compile(r"\d{1,2}:\d{2}\s*[AP]\.?M\.?(?:\s+[A-Z]{2,4})?", re.I)
+
+
+def _resolve_label(ctx: Context, label: str) -> Entity | None:
+    parts = [p for p in re.split(r"[\s.]+", label.lower()) if p]
+    while parts and parts[0] in words("en", "turn_honorifics"):
+        parts = parts[1:]
+    if not parts:
+        return None
+    rest = " ".join(parts)
+    honorific = len(parts) < len([p for p in re.split(r"[\s.]+", label.lower()) if p])
+    if rest in words("en", "turn_offices"):
+        # "THE PRESIDENT": the person the title or the text calls "President X"
+        office = re.compile(r"\b(?i:" + re.escape(rest) + r")\s+((?:[A-Z][\w'\-]+\s?){1,3})")
+        for source in (ctx.article.title or "", ctx.text):
+            for m in office.finditer(source):
+                names = m.group(1).split()
+                for n in range(len(names), 0, -1):  # "Biden Announcing Cessation": the longest known name
+                    found = ctx.gaz.lookup(" ".join(names[:n]), fuzzy=False)
+                    if found is not None and found.type is EntityType.PERSON:
+                        return found
+        return None
+    name = " ".join(p.capitalize() for p in parts)
+    found = ctx.gaz.lookup(name, fuzzy=False)
+    if found is not None and found.type is EntityType.PERSON:
+        return found
+    last = parts[-1]
+    for mention in ctx.mentions:
+        if mention.entity.type is EntityType.PERSON and normalise(mention.entity.label).split()[-1:] == [last]:
+            return mention.entity
+    if honorific:
+        return Entity(key=slug(name), label=name, type=EntityType.PERSON, labels=(name,))
+    return None
 
 
 def outlet_entity(article: Article, gaz: Gazetteer) -> Entity | None:

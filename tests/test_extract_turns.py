@@ -1,0 +1,63 @@
+"""Transcripts and readouts: each paragraph of a named speaker's turn is a statement by that speaker;
+reporters' questions and the moderator claim nothing.  Sentences are written for these tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kg.extract import extract_one
+from kg.model import Article, Deployment, Extraction, Statement
+
+
+def run(text: str, *, title: str | None = None, outlet: str = "The White House") -> Extraction:
+    return extract_one(Article(id="t", text=text, title=title, outlet=outlet, published=dt.date(2024, 5, 2),
+                               language="en"))
+
+
+def statements(ex: Extraction) -> list[tuple[str, str]]:
+    return [(c.subject.speaker.key, c.span.text) for c in ex.claims if isinstance(c.subject, Statement)]
+
+
+TRANSCRIPT = (
+    "2:15 P.M. EDT\n"
+    "MODERATOR:  Good afternoon.  We will start with the admiral.\n"
+    "MR. KIRBY:  Thanks.  Talks in Doha went well overnight.\n"
+    "We expect the next round to begin on Monday.\n"
+    "Q    Will the talks move to Geneva?\n"
+    "MR. KIRBY:  I would not speculate about that.\n"
+    "3:01 P.M. EDT\n"
+)
+
+
+def test_each_paragraph_of_a_named_turn_is_a_statement() -> None:
+    found = statements(run(TRANSCRIPT))
+    assert ("kirby", "Thanks.  Talks in Doha went well overnight.") in found, found
+    assert ("kirby", "We expect the next round to begin on Monday.") in found, found
+    assert ("kirby", "I would not speculate about that.") in found, found
+
+
+def test_questions_moderator_and_clock_lines_are_no_statements() -> None:
+    found = statements(run(TRANSCRIPT))
+    texts = " ".join(t for _, t in found)
+    assert "Geneva" not in texts and "Good afternoon" not in texts and "P.M." not in texts, found
+    assert len(found) == 3, found
+
+
+def test_office_label_is_the_person_the_title_names() -> None:
+    text = "THE PRESIDENT:  Good evening.  Our envoy returns from Cairo tomorrow.\nQ    Sir, a question?\n"
+    found = statements(run(text, title="Remarks by President Biden on the Middle East"))
+    assert found == [("biden", "Good evening.  Our envoy returns from Cairo tomorrow.")], found
+
+
+def test_a_label_that_names_nobody_is_no_turn() -> None:
+    # a section label in an ordinary article is not a transcript turn
+    found = statements(run("NOTE:  The meeting in Doha was postponed to June.\n", outlet="CNN"))
+    assert found == [], found
+
+
+def test_briefer_claims_the_deployments_of_his_turn() -> None:
+    text = "MR. KIRBY:  More American troops arrived in Jordan this week.\n"
+    ex = run(text)
+    deps = [c for c in ex.claims if isinstance(c.subject, Deployment)]
+    assert deps, ex.claims
+    assert [e.key for e in deps[0].claimants] == ["kirby"], deps
