@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
 
 from kg.extract.entities import Mention
+from kg.extract.lexicon import load, words
 from kg.extract.numbers import parse_troops
 from kg.extract.pipeline import ACTOR_TYPES, FORCE_TYPES, Context
 from kg.model import Certainty, Claim, Deployment, Entity, EntityType, Span, Statement
@@ -77,7 +80,11 @@ def german_claims(ctx: Context) -> list[Claim]:
     """The claims of a German article, sentence by sentence."""
     text = ctx.text
     claims: list[Claim] = []
+    # the publisher reports as kg:outlet only when it is a news outlet; a government publishing its own text
+    # ("White House", "Kremlin") is the claimant of what it says, and SHACL rejects it as an outlet
+    reporter = ctx.outlet if ctx.outlet is not None and ctx.outlet.type is EntityType.OUTLET else None
     last_speaker: Entity | None = None
+    places_state = _DeState()
     seen_sentences: set[str] = set()
     people: dict[str, Entity] = {}
     for raw_start, raw_end in sentences(text):
@@ -102,17 +109,20 @@ def german_claims(ctx: Context) -> list[Claim]:
             if ctx.outlet is not None and speaker.key == ctx.outlet.key:
                 continue
             claims.append(Claim(subject=Statement(speaker=speaker), claimants=(speaker,),
-                                certainty=Certainty.ASSERTED, span=span, outlet=ctx.outlet))
+                                certainty=Certainty.ASSERTED, span=span, outlet=reporter))
         own = _OWN_SOURCE.search(sent)
         cited = _cited(sent, start, actors)
+        anonymous = _anonymous_source(sent, start, actors)
         troops = _troops(sent)
-        for deployer, location in _deployments(sent, start, mentions):
+        for deployer, location, certainty in _deployments(sent, start, mentions, places_state):
             if own and own.group(1) == "eigenen":
                 claimants: tuple[Entity, ...] = (deployer,)
             elif cited:
                 claimants = tuple(cited)
             elif speakers:
                 claimants = (speakers[0],)
+            elif anonymous is not None:
+                claimants = (anonymous,)
             elif _KONJUNKTIV.search(sent) and last_speaker is not None and not _SPEECH.search(sent):
                 claimants = (last_speaker,)
             elif ctx.outlet is not None:
@@ -122,8 +132,8 @@ def german_claims(ctx: Context) -> list[Claim]:
             low, high, approx = troops
             deployment = Deployment(deployer=deployer, location=location, troops_min=low, troops_max=high,
                                     approximate=approx)
-            claims.append(Claim(subject=deployment, claimants=claimants, certainty=Certainty.ASSERTED,
-                                span=span, outlet=ctx.outlet))
+            claims.append(Claim(subject=deployment, claimants=claimants, certainty=certainty,
+                                span=span, outlet=reporter))
         if speakers:
             last_speaker = speakers[-1]
     return claims
@@ -237,6 +247,19 @@ def _unknown_speakers(sent: str, offset: int, mentions: list[Mention],
     return out
 
 
+def _anonymous_source(sent: str, offset: int, actors: list[Mention]) -> Entity | None:
+    """The body unnamed sources belong to ("Quellen im ukrainischen Militär sagten ..."): no speaker of a
+    statement, but the claimant of what they say."""
+    for verb in _SPEECH.finditer(sent):
+        anonymous = _ANONYMOUS.search(sent[:verb.start()])
+        if anonymous is None:
+            continue
+        inside = [m for m in actors if anonymous.end() <= m.start_char - offset < verb.start()]
+        if inside:
+            return inside[0].entity
+    return None
+
+
 def _title_gap(gap: str) -> bool:
     """Only a title stands between a speech verb and a name: "sagte Botschafter Makeiev"."""
     words = gap.split()
@@ -277,36 +300,227 @@ def _troops(sent: str) -> tuple[int | None, int | None, bool]:
     return (low, high, approx or bool(hedge.strip()))
 
 
-def _deployments(sent: str, offset: int, mentions: list[Mention]) -> list[tuple[Entity, Entity]]:
-    owners: list[Entity] = []
-    for force in _FORCE.finditer(sent):
+@cache
+def _words_re(key: str, *, flags: int = 0) -> re.Pattern[str]:
+    """A regular expression for any whole word or phrase of the list ``key`` of ``patterns/de.json``."""
+    alternatives = sorted(words("de", key), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in alternatives) + r")(?![\w-])", flags)
+
+
+@cache
+def _separable() -> list[tuple[re.Pattern[str], re.Pattern[str]]]:
+    """The separable verbs of deployment: a finite stem and its particle at the clause end ("setzte ... ein")."""
+    pairs = load("de")["deploy_separable"]
+    return [(re.compile(rf"(?<![\w-]){re.escape(stem)}(?![\w-])"),
+             re.compile(rf"(?<![\w-]){re.escape(particle)}(?=\s*(?:[,.;:!?\"“”»]|$|und\b|oder\b))"))
+            for stem, particle in pairs]
+
+
+_NAME_RE = r"[A-ZÄÖÜ][\wäöüß]*(?:-[A-ZÄÖÜ]?[\wäöüß]+)*"
+
+
+@dataclass
+class _Place:
+    start: int  # in the sentence
+    end: int
+    entity: Entity
+    anchored: bool  # after a place preposition or a place noun
+    group: int  # places listed together ("die Gebiete A und B") share a group; -1 alone
+
+
+@dataclass
+class _DeState:
+    """What the German deployment rules remember across the sentences of one article."""
+
+    last_place: Entity | None = None
+    minted: dict[str, Entity] = field(default_factory=dict)
+
+
+def _places(sent: str, offset: int, mentions: list[Mention], state: _DeState) -> list[_Place]:
+    """The named places of a sentence: the gazetteer's (written as a noun, not the adjective "russischen"),
+    and capitalised names after a place noun ("die Stadt Wowtschansk", "vier Grenzdörfer A, B und C"), minted
+    where the gazetteer does not know them; a city noun before a name the gazetteer knows only as a region
+    makes it the city."""
+    places: list[_Place] = []
+    known = [m for m in mentions if m.entity.type in (EntityType.LOCATION, EntityType.STATE)
+             and sent[m.start_char - offset:m.start_char - offset + 1].isupper()]
+    prep = _words_re("place_prepositions", flags=re.I)
+    fillers = words("de", "place_fillers") | words("de", "place_nouns") | words("de", "city_nouns")
+
+    def anchored(at: int) -> bool:
+        before = sent[:at].split()
+        k = len(before) - 1
+        while k >= 0 and (before[k] in fillers or (before[k][:1].islower() and before[k] not in
+                                                   words("de", "place_prepositions"))) and k >= len(before) - 4:
+            k -= 1
+        return k >= 0 and bool(prep.fullmatch(before[k]))
+
+    by_start = {m.start_char - offset: m for m in known}
+    taken: set[int] = set()
+    group = 0
+    heads = "|".join(re.escape(w) for w in sorted(words("de", "place_nouns") | words("de", "city_nouns"),
+                                                  key=len, reverse=True))
+    for head in re.finditer(rf"(?<![\w-])({heads})\s+(?:der\s+|des\s+)?({_NAME_RE}(?:\s*,\s*{_NAME_RE})*"
+                            rf"(?:\s+(?:und|oder|sowie)\s+{_NAME_RE})?)", sent):
+        noun = head.group(1)
+        city = noun in words("de", "city_nouns")
+        group += 1
+        for name in re.finditer(_NAME_RE, head.group(2)):
+            a = head.start(2) + name.start()
+            b = head.start(2) + name.end()
+            m = next((k for k in known if k.start_char - offset <= a < k.end_char - offset), None)
+            if m is not None and not (city and m.entity.key.endswith(tuple(words("de", "region_key_suffixes")))):
+                entity = m.entity
+            elif m is not None or not _not_name(name.group()):
+                entity = _mint_place(state, name.group(), noun)
+            else:
+                continue
+            places.append(_Place(a, b, entity, True, group))
+            taken.add(a)
+            if m is not None:
+                taken.add(m.start_char - offset)
+    for at, m in sorted(by_start.items()):
+        if at not in taken:
+            # a name the article called a city earlier ("die Millionenstadt Charkiw") stays that city
+            entity = state.minted.get(sent[at:m.end_char - offset], m.entity)
+            places.append(_Place(at, m.end_char - offset, entity, anchored(at), -1))
+    places.sort(key=lambda p: p.start)
+    return places
+
+
+def _mint_place(state: _DeState, name: str, noun: str) -> Entity:
+    entity = state.minted.get(name)
+    if entity is None:
+        entity = Entity(key=slug(name), label=name, type=EntityType.LOCATION,
+                        labels=tuple(dict.fromkeys((name, f"{noun} {name}"))))
+        state.minted[name] = entity
+    return entity
+
+
+def _owner_at(sent: str, offset: int, actors: list[Mention], start: int, end: int) -> Entity | None:
+    """The owner of the force or attack noun at ``[start, end)``: an actor inside it or right before it
+    ("russische Truppen", "Russlands Armee"), right after it in the genitive ("Truppen Russlands"), or after
+    "aus" ("Soldaten aus Nordkorea")."""
+    for m in actors:
+        a, b = m.start_char - offset, m.end_char - offset
+        if (a <= start and end <= b) or 0 <= start - b <= 2:
+            return m.entity
+    after = sent[end:]
+    origin = _FROM.match(after)
+    skip = origin.end() if origin else len(after) - len(after.lstrip())
+    for m in actors:
+        a = m.start_char - offset
+        if a == end + skip and (origin or sent[a:a + 1].isupper()) and m.entity.type is not EntityType.PERSON:
+            word = sent[a:m.end_char - offset]
+            if origin or word.endswith("s"):  # the genitive: "Truppen Russlands"
+                return m.entity
+    return None
+
+
+def _subject(sent: str, offset: int, actors: list[Mention], places: list[_Place]) -> Entity | None:
+    """The subject of a deploying verb: the first actor written as a noun and governed by no preposition."""
+    prep = _words_re("place_prepositions", flags=re.I)
+    place_starts = {p.start for p in places if p.anchored}
+    for m in actors:
+        a = m.start_char - offset
+        if not sent[a:a + 1].isupper() or a in place_starts or m.entity.type is EntityType.PERSON:
+            continue
+        before = sent[:a].split()[-2:]
+        if any(prep.fullmatch(w) for w in before) or (before and before[-1] in ("von", "vom", "durch")):
+            continue
+        return m.entity
+    return None
+
+
+def _deploys(sent: str) -> bool:
+    if _words_re("deploy_verbs").search(sent) or _words_re("deploy_participles").search(sent):
+        return True
+    for stem, particle in _separable():
+        verb = stem.search(sent)
+        if verb and particle.search(sent, verb.end()):
+            return True
+    return False
+
+
+def _certainty(sent: str, force_starts: list[int]) -> Certainty:
+    if _words_re("denial_words").search(sent):
+        return Certainty.DENIED
+    negative = _words_re("negative_determiners")
+    for at in force_starts:
+        if negative.search(" ".join(sent[:at].split()[-2:])):
+            return Certainty.DENIED
+    if _words_re("possible_words").search(sent):
+        return Certainty.POSSIBLE
+    return Certainty.ASSERTED
+
+
+def _deployments(sent: str, offset: int, mentions: list[Mention],
+                 state: _DeState | None = None) -> list[tuple[Entity, Entity, Certainty]]:
+    """(deployer, place, certainty) of a German sentence.  Deployers: the owner of a force noun ("russische
+    Truppen"), else the subject of a deploying verb in the clause ("Nordkorea setzte Soldaten ein"); the
+    owner of a ground attack ("ein russischer Großangriff bei X"); the agent of a passive of control ("von
+    russischen Truppen erobert", "teilweise von Russland kontrolliert"), or "unter russischer Kontrolle".
+    Places: the named places after a place preposition or noun, all of a list ("in den Gebieten A und B"),
+    the nearest after the trigger first; none named but "dort": the last place of a deployment."""
+    state = state or _DeState()
+    actors = [m for m in mentions if m.entity.type in FORCE_TYPES]
+    places = _places(sent, offset, mentions, state)
+    owners: list[tuple[Entity, int]] = []
+    force_starts: list[int] = []
+    speaking = _words_re("force_speech_verbs")
+    institution = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words("de", "institution_prepositions"))
+                             + r")\s+(?:[a-zäöüß][\w-]*\s+){0,2}$")
+    for force in _words_re("force_nouns").finditer(sent):
         if _AGAINST.search(sent[:force.start()]):
             continue  # "gegen ukrainische Soldaten": the enemy
-        for m in mentions:
-            if m.entity.type in FORCE_TYPES and (
-                (m.start_char - offset <= force.start() and force.end() <= m.end_char - offset)
-                or 0 <= force.start() - (m.end_char - offset) <= 2
-            ):
-                owners.append(m.entity)
-        # "Soldaten aus Nordkorea"
-        origin = _FROM.match(sent[force.end():])
-        if origin:
-            for m in mentions:
-                if m.entity.type in FORCE_TYPES and m.start_char - offset == force.end() + origin.end():
-                    owners.append(m.entity)
+        if speaking.match(sent[force.end():].lstrip()):
+            continue  # "Das ukrainische Militär erwartet ...": the speaker
+        if institution.search(sent[:force.start()]):
+            continue  # "Quellen im ukrainischen Militär": where the sources work
+        owner = _owner_at(sent, offset, actors, force.start(), force.end())
+        if owner is None and _deploys(sent):
+            owner = _subject(sent, offset, actors, places)
+        if owner is not None:
+            owners.append((owner, force.start()))
+            force_starts.append(force.start())
+    for attack in _words_re("ground_attack_nouns").finditer(sent):
+        owner = _owner_at(sent, offset, actors, attack.start(), attack.end())
+        if owner is not None:
+            owners.append((owner, attack.start()))
+    for participle in _words_re("control_participles").finditer(sent):
+        agent = re.search(r"\bvon\s+(?:(?:der|den|dem)\s+)?(\S+)(?:\s+\S+){0,2}\s+$",
+                          sent[:participle.start()][-80:])
+        if agent is None:
+            continue
+        at = participle.start() - len(sent[:participle.start()][-80:]) + agent.start(1)
+        for m in actors:
+            if m.start_char - offset == at:
+                owners.append((m.entity, at))
     for control in _CONTROL.finditer(sent):
-        for m in mentions:
-            if m.entity.type in FORCE_TYPES and control.start() <= m.start_char - offset < control.end():
-                owners.append(m.entity)
-    if not owners or (_STRIKE.search(sent) and not _FORCE.search(sent)):
+        for m in actors:
+            if control.start() <= m.start_char - offset < control.end():
+                owners.append((m.entity, control.start()))
+    if not owners:
         return []
-    out: list[tuple[Entity, Entity]] = []
-    for deployer in dict.fromkeys(owners):
-        places = [m for m in mentions if m.entity.key != deployer.key
-                  and m.entity.type in (EntityType.LOCATION, EntityType.STATE)]
-        places.sort(key=lambda m: 0 if m.entity.type is EntityType.LOCATION else 1)
-        for m in places:
-            if m.entity.type is EntityType.LOCATION or _PLACE_PREP.search(sent[: m.start_char - offset]):
-                out.append((deployer, m.entity))
-                break
+    if _words_re("strike_words", flags=re.I).search(sent) and not force_starts:
+        return []
+    if _words_re("strike_verbs").search(sent) and not _deploys(sent):
+        return []  # "Die Armee beschießt die Stadt": fire from a distance
+    certainty = _certainty(sent, force_starts)
+    out: list[tuple[Entity, Entity, Certainty]] = []
+    for deployer, at in {e.key: (e, at) for e, at in owners}.values():
+        candidates = [p for p in places if p.anchored and p.entity.key != deployer.key]
+        chosen: list[_Place] = []
+        if candidates:
+            specific = [p for p in candidates if p.entity.type is EntityType.LOCATION] or candidates
+            after = [p for p in specific if p.start >= at]
+            first = (after or specific)[0]
+            chosen = [p for p in specific if p.group == first.group] if first.group >= 0 else [first]
+        for p in chosen:
+            out.append((deployer, p.entity, certainty))
+        if not chosen and state.last_place is not None and state.last_place.key != deployer.key \
+                and _words_re("place_back_references").search(sent):
+            out.append((deployer, state.last_place, certainty))
+    if out:
+        state.last_place = out[-1][1]
     return out

@@ -1,0 +1,97 @@
+"""German deployments (the reduced-coverage route, patterns in kg/extract/patterns/de.json).  Every sentence
+here is written for the test, none copied from the corpus; each pattern has one that must fire and one that
+must not."""
+
+from __future__ import annotations
+
+from kg.extract import detect_language, extract_one
+from kg.ingest import build_graphs
+from kg.model import Article, Deployment, EntityType
+
+
+def deployments(text: str, outlet: str = "Deutschlandfunk") -> list[tuple[str, str, str]]:
+    ex = extract_one(Article(id="t", language="de", outlet=outlet, text=text))
+    return [(c.subject.deployer.key, c.subject.location.key, c.certainty.value)
+            for c in ex.claims if isinstance(c.subject, Deployment)]
+
+
+def test_separable_verb_with_its_subject_far_from_the_force_word() -> None:
+    assert deployments("Nordkorea setzte im Gebiet Kursk mehrere Tausend Soldaten ein.") == [
+        ("north-korea", "kursk-oblast", "asserted")]
+    assert deployments("Nordkorea setzte im Gebiet Kursk neue Wahlen an.") == []
+
+
+def test_subject_after_the_verb() -> None:
+    assert deployments("Seit Oktober schickt Nordkorea Soldaten in das Gebiet Kursk.") == [
+        ("north-korea", "kursk-oblast", "asserted")]
+    assert deployments("Seit Oktober schickt Nordkorea Briefe in das Gebiet Kursk.") == []
+
+
+def test_clause_final_verb_and_a_city_the_gazetteer_does_not_know() -> None:
+    found = deployments("Der Sprecher sagte, dass russische Truppen nahe der Kleinstadt Nowohradiwka stehen.")
+    assert [(d, p) for d, p, _ in found] == [("russia", "nowohradiwka")]
+    assert deployments("Der Sprecher sagte, dass russische Raketen die Kleinstadt Nowohradiwka trafen.") == []
+
+
+def test_passive_of_control_with_partly() -> None:
+    assert deployments("Das Gebiet Kursk ist inzwischen teilweise von der Ukraine kontrolliert.") == [
+        ("ukraine", "kursk-oblast", "asserted")]
+    assert deployments("Das Gebiet Kursk wird weiterhin von der Ukraine beobachtet.") == []
+
+
+def test_a_list_of_places_is_one_deployment_each() -> None:
+    found = deployments("Die Dörfer Welykoje, Stare und Nowe seien von russischen Truppen erobert worden.")
+    assert sorted(found) == [("russia", p, "asserted") for p in ("nowe", "stare", "welykoje")]
+    assert deployments("Die Dörfer Stare und Nowe seien von einem Sturm verwüstet worden.") == []
+
+
+def test_ground_attack_is_a_deployment_an_air_strike_is_not() -> None:
+    assert deployments("Ein ukrainischer Vorstoß bei der Kleinstadt Sudscha dauert an.") == [
+        ("ukraine", "sudscha", "asserted")]
+    assert deployments("Ein russischer Luftangriff auf die Stadt Sumy tötete zwei Menschen.") == []
+
+
+def test_shelling_from_a_distance_is_not_a_deployment() -> None:
+    assert deployments("Die russische Armee beschießt die Kleinstadt Nowohradiwka mit Artillerie.") == []
+
+
+def test_an_army_that_speaks_or_employs_sources_is_not_deployed() -> None:
+    assert deployments("Das ukrainische Militär erwartet heftige Kämpfe im Gebiet Kursk.") == []
+    assert deployments("Quellen im ukrainischen Militär sagten, das Gebiet Kursk sei ruhig.") == []
+
+
+def test_there_refers_to_the_last_place() -> None:
+    text = ("Russische Truppen stehen nahe der Kleinstadt Nowohradiwka. "
+            "Die russische Armee hat dort weitere Einheiten zusammengezogen.")
+    assert [p for _, p, _ in deployments(text)] == ["nowohradiwka", "nowohradiwka"]
+    assert deployments("Die russische Armee hat dort weitere Einheiten zusammengezogen.") == []
+
+
+def test_certainty_possible_and_denied() -> None:
+    assert deployments("Russische Truppen könnten bald im Gebiet Kursk stehen.") == [
+        ("russia", "kursk-oblast", "possible")]
+    assert deployments("Es gebe keine russischen Truppen im Gebiet Kursk.") == [
+        ("russia", "kursk-oblast", "denied")]
+
+
+def test_a_government_publisher_is_the_claimant_not_an_outlet() -> None:
+    """A German article published by a government (not a news outlet) claims its deployments itself; as
+    ``kg:outlet`` SHACL would reject it and the whole article would be lost."""
+    ex = extract_one(Article(id="kreml-de", language="de", outlet="Kremlin",
+                             text="Russische Truppen stehen im Gebiet Kursk, sagte Putin."))
+    claims = [c for c in ex.claims if isinstance(c.subject, Deployment)]
+    assert claims and all(c.outlet is None for c in ex.claims)
+    _graph, _entities, report = build_graphs(ex)
+    assert report.conforms, report
+    news = extract_one(Article(id="dlf-de", language="de", outlet="Deutschlandfunk",
+                               text="Russische Truppen stehen im Gebiet Kursk."))
+    assert all(c.outlet is not None and c.outlet.type is EntityType.OUTLET for c in news.claims)
+
+
+def test_language_is_detected_before_parsing() -> None:
+    text = "Die russischen Truppen stehen seit Wochen im Gebiet Kursk, sagte der Sprecher am Montag."
+    assert detect_language(Article(id="x", text=text)) == "de"
+    ex = extract_one(Article(id="x", text=text))
+    assert ex.reduced_coverage
+    assert [(c.subject.deployer.key, c.subject.location.key) for c in ex.claims
+            if isinstance(c.subject, Deployment)] == [("russia", "kursk-oblast")]
