@@ -61,3 +61,40 @@ def test_briefer_claims_the_deployments_of_his_turn() -> None:
     deps = [c for c in ex.claims if isinstance(c.subject, Deployment)]
     assert deps, ex.claims
     assert [e.key for e in deps[0].claimants] == ["kirby"], deps
+
+
+READOUT = (
+    "Foreign Minister Maria Lindqvist met with her counterpart Tomas Varga in Oslo on Tuesday.\n"
+    "The two ministers condemned the shelling of the port and reaffirmed their support for the talks.\n"
+    "They welcomed the release of the detained fishermen.\n"
+)
+
+
+def test_plural_subject_of_a_readout_is_each_participant() -> None:
+    found = statements(run(READOUT, outlet="CNN"))
+    speakers = sorted(s for s, t in found if t.startswith("The two ministers"))
+    assert speakers == ["maria-lindqvist", "tomas-varga"], found
+
+
+def test_they_after_a_group_statement_is_the_same_group() -> None:
+    found = statements(run(READOUT, outlet="CNN"))
+    speakers = sorted(s for s, t in found if t.startswith("They welcomed"))
+    assert speakers == ["maria-lindqvist", "tomas-varga"], found
+
+
+def test_plural_noun_without_participants_named_is_no_group() -> None:
+    # nobody was named together before: "the ministers" is not made up from a single person
+    found = statements(run("Maria Lindqvist arrived in Oslo.\nThe ministers condemned the shelling of the port.\n",
+                           outlet="CNN"))
+    assert all(not t.startswith("The ministers") for _, t in found), found
+
+
+def test_coordinated_subjects_each_make_the_statement() -> None:
+    found = statements(run("Maria Lindqvist and Tomas Varga said the port would reopen in May.", outlet="CNN"))
+    assert sorted(s for s, _ in found) == ["maria-lindqvist", "tomas-varga"], found
+
+
+def test_a_surname_repeats_the_person_named_before() -> None:
+    found = statements(run("Tomas Varga arrived in Oslo on Monday. Later, Varga said the port would reopen.",
+                           outlet="CNN"))
+    assert [s for s, _ in found] == ["tomas-varga"], found

@@ -8,7 +8,7 @@ import logging
 import re
 from bisect import bisect_left
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spacy.tokens import Doc, Span, Token
 
@@ -53,6 +53,8 @@ class Context:
     _ent_starts: list[int] = field(default_factory=list)
     _turn_speakers: dict[str, Entity | None] = field(default_factory=dict)
     _paragraphs: list[tuple[int, int, Entity]] | None = None
+    #: (token index, participants) of the last statement made by a group ("the two officials said")
+    last_group: tuple[int, list[Entity]] | None = None
     #: start chars of the turn paragraphs already emitted as statements
     emitted_paragraphs: set[int] = field(default_factory=set)
 
@@ -223,8 +225,29 @@ def outlet_entity(article: Article, gaz: Gazetteer) -> Entity | None:
 def make_context(article: Article, doc: Doc, *, english: bool = True) -> Context:
     gaz = load_gazetteer()
     mentions = find_mentions(doc, gaz, mint=english)
+    if english:
+        mentions = resolve_short_names(mentions)
     return Context(article=article, doc=doc, gaz=gaz, mentions=mentions,
                    outlet=outlet_entity(article, gaz), english=english)
+
+
+def resolve_short_names(mentions: list[Mention]) -> list[Mention]:
+    """A name the gazetteer does not know that repeats part of a person named earlier in the article is that
+    person ("Shin" after "Shin Wonsik", "Akiba" after "Akiba Takeo", "Sariel" after "Yossi Sariel"), whatever
+    type NER guessed for the short form: coreference of names within one article."""
+    people: dict[str, Entity] = {}
+    out = []
+    for m in sorted(mentions, key=lambda x: x.start):
+        if m.entity.type is EntityType.PERSON and (m.source != "minted" or len(m.text.split()) > 1):
+            for part in normalise(m.entity.label).split():
+                if len(part) > 2:
+                    people.setdefault(part, m.entity)
+        elif m.source == "minted" and len(m.text.split()) == 1:
+            person = people.get(normalise(m.text))
+            if person is not None and person.key != m.entity.key:
+                m = replace(m, entity=person)
+        out.append(m)
+    return out
 
 
 def sentence_text_span(sent: Span, text: str) -> tuple[int, int]:

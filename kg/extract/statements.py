@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from spacy.tokens import Span, Token
 
 from kg.extract.entities import Mention
+from kg.extract.lexicon import words
 from kg.extract.pipeline import (
     ACTOR_TYPES,
     Context,
@@ -26,19 +27,9 @@ from kg.extract.pipeline import (
 from kg.model import Entity, EntityType
 from kg.ns import normalise, slug
 
-SPEECH_LEMMAS = {
-    "say", "tell", "announce", "warn", "add", "note", "report", "claim", "confirm", "state", "deny",
-    "insist", "write", "accuse", "blame", "urge", "vow", "suggest", "estimate", "declare", "comment",
-    "explain", "argue", "assert", "stress", "emphasize", "emphasise", "reiterate", "acknowledge", "admit",
-    "describe", "allege", "threaten", "promise", "pledge", "predict", "decry", "condemn", "express",
-    "highlight", "cite", "reply", "respond", "remark", "continue", "mention", "notice", "call", "demand",
-    "appeal", "conclude", "indicate", "underline", "testify", "disclose", "reveal", "caution", "concede",
-    "counter", "contend", "maintain", "tweet", "order", "instruct", "dismiss", "reject",
-}
+SPEECH_LEMMAS = words("en", "speech_lemmas")
 #: speech verbs that count only with a clause or a quote ("called for talks" is not reported speech)
-WEAK_LEMMAS = {"call", "continue", "respond", "reply", "highlight", "describe", "cite", "demand", "appeal",
-               "threaten", "promise", "pledge", "maintain", "notice", "order", "instruct", "mention",
-               "dismiss", "reject", "indicate", "reveal", "disclose", "predict", "urge"}
+WEAK_LEMMAS = words("en", "speech_weak_lemmas")
 #: the speech of "cited a statement from the Iranian Navy" is the cited source's
 CITING_LEMMAS = {"cite", "quote"}
 _LOCATIVE = {"in", "at", "near", "inside", "across", "from", "on", "outside"}
@@ -299,9 +290,11 @@ def _antecedent(ctx: Context, before: int, types: set[EntityType]) -> Entity | N
 def _has_content(verb: Token) -> bool:
     """A clause or a quote of speech hangs off the verb ("continue to fire" and "responded by launching" do
     not count)."""
-    if any(c.dep_ == "xcomp" or (c.dep_ == "prep" and c.lower_ in ("to", "by", "with"))
+    if verb.lemma_.lower() == "call" and any(c.dep_ == "prep" and c.lower_ == "on" for c in verb.children):
+        return True  # "called on Russia to withdraw"
+    if any(c.dep_ in ("xcomp", "dobj") or (c.dep_ == "prep" and c.lower_ in ("to", "by", "with"))
            for c in verb.children):
-        return False
+        return False  # "will maintain a strong posture", "continue to fire"
     for child in verb.children:
         if child.dep_ in ("ccomp", "parataxis"):
             return True
@@ -329,7 +322,9 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
         lemma = token.lemma_.lower()
         if token.tag_ == "VBG" and token.dep_ in ("advcl", "xcomp", "acl", "conj"):
             continue  # participle: "..., saying ..." stays with the main speech act
-        if token.dep_ in ("amod", "acl") and token.tag_ == "VBN":
+        misparsed = token.dep_ == "acl" and token.head.dep_ == "ROOT" and token.head.pos_ == "NOUN" and (
+            token.head.i < token.i)  # "The two officials condemned ...": no main verb, the subject taken
+        if token.dep_ in ("amod", "acl") and token.tag_ == "VBN" and not misparsed:
             continue
         if any(c.dep_ == "neg" for c in token.children):
             continue  # "did not say"
@@ -349,19 +344,77 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
         if lemma == "decline" and not any(c.lemma_ in ("comment", "say", "confirm", "elaborate")
                                           for x in token.children for c in (x, *x.children)):
             continue  # "declined to comment" is a speech act (optional in the guidelines); "declined 3%" not
-        subj = _subject(token)
+        subj = token.head if misparsed else _subject(token)
         if subj is None and token.dep_ == "conj" and token.head.lemma_.lower() not in SPEECH_LEMMAS:
             subj = _subject(token.head)  # "UN humanitarians assessed the site and confirmed that ..."
+        group: list[Entity] = []
         if subj is None:
             speaker = _unparsed_speaker(ctx, sent, token) if lemma in _PLAIN_SPEECH else None
         else:
-            speaker = resolve_subject(ctx, subj, prefer_before=subj.left_edge.i)
-        if speaker is None or (ctx.outlet is not None and speaker.key == ctx.outlet.key):
+            group = _group(ctx, subj)
+            speaker = group[0] if group else resolve_subject(ctx, subj, prefer_before=subj.left_edge.i)
+        speakers = group or ([speaker] if speaker is not None else [])
+        if subj is not None and not group and speaker is not None:
+            # "Sunak and Starmer both insisted", "The Iranian government and Hamas say": one act each
+            for conj in subj.conjuncts:
+                if conj.i > subj.i:
+                    other = resolve_subject(ctx, conj, prefer_before=subj.left_edge.i)
+                    if other is not None and all(other.key != x.key for x in speakers):
+                        speakers.append(other)
+        speakers = [x for x in speakers if ctx.outlet is None or x.key != ctx.outlet.key]
+        if not speakers:
             continue  # the article's own voice is not a statement
         start, end = _evidence(sent, token, s_start, s_end)
-        out.append(Speech(token, speaker, start, end, place=_place(ctx, token)))
-        ctx.speakers.append((token.i, speaker))
+        for speaker in speakers:
+            out.append(Speech(token, speaker, start, end, place=_place(ctx, token)))
+            ctx.speakers.append((token.i, speaker))
+        if len(speakers) > 1:
+            ctx.last_group = (token.i, speakers)
     return out
+
+
+def _group(ctx: Context, subj: Token) -> list[Entity]:
+    """The participants a plural subject stands for in a readout: "The two officials condemned ...", "the
+    National Security Advisors reaffirmed ..." are the people named together before (one statement each);
+    "they" right after such a statement is the same group."""
+    word = subj.lower_
+    if word == "they" and ctx.last_group is not None:
+        at, group = ctx.last_group
+        return group if subj.i - at <= 150 else []
+    if word not in words("en", "group_nouns"):
+        return []
+    own = ctx.mention_at(subj.i)
+    if (own is not None and own.source != "minted") or any(
+            c.dep_ in ("poss", "prep") or (c.dep_ == "compound" and ctx.mention_at(c.i) not in (None, own))
+            for c in subj.children):
+        return []  # "Iran's officials", "officials of the ministry": resolved as a body
+    marks = {c.lower_ for c in subj.children if c.dep_ in ("det", "nummod", "predet", "quantmod")}
+    if not marks & words("en", "group_determiners"):
+        return []
+    size = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5}.get(next(iter(marks & set(_SIZES)), ""), 0)
+    if ctx.last_group is not None and (not size or len(ctx.last_group[1]) == size):
+        return ctx.last_group[1]  # a readout keeps to its participants
+    return _participants(ctx, subj.sent.start, size)
+
+
+_SIZES = ("two", "both", "three", "four", "five")
+
+
+def _participants(ctx: Context, before: int, size: int) -> list[Entity]:
+    """The people named together in the latest sentence before ``before`` that names two or more (at most
+    ``size`` when the text counts them), within a few paragraphs."""
+    by_sentence: dict[int, list[Entity]] = {}
+    for m in ctx.mentions_before(before, 600):
+        if m.entity.type is not EntityType.PERSON:
+            continue
+        people = by_sentence.setdefault(ctx.doc[m.start].sent.start, [])
+        if all(p.key != m.entity.key for p in people):
+            people.insert(0, m.entity)
+    for start in sorted(by_sentence, reverse=True):
+        people = by_sentence[start]
+        if len(people) >= 2 and (not size or len(people) >= size):
+            return people[:size] if size else people
+    return []
 
 
 _PLAIN_SPEECH = {"say", "tell", "add", "note", "warn", "write", "claim", "announce", "insist"}
