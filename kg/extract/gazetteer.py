@@ -20,10 +20,11 @@ from rapidfuzz import fuzz, process
 
 from kg.model import Entity, EntityType
 from kg.ns import normalise, slug
+from kg.paths import data_dir
 
 log = logging.getLogger(__name__)
 
-GAZETTEER_CSV = Path(__file__).resolve().parents[2] / "ontology" / "gazetteer.csv"
+GAZETTEER_CSV = data_dir("ontology") / "gazetteer.csv"
 
 #: rapidfuzz ``fuzz.ratio`` score (0-100) at or above which a name resolves to an alias.  Measured on the
 #: transliteration pairs of the corpus; see ``tests/test_extract_gazetteer.py::test_fuzzy_threshold``.

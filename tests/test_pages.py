@@ -1,0 +1,206 @@
+"""The browser pages, driven by a real headless Chromium (Debian's ``chromium`` and ``chromium-driver``,
+through Selenium) against a real uvicorn serving kg over a store holding the seed article: the home page
+(counts, search, a named query as a sortable table), the SPARQL editor (runs a query, shows rows), an
+entity page (summary, map, plot, no console errors) and an article page (evidence highlighted and linked).
+
+The browser resolves no host but 127.0.0.1, so a page that reached for a CDN or any other service would
+fail to load it and log an error, which the tests read.  One browser and one server for the module."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from kg.api.app import create_app
+from kg.api.deps import Settings
+from kg.api.pages import article_text, render, wants_html
+from kg.ingest import store_extraction
+from kg.model import Extraction
+from kg.store.oxigraph import OxigraphStore
+from tests.conftest import LiveServer
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+TIMEOUT = 20
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, seed_extraction: Extraction) -> Iterator[LiveServer]:
+    store = OxigraphStore(tmp_path_factory.mktemp("pages") / "store")
+    assert store_extraction(store, seed_extraction).ok
+    with LiveServer(create_app(store, Settings(query_workers=1))) as live:
+        yield live
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    webdriver = pytest.importorskip("selenium.webdriver")
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--window-size=1280,1000",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+    ):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    driver.set_page_load_timeout(TIMEOUT)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def errors(driver: object) -> list[dict[str, object]]:
+    """The console errors since the last call (the browser log is drained by reading it)."""
+    return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]  # type: ignore[attr-defined]
+
+
+def wait_for(driver: object, css: str, count: int = 1) -> list[object]:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, TIMEOUT).until(  # type: ignore[no-any-return]
+        lambda d: (found := d.find_elements(By.CSS_SELECTOR, css)) and len(found) >= count and found
+    )
+
+
+def test_home_page_counts_search_and_a_named_query(
+    server: LiveServer, browser: object, seed_extraction: Extraction
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    driver.get(server.url + "/")  # type: ignore[attr-defined]
+    counts = {e.get_attribute("data-count"): e.text for e in wait_for(driver, "[data-count]", 6)}
+    assert counts["articles"] == "1"
+    assert counts["claims"] == str(len(seed_extraction.claims))
+    assert seed_extraction.article.title in driver.find_element(By.CSS_SELECTOR, ".latest").text  # type: ignore[attr-defined]
+    for link in ("/query", "/docs", "/export.gexf"):
+        assert driver.find_elements(By.CSS_SELECTOR, f'a[href="{link}"]'), link  # type: ignore[attr-defined]
+
+    driver.find_element(By.ID, "search").send_keys("Selenskyj")  # type: ignore[attr-defined]
+    hit = wait_for(driver, "#suggestions a")[0]
+    assert "Zelensky" in hit.text and hit.get_attribute("href").endswith("/entities/zelensky")  # type: ignore[attr-defined]
+
+    driver.find_element(By.CSS_SELECTOR, "#q-troops-by-location summary").click()  # type: ignore[attr-defined]
+    form = driver.find_element(By.CSS_SELECTOR, 'form[data-query="troops-by-location"]')  # type: ignore[attr-defined]
+    form.find_element(By.NAME, "location").send_keys("Kursk")
+    form.find_element(By.CSS_SELECTOR, "button").click()
+    rows = wait_for(driver, "#q-troops-by-location table tbody tr")
+    assert any("North Korea" in r.text for r in rows)
+    header = driver.find_element(By.XPATH, '//*[@id="q-troops-by-location"]//th[text()="deployer"]')  # type: ignore[attr-defined]
+    header.click()
+    assert header.get_attribute("data-sort") == "asc"
+    links = {a.text: a.get_attribute("href") for a in form.find_elements(By.CSS_SELECTOR, ".downloads a")}
+    assert links["CSV"].endswith("/queries/troops-by-location.csv?location=Kursk")
+    assert links["JSON"].endswith("/queries/troops-by-location?location=Kursk")
+    assert errors(driver) == []
+
+
+def test_query_editor_runs_a_query_and_shows_rows(server: LiveServer, browser: object) -> None:
+    driver = browser
+    driver.get(server.url + "/query")  # type: ignore[attr-defined]
+    wait_for(driver, ".yasqe .CodeMirror")
+    tabs = wait_for(driver, ".tabsList .tab", 3)
+    assert any("Troops by location" in t.get_attribute("textContent") for t in tabs)  # type: ignore[attr-defined]
+    driver.execute_script("window.kgYasgui.getTab().query()")  # type: ignore[attr-defined]
+    rows = wait_for(driver, ".yasr table tbody tr")
+    assert any("North Korea" in r.text for r in rows)
+    assert errors(driver) == []
+
+
+def test_entity_page_summary_map_plot(server: LiveServer, browser: object) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    driver.get(server.url + "/entities/north-korea")  # type: ignore[attr-defined]
+    summary = wait_for(driver, "#summary tbody tr")
+    assert any("Kursk" in r.text for r in summary)
+    marks = driver.find_elements(By.CSS_SELECTOR, "#troops svg circle")  # type: ignore[attr-defined]
+    assert marks, "the troop plot has a mark per claim that states a number"
+    assert all(float(m.get_attribute("r")) > 0 and m.size["width"] > 0 for m in marks)  # drawn, not just present
+    assert driver.find_elements(By.CSS_SELECTOR, "#map svg circle.place")  # type: ignore[attr-defined]
+    claims = driver.find_elements(By.CSS_SELECTOR, "#claims article.claim mark")  # type: ignore[attr-defined]
+    assert claims and all(m.text for m in claims)
+    assert errors(driver) == []
+
+
+def test_article_page_highlights_evidence(server: LiveServer, browser: object, seed_extraction: Extraction) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    doc_id = seed_extraction.article.id
+    driver.get(f"{server.url}/articles/{quote(doc_id, safe='')}")  # type: ignore[attr-defined]
+    assert seed_extraction.article.title in wait_for(driver, "h1")[0].text
+    cards = driver.find_elements(By.CSS_SELECTOR, "#claims article.claim")  # type: ignore[attr-defined]
+    assert len(cards) == len(seed_extraction.claims)
+    links = driver.find_elements(By.CSS_SELECTOR, "#text a.evidence-link")  # type: ignore[attr-defined]
+    assert links
+    links[0].click()
+    target = driver.execute_script("return document.querySelector(':target').id")  # type: ignore[attr-defined]
+    assert target.startswith("claim-")
+    exact = {c.span.text for c in seed_extraction.claims}
+    marked = " ".join(m.text for m in driver.find_elements(By.CSS_SELECTOR, "#text mark"))  # type: ignore[attr-defined]
+    assert all(e.split()[0] in marked for e in exact)
+    assert errors(driver) == []
+
+
+# --- without a browser: negotiation, downloads, escaping ------------------------------------------------
+
+
+def test_negotiation_keeps_json_for_scripts(server: LiveServer) -> None:
+    with server.client() as client:
+        home = client.get("/")
+        assert home.headers["content-type"].startswith("application/json")
+        assert home.json()["counts"]["articles"] == 1
+        assert client.get("/", headers={"Accept": "text/html"}).text.lstrip().startswith("<!doctype html>")
+        entity = client.get("/entities/north-korea", headers={"Accept": "application/json"})
+        assert entity.json()["id"] == "north-korea"
+        page = client.get("/entities/north-korea", headers={"Accept": "text/html,*/*;q=0.8"})
+        assert page.headers["content-type"].startswith("text/html") and 'id="summary"' in page.text
+        turtle = client.get("/entities/north-korea", headers={"Accept": "text/turtle"})
+        assert turtle.headers["content-type"].startswith("text/turtle")
+        csv = client.get("/queries/troops-by-location.csv", params={"location": "Kursk"})
+        assert csv.headers["content-type"].startswith("text/csv")
+        assert csv.text.splitlines()[0].startswith("claim,deployer,place") and "North Korea" in csv.text
+        assert client.get("/static/..%2Fpages.py").status_code == 404
+        assert client.get("/static/yasgui.min.js").headers["content-type"].startswith("text/javascript")
+        assert client.get("/entities/nobody-at-all", headers={"Accept": "text/html"}).status_code == 404
+
+
+def test_wants_html_follows_q_values() -> None:
+    assert wants_html("text/html")
+    assert not wants_html("text/html;q=0.4, application/json;q=0.9")
+    assert not wants_html(None)
+
+
+def test_templates_escape_what_the_store_holds() -> None:
+    hostile = "<script>alert(1)</script>"
+    claim = {
+        "kind": "statement", "certainty": "asserted", "claimants": [], "outlet": None, "claim": "c",
+        "statement": {"speaker": {"id": "x", "label": hostile}, "date": None, "place": None},
+        "evidence": {"exact": hostile, "prefix": "", "suffix": "", "start": 0, "end": len(hostile)},
+        "article": {"id": "a"},
+    }
+    data = {"id": "a", "headline": hostile, "claims": [claim], "notes": [], "published": None}
+    html = render("article.html", data=data, pieces=article_text(data), range=str).body.decode()
+    assert hostile not in html and "&lt;script&gt;" in html
+    assert "no outlet" in html
