@@ -5,6 +5,7 @@ app on every backend.  Three ways in: the SPARQL endpoint (``/sparql``), REST lo
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,8 +14,8 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from kg.api import articles, entities, export, pages, queries, reports, sparql
 from kg.api.deps import Settings
-from kg.api.runner import QueryRunner
-from kg.api.security import BodyLimit, install_error_handlers
+from kg.api.runner import QueryGate, QueryRunner, check_snapshot_dir
+from kg.api.security import BodyLimit, ReadTimeLimit, install_error_handlers
 from kg.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -34,11 +35,25 @@ Writes (`POST`/`DELETE /articles`) need `Authorization: Bearer <KG_API_TOKEN>`. 
 
 
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
-    """The kg API over ``store``, configured by ``settings`` (default: from the environment)."""
+    """The kg API over ``store``, configured by ``settings`` (default: from the environment).
+
+    :raises KgError: the embedded store's query snapshots cannot be written (``KG_SNAPSHOT_DIR``): said at
+        start-up rather than as a 500 on every query.
+    """
     settings = settings or Settings.from_env()
     runner = QueryRunner(
-        store, timeout=settings.query_timeout, max_rows=settings.max_rows, workers=settings.query_workers
+        store,
+        timeout=settings.query_timeout,
+        max_rows=settings.max_rows,
+        workers=settings.query_workers,
+        memory_mb=settings.query_memory_mb,
+        snapshot_dir=settings.snapshot_dir,
     )
+    if runner.uses_workers:
+        check_snapshot_dir(settings.snapshot_dir)
+    # The SPARQL guard parses with rdflib, which recurses per nested group and per triple pattern: room for
+    # ~100 nested groups or ~400 patterns in a group (5000 frames stay far inside a thread's 8 MB C stack).
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -49,7 +64,9 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.settings = settings
     app.state.runner = runner
+    app.state.gate = QueryGate(settings.query_per_client, settings.query_queue)
     install_error_handlers(app)
+    app.add_middleware(ReadTimeLimit, seconds=settings.read_timeout)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
@@ -62,7 +79,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
 
     @app.get("/health", tags=["service"], summary="Liveness")
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:  # async: on the event loop, never behind a full thread pool
         return {"status": "ok"}
 
     return app

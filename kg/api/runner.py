@@ -16,6 +16,17 @@ replaces it on the next query.
   log and manifest files, so writes made outside the API are seen too; every query sees all of a
   committed article or none of it, and writes never wait for queries.  A snapshot is deleted once it is no
   longer the newest and no query uses it.
+* A worker **cannot reach the network**: before it serves, it moves into a network namespace of its own
+  where one is allowed (root, or unprivileged user namespaces), and in any case installs a seccomp filter
+  that refuses every socket but a Unix one (so no TCP, UDP or DNS) and ``io_uring``.  pyoxigraph's own
+  ``SERVICE`` client (Rust, ``oxhttp``) then fails to connect whatever spelling slipped past the guard
+  (``kg.api.guard``), and so does anything else in the worker.  Which barriers are up is in
+  ``QueryRunner.network_barriers``; with none (not Linux x86-64/aarch64) a warning is logged.
+* A worker's **memory is capped** (``RLIMIT_AS``, ``KG_QUERY_MEMORY_MB``): a query that needs more is
+  stopped (the allocation fails and the worker exits) and answered 503; the next query gets a fresh worker.
+* Snapshots live under ``KG_SNAPSHOT_DIR`` (default: the system's temporary folder).  On the store's file
+  system the checkpoint is hard links; elsewhere RocksDB copies the files (correct, but a copy of the
+  store whenever it changed): put ``KG_SNAPSHOT_DIR`` on the store's file system for a large store.
 * For any other store (a remote SPARQL server, the in-memory store) the query runs in the calling thread
   through ``Store.query_raw``; a backend whose ``query_raw`` accepts ``timeout=`` gets the limit and
   enforces it itself (the remote server's own timeout).  Its answer is parsed back and written again with
@@ -25,16 +36,20 @@ replaces it on the next query.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import inspect
 import logging
 import os
+import platform
+import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -43,13 +58,94 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.api.results import RDF_FORMATS, Answer, write_result
-from kg.errors import QueryError, QueryTimeout, StoreError, StoreUnavailable
+from kg.errors import KgError, QueryError, QueryTimeout, StoreError, StoreUnavailable
 from kg.store.base import Store
 from kg.store.oxigraph import OxigraphStore
 
 log = logging.getLogger(__name__)
 
 _START_TIMEOUT = 60.0
+
+
+class QueryOverMemory(QueryTimeout):
+    """A query needed more memory than a worker may use (``KG_QUERY_MEMORY_MB``): 503, try a smaller query."""
+
+
+class TooManyQueries(QueryTimeout):
+    """One client has too many SPARQL queries in flight (``KG_QUERY_PER_CLIENT``): 429."""
+
+
+class QueriesBusy(QueryTimeout):
+    """The endpoint has as many SPARQL queries in flight as it accepts (``KG_QUERY_QUEUE``): 503."""
+
+
+# seccomp: refuse socket() for every family but AF_UNIX, io_uring, and any other syscall ABI ---------------
+_SECCOMP_ARCH = {  # machine: (AUDIT_ARCH_*, socket, io_uring_setup, seccomp) syscall numbers
+    "x86_64": (0xC000003E, 41, 425, 317),
+    "aarch64": (0xC00000B7, 198, 425, 277),
+}
+
+
+def _seccomp_program(arch: int, socket_nr: int, io_uring_nr: int) -> bytes:
+    """A classic-BPF seccomp program (struct sock_filter[]): allow everything but a non-Unix socket()."""
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
+    allow, deny, deny_abi = 0x7FFF0000, 0x00050000 | 13, 0x00050000 | 1  # RET_ALLOW, RET_ERRNO|EACCES/EPERM
+    program = [
+        (ld, 0, 0, 4),  # 0: arch
+        (jeq, 1, 0, arch),  # 1: our ABI -> 3
+        (ret, 0, 0, deny_abi),  # 2: another ABI (i386 socketcall, x32): refused
+        (ld, 0, 0, 0),  # 3: syscall number
+        (jge, 5, 0, 0x40000000),  # 4: x32 numbers -> deny (10)
+        (jeq, 4, 0, io_uring_nr),  # 5: io_uring_setup -> deny (10)
+        (jeq, 0, 2, socket_nr),  # 6: socket -> 7, else allow (9)
+        (ld, 0, 0, 16),  # 7: args[0] (the address family, low 32 bits)
+        (jeq, 0, 1, 1),  # 8: AF_UNIX -> allow (9), else deny (10)
+        (ret, 0, 0, allow),  # 9
+        (ret, 0, 0, deny),  # 10
+    ]
+    return b"".join(
+        code.to_bytes(2, "little") + bytes([jt, jf]) + k.to_bytes(4, "little") for code, jt, jf, k in program
+    )
+
+
+def deny_network() -> list[str]:
+    """Make this process unable to open a network connection; return the barriers now in place.
+
+    * ``netns``: a network namespace of its own (only a down loopback) where the kernel allows it;
+    * ``seccomp``: a filter (inherited by every thread, ``SECCOMP_FILTER_FLAG_TSYNC``) refusing ``socket()``
+      for any family but ``AF_UNIX``, so no TCP, UDP (DNS) or netlink, and ``io_uring``.
+    """
+    barriers: list[str] = []
+    if sys.platform != "linux":
+        return barriers
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(0x40000000) == 0:  # CLONE_NEWNET: needs CAP_SYS_ADMIN
+        barriers.append("netns")
+    numbers = _SECCOMP_ARCH.get(platform.machine())
+    if numbers is None:
+        return barriers
+    arch, socket_nr, io_uring_nr, seccomp_nr = numbers
+    code = _seccomp_program(arch, socket_nr, io_uring_nr)
+    filters = ctypes.create_string_buffer(code, len(code))
+
+    class _Prog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    prog = _Prog(len(code) // 8, ctypes.cast(filters, ctypes.c_void_p).value)
+    if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS, required to filter without privileges
+        return barriers
+    syscall = libc.syscall
+    syscall.restype = ctypes.c_long
+    # seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, prog), else prctl(PR_SET_SECCOMP, FILTER)
+    if syscall(seccomp_nr, 1, 1, ctypes.byref(prog)) == 0 or libc.prctl(22, 2, ctypes.byref(prog), 0, 0) == 0:
+        barriers.append("seccomp")
+    return barriers
+
+
+def cap_memory(megabytes: int) -> None:
+    """Cap this process's address space at ``megabytes`` MB (``RLIMIT_AS``): an allocation beyond fails."""
+    limit = megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 @dataclass(frozen=True)
@@ -62,6 +158,7 @@ class Task:
     default_graph_uris: tuple[str, ...]
     named_graph_uris: tuple[str, ...]
     max_rows: int
+    union: bool = True  # the default graph is the union of all graphs (the query names no dataset itself)
 
 
 _opened: list[tuple[str, ox.Store]] = []  # the worker's last snapshot, kept open for the next query
@@ -87,7 +184,7 @@ def run_task(task: Task) -> Answer:
     kwargs: dict[str, Any] = {}
     if task.default_graph_uris:
         kwargs["default_graph"] = [ox.NamedNode(u) for u in task.default_graph_uris]
-    else:
+    elif task.union:
         kwargs["use_default_graph_as_union"] = True
     if task.named_graph_uris:
         kwargs["named_graphs"] = [ox.NamedNode(u) for u in task.named_graph_uris]
@@ -100,6 +197,8 @@ def run_task(task: Task) -> Answer:
         raise QueryError(str(exc)) from None
     except OSError as exc:
         raise StoreError(str(exc)) from None
+    except RecursionError:
+        raise QueryError("the query is nested too deeply to run") from None
 
 
 class _Pipe:
@@ -124,9 +223,9 @@ class _Pipe:
                 conn.close()
 
 
-def worker_main(conn: _Pipe) -> None:
+def worker_main(conn: _Pipe, barriers: Sequence[str] = ()) -> None:
     """A worker process: answer tasks until the pipe closes."""
-    conn.send(("ready", None))
+    conn.send(("ready", list(barriers)))
     while True:
         try:
             task = conn.recv()
@@ -138,31 +237,39 @@ def worker_main(conn: _Pipe) -> None:
             conn.send(("ok", run_task(task)))
         except (QueryError, StoreError) as exc:
             conn.send(("error", (type(exc).__name__, str(exc))))
-        except Exception as exc:  # a worker never dies of a query; the parent turns this into a 500
-            conn.send(("error", ("StoreError", f"{type(exc).__name__}: {exc}")))
+        except MemoryError:
+            conn.send(("error", ("QueryOverMemory", "")))
+        except Exception as exc:  # a worker never dies of a query; the parent turns this into a 502
+            log.error("query worker: %s: %s", type(exc).__name__, exc)
+            conn.send(("error", ("StoreError", "the store failed to answer this query (logged on the server)")))
 
 
-def child_main() -> None:
-    """The entry point of a worker process (``python -c "from kg.api.runner import child_main; child_main()"``).
+def child_main(memory_mb: int = 0) -> None:
+    """The entry point of a worker process
+    (``python -c "from kg.api.runner import child_main; child_main(2048)"``).
 
     Tasks arrive on stdin; answers leave on a copy of stdout, and stdout itself is pointed at stderr so that
-    nothing a library prints can corrupt the answers.
+    nothing a library prints can corrupt the answers.  Before serving, the worker gives up the network
+    (``deny_network``) and caps its memory at ``memory_mb`` MB (0: no cap).
     """
     answers = os.dup(1)
     os.dup2(2, 1)
-    worker_main(_Pipe(Connection(0, writable=False), Connection(answers, readable=False)))
+    barriers = deny_network()
+    if memory_mb:
+        cap_memory(memory_mb)
+    worker_main(_Pipe(Connection(0, writable=False), Connection(answers, readable=False)), barriers)
 
 
 class _Worker:
     """One query worker: a plain subprocess (not ``multiprocessing``, which would re-import the server's
     ``__main__`` and needs a ``__main__`` guard in every script that embeds the app)."""
 
-    def __init__(self) -> None:
+    def __init__(self, memory_mb: int = 0) -> None:
         package_root = str(Path(__file__).resolve().parent.parent.parent)
         env = {k: v for k, v in os.environ.items() if k != "KG_API_TOKEN"}  # a worker never writes
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from kg.api.runner import child_main; child_main()"],
+            [sys.executable, "-c", f"from kg.api.runner import child_main; child_main({int(memory_mb)})"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -178,7 +285,8 @@ class _Worker:
         if not self.conn.poll(_START_TIMEOUT):
             self.kill()
             raise StoreUnavailable("a query worker did not start")
-        self.conn.recv()
+        _, barriers = self.conn.recv()
+        self.barriers: list[str] = list(barriers or [])
 
     @property
     def pid(self) -> int:
@@ -215,14 +323,17 @@ class _Snapshot:
 class Snapshots:
     """Read-only snapshots of an on-disk pyoxigraph store for the query workers (see the module notes)."""
 
-    def __init__(self, store: OxigraphStore) -> None:
+    def __init__(self, store: OxigraphStore, folder: Path | None = None) -> None:
         assert store.path is not None
         self.store = store
         self.source = store.path
-        for stale in self.source.parent.glob(f".{self.source.name}-snapshots-*"):  # left by a crashed server
-            shutil.rmtree(stale, ignore_errors=True)
-        # beside the store, so the checkpoint's hard links stay on one file system
-        self.root = Path(tempfile.mkdtemp(prefix=f".{self.source.name}-snapshots-", dir=self.source.parent))
+        parent = check_snapshot_dir(folder)
+        prefix = f"kg-{self.source.name}-snapshots-"
+        for stale in parent.glob(f"{prefix}*"):  # left by a server that died: its pid is gone
+            pid = stale.name[len(prefix) :].split("-")[0]
+            if pid.isdigit() and not _pid_alive(int(pid)):
+                shutil.rmtree(stale, ignore_errors=True)
+        self.root = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
         self._lock = threading.Lock()
         self._current: _Snapshot | None = None
         self._count = 0
@@ -268,6 +379,95 @@ class Snapshots:
             self._current = None
 
 
+class QueryGate:
+    """Admission for SPARQL queries, decided before a thread is taken: at most ``per_client`` in flight per
+    client address (``TooManyQueries``, 429) and ``capacity`` in all (``QueriesBusy``, 503).  Admitted
+    queries run on threads of their own limiter (``limiter``), never on the thread pool that REST handlers
+    use, so runaway queries cannot starve REST lookups or ``/health``."""
+
+    def __init__(self, per_client: int, capacity: int) -> None:
+        self.per_client = max(1, per_client)
+        self.capacity = max(1, capacity)
+        self._lock = threading.Lock()
+        self._clients: dict[str, int] = {}
+        self._total = 0
+        self._limiter: Any = None
+
+    @property
+    def limiter(self) -> Any:
+        """The ``anyio.CapacityLimiter`` admitted queries run under (made in the event loop, on first use)."""
+        if self._limiter is None:
+            import anyio
+
+            self._limiter = anyio.CapacityLimiter(self.capacity)
+        return self._limiter
+
+    @property
+    def in_flight(self) -> int:
+        return self._total
+
+    @contextlib.contextmanager
+    def admit(self, client: str) -> Iterator[None]:
+        """Hold a place for one query of ``client`` while the block runs.
+
+        :raises TooManyQueries: ``client`` already has ``per_client`` queries in flight.
+        :raises QueriesBusy: the endpoint has ``capacity`` queries in flight.
+        """
+        with self._lock:
+            mine = self._clients.get(client, 0)
+            if mine >= self.per_client:
+                raise TooManyQueries(
+                    f"this client already has {mine} SPARQL queries running (at most {self.per_client}, "
+                    "KG_QUERY_PER_CLIENT); wait for one to finish"
+                )
+            if self._total >= self.capacity:
+                raise QueriesBusy(
+                    f"the SPARQL endpoint is running as many queries as it accepts ({self.capacity}, "
+                    "KG_QUERY_QUEUE); try again shortly"
+                )
+            self._clients[client] = mine + 1
+            self._total += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._total -= 1
+                left = self._clients[client] - 1
+                if left:
+                    self._clients[client] = left
+                else:
+                    del self._clients[client]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def check_snapshot_dir(folder: Path | None) -> Path:
+    """The folder query snapshots go in (``KG_SNAPSHOT_DIR``; default the system's temporary folder), checked
+    to be writable.
+
+    :raises KgError: it cannot be created or written, saying which folder and which variable.
+    """
+    parent = Path(folder) if folder is not None else Path(tempfile.gettempdir())
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.mkdtemp(prefix=".kg-write-test-", dir=parent)
+        os.rmdir(probe)
+    except OSError as exc:
+        raise KgError(
+            f"the SPARQL endpoint's query snapshots cannot be written in {parent} ({exc.strerror or exc}); "
+            "set KG_SNAPSHOT_DIR to a writable folder (on the store's file system, so snapshots are hard links)"
+        ) from None
+    return parent
+
+
 @dataclass
 class QueryRunner:
     """Runs researchers' queries against ``store`` with ``timeout`` seconds and ``max_rows`` rows."""
@@ -276,7 +476,10 @@ class QueryRunner:
     timeout: float = 30.0
     max_rows: int = 10_000
     workers: int = 2
+    memory_mb: int = 2048  # each worker's address-space cap (KG_QUERY_MEMORY_MB); 0: none
+    snapshot_dir: Path | None = None  # KG_SNAPSHOT_DIR; None: the system's temporary folder
     killed: list[int] = field(default_factory=list)  # pids of workers killed at the time limit
+    network_barriers: list[str] = field(default_factory=list)  # what keeps the last worker off the network
     _idle: list[_Worker] = field(default_factory=list, repr=False)
     _slots: threading.BoundedSemaphore = field(init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -297,11 +500,14 @@ class QueryRunner:
         media_type: str,
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
+        union: bool = True,
     ) -> Answer:
-        """Run one read-only query (already checked by ``kg.api.guard.query_form``).
+        """Run one read-only query (already checked by ``kg.api.guard.check_query``).  ``union``: the default
+        graph is the union of all graphs unless ``default_graph_uris`` are given; False when the query names
+        its own dataset (``FROM``/``FROM NAMED``), which is then honoured.
 
         :raises QueryError: malformed query (the parser's message).
-        :raises QueryTimeout: the time limit passed; the worker was killed.
+        :raises QueryTimeout: the time limit passed, the worker was killed; or ``QueryOverMemory``.
         :raises StoreError: the store failed.
         """
         if self.uses_workers:
@@ -309,7 +515,7 @@ class QueryRunner:
             if self.snapshots is None:
                 with self._lock:
                     if self.snapshots is None:
-                        self.snapshots = Snapshots(self.store)
+                        self.snapshots = Snapshots(self.store, self.snapshot_dir)
             snapshot = self.snapshots.acquire()
             try:
                 task = Task(
@@ -319,6 +525,7 @@ class QueryRunner:
                     tuple(default_graph_uris),
                     tuple(named_graph_uris),
                     self.max_rows,
+                    union,
                 )
                 return self._in_worker(task)
             finally:
@@ -342,17 +549,33 @@ class QueryRunner:
                 )
             try:
                 status, payload = worker.conn.recv()
-            except (EOFError, OSError) as exc:
+            except (EOFError, OSError):
                 worker.kill()
-                raise StoreError(f"the query worker died: {exc}") from exc
-            self._checkin(worker)
+                code = worker.process.returncode
+                if self.memory_mb and code in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGKILL, 1, 134):
+                    log.warning("query worker %d exited (%s) at its memory cap", worker.pid, code)
+                    raise self._over_memory() from None
+                log.error("query worker %d died (exit %s)", worker.pid, code)
+                raise StoreError("the query worker stopped unexpectedly; the next query gets a fresh one") from None
+            if status == "error" and payload[0] == "QueryOverMemory":
+                worker.kill()  # its heap may be fragmented or half-freed: start afresh
+            else:
+                self._checkin(worker)
         finally:
             self._slots.release()
         if status == "ok":
             assert isinstance(payload, Answer)
             return payload
         kind, message = payload
+        if kind == "QueryOverMemory":
+            raise self._over_memory()
         raise QueryError(message) if kind == "QueryError" else StoreError(message)
+
+    def _over_memory(self) -> QueryOverMemory:
+        return QueryOverMemory(
+            f"the query needed more memory than a query may use ({self.memory_mb} MB, KG_QUERY_MEMORY_MB) and "
+            "was stopped; narrow it (fewer cross-joined patterns, a smaller ORDER BY or GROUP BY)"
+        )
 
     def _checkout(self) -> _Worker:
         with self._lock:
@@ -361,7 +584,12 @@ class QueryRunner:
                 if worker.alive():
                     return worker
                 worker.kill()
-        return _Worker()
+        worker = _Worker(self.memory_mb)
+        if worker.barriers != self.network_barriers:
+            self.network_barriers = list(worker.barriers)
+            if not worker.barriers:
+                log.warning("query workers could not be cut off from the network on this system")
+        return worker
 
     def _checkin(self, worker: _Worker) -> None:
         with self._lock:
@@ -374,7 +602,7 @@ class QueryRunner:
     def _inline(
         self, sparql: str, media_type: str, default_graph_uris: Sequence[str], named_graph_uris: Sequence[str]
     ) -> Answer:
-        graph_result = media_type in RDF_FORMATS
+        graph_result = media_type in RDF_FORMATS  # the remote server honours FROM itself
         native = "application/n-triples" if graph_result else "application/sparql-results+json"
         kwargs: dict[str, Any] = {}
         if "timeout" in inspect.signature(self.store.query_raw).parameters:

@@ -1,8 +1,10 @@
-"""Protections for a service on a shared network: the bearer token for writes, a request body limit, and
-JSON errors (never a traceback) with one status code per kg error class."""
+"""Protections for a service on a shared network: the bearer token for writes, a request body limit, a time
+limit on every read, and JSON errors (never a traceback) with one status code per kg error class."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -15,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kg.api.deps import SettingsDep
+from kg.api.runner import TooManyQueries
 from kg.errors import (
     ExtractionError,
     InputError,
@@ -41,6 +44,7 @@ STATUS: dict[type[KgError], int] = {
     StoreError: 502,
     StoreUnavailable: 503,
     QueryTimeout: 503,
+    TooManyQueries: 429,
     KgError: 500,
 }
 
@@ -87,6 +91,7 @@ def install_error_handlers(app: FastAPI) -> None:
             406: "NotAcceptable",
             413: "PayloadTooLarge",
             415: "UnsupportedMediaType",
+            429: "TooManyRequests",
         }.get(exc.status_code, "HTTPError")
         return JSONResponse(
             error_body(name, str(exc.detail)), status_code=exc.status_code, headers=getattr(exc, "headers", None)
@@ -171,3 +176,71 @@ class BodyLimit:
             return message
 
         await self.app(scope, limited, send)
+
+
+class ReadTimeLimit:
+    """ASGI middleware answering 503 when a read (``GET``/``HEAD``, other than ``/sparql``, which has its own
+    killable limit, and ``/health``) has not started its answer within ``seconds`` (``KG_READ_TIMEOUT``).
+
+    The handler runs in a task of its own and is left to finish in the background: a store read already
+    running in a thread cannot be interrupted (pyoxigraph has no cancellation; a remote store has its own
+    HTTP timeout), but the client gets its answer on time and anything the handler sends later is dropped.
+    """
+
+    EXEMPT = ("/sparql", "/health")
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope.get("method") not in ("GET", "HEAD")
+            or scope.get("path", "") in self.EXEMPT
+        ):
+            await self.app(scope, receive, send)
+            return
+        started = False
+        timed_out = False
+
+        async def guarded(message: Message) -> None:
+            nonlocal started
+            if timed_out:
+                return
+            started = True
+            await send(message)
+
+        task = asyncio.ensure_future(self.app(scope, receive, guarded))
+        done, _ = await asyncio.wait({task}, timeout=self.seconds)
+        if done or started:
+            await task
+            return
+        timed_out = True
+        task.add_done_callback(_log_late_failure)
+        log.warning("%s %s passed the time limit of %g s", scope.get("method"), scope.get("path"), self.seconds)
+        body = json.dumps(
+            error_body(
+                "QueryTimeout",
+                f"the request ran longer than the time limit of {self.seconds:g} s (KG_READ_TIMEOUT); "
+                "narrow it or try again",
+            )
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 503,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", b"5"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _log_late_failure(task: asyncio.Future[None]) -> None:
+    with contextlib.suppress(asyncio.CancelledError):
+        if task.exception() is not None:
+            log.warning("a read answered after its time limit failed: %s", task.exception())

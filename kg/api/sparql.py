@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import parse_qs
 
+import anyio
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
-from kg.api.deps import RunnerDep
-from kg.api.guard import query_form
+from kg.api.deps import GateDep, RunnerDep
+from kg.api.guard import check_graph_uris, check_query
 from kg.api.results import RDF_FORMATS, RESULT_TYPES
 from kg.errors import QueryError, QueryRefused
 
@@ -26,9 +26,13 @@ A SPARQL 1.1 Protocol endpoint over the whole store, **read-only**.
   `text/csv` or `text/tab-separated-values`; CONSTRUCT and DESCRIBE answer `text/turtle` (default),
   `application/n-triples`, `application/rdf+xml`, `application/ld+json`, `application/trig` or
   `application/n-quads`.  Anything else: 406.
-* SPARQL Update, `LOAD` and `SERVICE` are refused (403); a malformed query gets 400 with the parser's message.
-* A query is stopped after `KG_QUERY_TIMEOUT` seconds (503); an answer is cut at `KG_QUERY_MAX_ROWS` rows or
-  triples, and then carries `X-KG-Truncated: true` and a `Warning` header.
+* SPARQL Update, `LOAD` and `SERVICE` are refused (403) however they are spelt: the decision is made on the
+  parsed query, and the query workers have no network.  A malformed query gets 400 with the position.
+* `FROM`/`FROM NAMED` in the query replace the union default graph, as `default-graph-uri` does.
+* A query is stopped after `KG_QUERY_TIMEOUT` seconds or at `KG_QUERY_MEMORY_MB` of memory (503); an answer
+  is cut at `KG_QUERY_MAX_ROWS` rows or triples, and then carries `X-KG-Truncated: true` and a `Warning`
+  header.  One client may have `KG_QUERY_PER_CLIENT` queries in flight (429 beyond), all clients together
+  `KG_QUERY_QUEUE` (503 beyond).
 """
 
 router = APIRouter(tags=["sparql"])
@@ -122,7 +126,10 @@ def _answer(
         raise QueryError(
             "no query: send one as ?query=, as a form field 'query', or as an application/sparql-query body"
         )
-    form = query_form(query)
+    checked = check_query(query)
+    check_graph_uris("default-graph-uri", default_graphs)
+    check_graph_uris("named-graph-uri", named_graphs)
+    form = checked.form
     if form in ("SELECT", "ASK"):
         media_type = negotiate(request.headers.get("accept"), _RESULT_ALIASES, "application/sparql-results+json")
         offered: tuple[str, ...] = RESULT_TYPES
@@ -131,7 +138,7 @@ def _answer(
         offered = tuple(RDF_FORMATS)
     if media_type is None:
         raise HTTPException(406, f"a {form} query can answer only: {', '.join(offered)}")
-    answer = runner.run(query, media_type, default_graphs, named_graphs)
+    answer = runner.run(query, media_type, default_graphs, named_graphs, union=not checked.has_dataset)
     headers = {"Vary": "Accept"}
     if answer.truncated:
         headers["X-KG-Truncated"] = "true"
@@ -143,9 +150,27 @@ def _answer(
     return Response(answer.body, media_type=content_type, headers=headers)
 
 
-@router.get("/sparql", summary="SPARQL query (GET)", description=DESCRIPTION)
-def sparql_get(
+async def _admitted(
     runner: RunnerDep,
+    gate: GateDep,
+    request: Request,
+    query: str | None,
+    update: str | None,
+    default_graphs: list[str],
+    named_graphs: list[str],
+) -> Response:
+    """``_answer`` once the gate admits the client, on a thread of the gate's own limiter (see ``QueryGate``)."""
+    client = request.client.host if request.client else "unknown"
+    with gate.admit(client):
+        return await anyio.to_thread.run_sync(
+            _answer, runner, request, query, update, default_graphs, named_graphs, limiter=gate.limiter
+        )
+
+
+@router.get("/sparql", summary="SPARQL query (GET)", description=DESCRIPTION)
+async def sparql_get(
+    runner: RunnerDep,
+    gate: GateDep,
     request: Request,
     query: Annotated[str | None, Query(description="A SPARQL 1.1 query.")] = None,
     default_graph_uri: Annotated[list[str] | None, Query(alias="default-graph-uri")] = None,
@@ -153,7 +178,9 @@ def sparql_get(
 ) -> Response:
     queries = request.query_params.getlist("query")
     update = request.query_params.get("update")
-    return _answer(runner, request, _one(queries, "query"), update, default_graph_uri or [], named_graph_uri or [])
+    return await _admitted(
+        runner, gate, request, _one(queries, "query"), update, default_graph_uri or [], named_graph_uri or []
+    )
 
 
 @router.post(
@@ -178,7 +205,7 @@ def sparql_get(
         }
     },
 )
-async def sparql_post(runner: RunnerDep, request: Request) -> Response:
+async def sparql_post(runner: RunnerDep, gate: GateDep, request: Request) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     url_params = request.query_params
     default_graphs = url_params.getlist("default-graph-uri")
@@ -205,4 +232,4 @@ async def sparql_post(runner: RunnerDep, request: Request) -> Response:
         raise HTTPException(
             415, "send the query form-encoded (application/x-www-form-urlencoded) or as application/sparql-query"
         )
-    return await run_in_threadpool(_answer, runner, request, query, update, default_graphs, named_graphs)
+    return await _admitted(runner, gate, request, query, update, default_graphs, named_graphs)
