@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -22,7 +23,10 @@ from kg import ns
 from kg.errors import InputError, KgError
 from kg.load import MAX_BYTES, iter_paths, load_path
 from kg.model import Article, Extraction
-from kg.store import Store, open_store
+from kg.store import DEFAULT_STORE, Store, open_store
+
+if TYPE_CHECKING:
+    from kg.cluster import Session as ClusterSession
 
 app = typer.Typer(help="kg: a knowledge graph of armed conflicts from news articles.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -105,39 +109,101 @@ def ingest(
     batch_size: Annotated[int, typer.Option(help="Articles per NLP batch (and per task sent to a worker).")] = 16,
     max_bytes: Annotated[int, typer.Option(help="Refuse documents larger than this.")] = MAX_BYTES,
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first failed document.")] = False,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            help="Extract and write on a Dask cluster: tcp://HOST:8786 (a running `dask scheduler`) or local:N "
+            "(N worker processes on this machine); the store must be a SPARQL server.",
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Extract again the articles stored from the same input by the same extractor "
+                     "version (skipped by default)."),
+    ] = False,
 ) -> None:
-    """Extract, validate and store articles: one named graph each, replaced on re-ingest."""
+    """Extract, validate and store articles: one named graph each, replaced on re-ingest; an article stored
+    from the same input by the same extractor version is skipped."""
     from kg.ingest import ingest as run
 
+    session = settings = None
+    if cluster is not None:
+        session, settings = _cluster_session(cluster, store, workers)
     target = _open(store)
-    counts = {"stored": 0, "rejected": 0, "failed": 0}
+    counts = {"stored": 0, "skipped": 0, "rejected": 0, "failed": 0}
     stopped = False
+    error = None
     files = list(iter_paths(paths))
+    documents = _documents(files, max_bytes)
+    if session is None:
+        outcomes = run(target, documents, batch_size=batch_size, n_process=workers, skip_unchanged=not force)
+    else:
+        from kg.cluster import ingest_cluster
+
+        assert settings is not None
+        outcomes = ingest_cluster(session, target, documents, settings, batch_size=batch_size, skip_unchanged=not force)
     with _progress() as progress:
-        task = progress.add_task("ingesting", total=None)
-        for outcome in run(target, _documents(files, max_bytes), batch_size=batch_size, n_process=workers):
-            progress.advance(task)
-            counts[outcome.status] = counts.get(outcome.status, 0) + 1
-            if outcome.ok:
-                continue
-            where = outcome.source or outcome.doc
-            message = outcome.message.removeprefix(f"{where}: ")
-            line = f"[red]{outcome.status}:[/red] {escape(f'{where}: {message}')}"
-            console.print(line, highlight=False, soft_wrap=True)
-            if fail_fast:
-                stopped = True
-                break
+        task = progress.add_task("ingesting" if cluster is None else f"ingesting on {cluster}", total=None)
+        try:
+            for outcome in outcomes:
+                progress.advance(task)
+                counts[outcome.status] = counts.get(outcome.status, 0) + 1
+                if outcome.ok:
+                    continue
+                where = outcome.source or outcome.doc
+                message = outcome.message.removeprefix(f"{where}: ")
+                line = f"[red]{outcome.status}:[/red] {escape(f'{where}: {message}')}"
+                console.print(line, highlight=False, soft_wrap=True)
+                if fail_fast:
+                    stopped = True
+                    break
+        except KgError as exc:  # the cluster's scheduler went away: what was reported stored is stored
+            error = str(exc)
+        finally:
+            if session is not None:
+                session.close()
     target.close()
     bad = counts["rejected"] + counts["failed"]
     summary = (
         f"{counts['stored']} stored, {bad} failed of {sum(counts.values())} documents "
         f"({counts['rejected']} rejected by SHACL, {counts['failed']} unreadable or not extracted)"
     )
+    if counts["skipped"]:
+        summary += f"; {counts['skipped']} skipped, unchanged since stored (--force extracts them again)"
     if stopped:
         summary += "; stopped at the first failure (--fail-fast), the rest was not read"
+    if error is not None:
+        console.print(f"[red]error:[/red] {escape(error)}", soft_wrap=True)
     console.print(summary, markup=False, highlight=False, soft_wrap=True)
+    if error is not None:
+        raise typer.Exit(2)
     if bad:
         raise typer.Exit(1)
+
+
+def _cluster_session(spec: str, store: str | None, workers: int) -> tuple[ClusterSession, dict[str, str]]:
+    """The cluster session for ``--cluster`` and the store settings its workers get; refuses (exit 2) an
+    embedded store, which one process at a time may write."""
+    from kg.cluster import ClusterUnavailable, Session, is_server, store_settings
+
+    target = str(store or os.environ.get("KG_STORE") or DEFAULT_STORE)
+    if not is_server(target):
+        console.print(
+            f"[red]error:[/red] --cluster writes from every worker to one SPARQL server, but the store is the "
+            f"embedded folder {escape(target)}, which one process at a time may write: give --store "
+            "http://HOST:8890/sparql (and KG_STORE_UPDATE_URL, KG_STORE_USER, KG_STORE_PASSWORD)",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    if workers > 1:
+        console.print("[red]error:[/red] --workers is for one machine; with --cluster the cluster's workers extract")
+        raise typer.Exit(2)
+    try:
+        return Session(spec), store_settings(target)
+    except ClusterUnavailable as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from None
 
 
 def _extracted(paths: list[Path], failures: list[str], batch_size: int = 16) -> Iterator[Extraction]:

@@ -40,7 +40,7 @@ class Outcome:
     """What happened to one document."""
 
     doc: str
-    status: str  # "stored", "rejected" or "failed"
+    status: str  # "stored", "skipped" (unchanged since stored: see kg.provenance), "rejected" or "failed"
     message: str = ""
     report: Report | None = None
     triples: int = 0
@@ -49,7 +49,8 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return self.status == "stored"
+        """Stored, now or (skipped) by an earlier run."""
+        return self.status in ("stored", "skipped")
 
 
 @dataclass
@@ -60,7 +61,11 @@ class Summary:
 
     @property
     def stored(self) -> int:
-        return sum(o.ok for o in self.outcomes)
+        return sum(o.status == "stored" for o in self.outcomes)
+
+    @property
+    def skipped(self) -> int:
+        return sum(o.status == "skipped" for o in self.outcomes)
 
     @property
     def failed(self) -> int:
@@ -98,7 +103,12 @@ def store_extraction(store: Store, extraction: Extraction) -> Outcome:
 
 
 def ingest(
-    store: Store, documents: Iterable[Article | InputError], *, batch_size: int = 16, n_process: int = 1
+    store: Store,
+    documents: Iterable[Article | InputError],
+    *,
+    batch_size: int = 16,
+    n_process: int = 1,
+    skip_unchanged: bool = False,
 ) -> Iterator[Outcome]:
     """Extract, validate and store each document; yields one ``Outcome`` per document, in input order.
 
@@ -107,6 +117,9 @@ def ingest(
 
     :param batch_size: articles per ``nlp.pipe`` pass (and per task sent to a worker).
     :param n_process: extraction worker processes; 1 extracts in this process.
+    :param skip_unchanged: do not extract an article whose stored graph was made from the same input by the
+        same extractor version (``kg.provenance``; one store query a batch); its outcome is ``skipped`` and
+        comes first among its batch's outcomes.
 
     Two documents with the same id in one call: the first wins, and each later one fails without being
     extracted, its message naming where the first came from.  Within one batch two different documents that
@@ -114,10 +127,13 @@ def ingest(
     replacing it silently would lose an article; to replace an article on purpose, ingest the newer document
     on its own (re-ingest replaces the article's graph).
     """
+    batches = _batches(documents, batch_size)
+    if skip_unchanged:
+        batches = skip_stored(store, batches)
     if n_process > 1:
-        yield from _ingest_parallel(store, documents, batch_size, n_process)
+        yield from _ingest_parallel(store, batches, batch_size, n_process)
         return
-    for item in _batches(documents, batch_size):
+    for item in batches:
         if isinstance(item, Outcome):
             yield item
         else:
@@ -146,6 +162,33 @@ def _batches(documents: Iterable[Article | InputError], batch_size: int) -> Iter
             batch = []
     if batch:
         yield batch
+
+
+def skip_stored(store: Store, batches: Iterable[list[Article] | Outcome]) -> Iterator[list[Article] | Outcome]:
+    """``batches`` without the articles whose stored graph was made from the same input by the same extractor
+    version: each of those becomes a ``skipped`` outcome, ahead of the rest of its batch.  One query a batch.
+
+    The check only saves work: when the store cannot answer it, the batch is extracted and written as usual
+    (and its writes report the store's problem article by article)."""
+    from kg.provenance import extractor_version, unchanged
+
+    for item in batches:
+        if isinstance(item, Outcome):
+            yield item
+            continue
+        try:
+            same = unchanged(store, item)
+        except KgError as exc:
+            log.warning("cannot ask the store which articles are unchanged (%s): extracting them all", exc)
+            same = set()
+        for article in item:
+            if article.id in same:
+                log.info("%s: skipped, unchanged since stored (same input, extractor %s)", article.id,
+                         extractor_version())
+                yield Outcome(article.id, "skipped", "unchanged since it was stored", source=article.source)
+        rest = [article for article in item if article.id not in same]
+        if rest:
+            yield rest
 
 
 def _duplicate(seen: dict[str, tuple[str, str]], article: Article) -> Outcome | None:
@@ -355,7 +398,7 @@ def _init_worker() -> None:
 
 
 def _ingest_parallel(
-    store: Store, documents: Iterable[Article | InputError], batch_size: int, n_process: int
+    store: Store, batches: Iterable[list[Article] | Outcome], batch_size: int, n_process: int
 ) -> Iterator[Outcome]:
     max_in_flight = 2 * n_process
     pending: deque[Outcome | tuple[AsyncResult[list[Prepared]], list[Article]]] = deque()
@@ -384,7 +427,7 @@ def _ingest_parallel(
 
     context = multiprocessing.get_context("spawn")
     with context.Pool(n_process, initializer=_init_worker) as pool:
-        for item in _batches(documents, batch_size):
+        for item in batches:
             if isinstance(item, Outcome):
                 pending.append(item)
             else:

@@ -69,6 +69,9 @@ class KG(DefinedNamespace):
     # article and entity
     reducedCoverage: URIRef
     isoCode: URIRef
+    # provenance of an article graph (kg.provenance): what kg ingest compares to skip unchanged articles
+    inputHash: URIRef
+    extractorVersion: URIRef
 
 
 ENTITY_GRAPH = URIRef(BASE + "graph/entities")

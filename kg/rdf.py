@@ -14,6 +14,7 @@ from rdflib.namespace import OWL, PROV, RDF, SKOS, XSD
 from kg import ns
 from kg.model import Claim, Deployment, Entity, EntityType, Extraction, Statement
 from kg.ns import KG, OA, SCHEMA
+from kg.provenance import extractor_version, input_hash
 
 CONTEXT_CHARS = 160  # oa:prefix / oa:suffix length: enough to show a claim's sentence in its context
 
@@ -86,6 +87,9 @@ def article_graph(extraction: Extraction) -> Graph:
     for note in extraction.notes:
         graph.add((art, SCHEMA.comment, Literal(note)))
     graph.add((art, SCHEMA.wordCount, Literal(len(article.text.split()))))
+    # what the graph was made from, so a re-run skips the article while neither changed (kg.provenance)
+    graph.add((art, KG.inputHash, Literal(input_hash(article))))
+    graph.add((art, KG.extractorVersion, Literal(extractor_version())))
     for n, claim in enumerate(extraction.claims):
         _add_claim(graph, extraction, n, claim)
     return graph

@@ -178,7 +178,7 @@ def test_shacl_violation_rejects_the_article_and_stores_nothing(
             yield dataclasses.replace(extraction, claims=claims)
 
     monkeypatch.setattr(kg.extract, "extract", inverted)
-    code, output = ingest(backend, str(BAD / "good.json"))
+    code, output = ingest(backend, str(BAD / "good.json"), "--force")  # unchanged input: skipped without it
     assert code == 1, output
     assert f"rejected: {BAD / 'good.json'}: bad-fixture-good: rejected by SHACL: " in output, output
     assert "The minimum troop count is above the maximum." in output, output

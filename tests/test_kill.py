@@ -197,6 +197,8 @@ class Run:
     def read(self, line: str) -> None:
         if "kg.ingest: " in line and ": stored " in line:
             self.stored.add(line.split("kg.ingest: ", 1)[1].rsplit(": stored ", 1)[0])
+        elif "kg.ingest: " in line and ": skipped, unchanged since stored" in line:  # stored by an earlier run
+            self.stored.add(line.split("kg.ingest: ", 1)[1].split(": skipped, ", 1)[0])
         elif line.startswith(("rejected: ", "failed: ")):  # "rejected: <file>: <id>: rejected by SHACL: ..."
             source = line.split(": ", 2)[1]
             self.refused.add(self.ids.get(source, source))

@@ -67,7 +67,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -167,11 +167,12 @@ class SparqlStore:
         self._origin = f"{url.scheme}://{url.netloc.decode()}/"
 
     @classmethod
-    def from_env(cls, query_url: str) -> SparqlStore:
+    def from_env(cls, query_url: str, env: Mapping[str, str] | None = None) -> SparqlStore:
         """The store at ``query_url`` configured from ``KG_STORE_UPDATE_URL``, ``KG_STORE_GSP_URL``,
         ``KG_STORE_USER``, ``KG_STORE_PASSWORD``, ``KG_STORE_AUTH`` (auto/digest/basic) and
-        ``KG_STORE_TIMEOUT`` (seconds)."""
-        env = os.environ
+        ``KG_STORE_TIMEOUT`` (seconds), read from ``env`` (default: this process's environment; a cluster
+        worker gets the client's settings)."""
+        env = os.environ if env is None else env
         try:
             timeout = float(env.get("KG_STORE_TIMEOUT") or DEFAULT_TIMEOUT)
         except ValueError:

@@ -1,0 +1,274 @@
+"""``kg ingest --cluster``: extraction on a Dask distributed cluster, each worker writing to one SPARQL server.
+
+The client (``kg ingest``) reads the input, cuts it into batches, asks the store once a batch which articles
+are unchanged since they were stored (``kg.provenance``) and submits the rest, keeping at most ``2 x`` the
+cluster's worker threads of batches in flight (``as_completed`` with a window), so memory stays flat however
+long the input.  Each worker process loads spaCy once (``_warm``, cached, in its first task; the scheduler
+keeps hearing from the worker meanwhile, as tasks run beside its event loop), then for each batch extracts,
+validates and writes every article to the SPARQL server itself, each in one transaction
+(``kg.ingest.prepare_batch`` and ``write_batch``, as ``--workers`` does in one process), and sends back only
+each article's small ``Outcome``.  The client never sees a graph.
+
+Faults.  An article counts as stored once its outcome reached the client, and by then its write was
+committed.  A worker that dies mid-batch takes its unfinished batch with it: the scheduler runs the batch
+again on another worker (up to ``distributed.scheduler.allowed-failures`` times, then the batch's articles are
+reported failed), and because each article is one named graph replaced in one transaction, writing it a
+second time gives the same graph, never a half-written one.  A scheduler that goes away ends the run with
+``ClusterUnavailable``; what was reported stored is stored, and running the same command again extracts only
+what is missing (the rest is skipped as unchanged).
+
+The workers open the store with the client's ``KG_STORE*`` settings, sent with each task (so several clients
+may share one cluster with different stores): they travel over Dask's connections, so run the cluster on a
+private network or with Dask's TLS.  The embedded store cannot take writes from several processes, so a
+cluster needs a SPARQL server.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
+from functools import cache
+from typing import Any
+
+from kg.errors import InputError, KgError
+from kg.ingest import Outcome, _batches, prepare_batch, skip_stored, write_batch
+from kg.model import Article
+from kg.provenance import extractor_version
+from kg.store.base import Store
+
+log = logging.getLogger(__name__)
+
+#: The settings a worker needs to open the store, sent by the client (``KG_STORE`` is the query URL).
+STORE_SETTINGS = (
+    "KG_STORE",
+    "KG_STORE_UPDATE_URL",
+    "KG_STORE_GSP_URL",
+    "KG_STORE_USER",
+    "KG_STORE_PASSWORD",
+    "KG_STORE_AUTH",
+    "KG_STORE_TIMEOUT",
+)
+#: Seconds to wait for the scheduler to answer, and for a first worker to join it.
+CONNECT_TIMEOUT = 30.0
+WORKER_TIMEOUT = 120.0
+
+
+class ClusterUnavailable(KgError):
+    """The Dask scheduler cannot be reached, has no workers, or went away during the run."""
+
+
+def is_server(spec: str) -> bool:
+    """Whether a store spec names a SPARQL server (the only store a cluster can write to)."""
+    return spec.startswith(("http://", "https://"))
+
+
+def store_settings(query_url: str, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The ``KG_STORE*`` settings for the workers: the query URL and whatever of the rest ``env`` (default:
+    this process's environment) sets."""
+    env = os.environ if env is None else env
+    settings = {name: env[name] for name in STORE_SETTINGS[1:] if env.get(name)}
+    return {"KG_STORE": query_url, **settings}
+
+
+# worker side -----------------------------------------------------------------------------------------------
+_stores: dict[tuple[tuple[str, str], ...], Store] = {}
+_stores_lock = threading.Lock()
+
+
+def _worker_store(settings: Mapping[str, str]) -> Store:
+    """This worker process's connection to the store ``settings`` name, opened once and reused."""
+    from kg.store.sparql import SparqlStore
+
+    key = tuple(sorted(settings.items()))
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is None:
+            store = _stores[key] = SparqlStore.from_env(settings["KG_STORE"], settings)
+        return store
+
+
+@cache
+def _warm() -> None:
+    """Load spaCy, the shapes and the ontology axioms into this worker process once, and compute the extractor
+    version: the first task on a worker pays for it, every later one reuses it."""
+    from kg.ingest import _init_worker
+
+    _init_worker()
+    extractor_version()
+
+
+def extract_and_store(
+    articles: list[Article], batch_size: int, settings: Mapping[str, str], version: str
+) -> list[Outcome]:
+    """A worker's task: extract, validate and write a batch of articles; each article's outcome, in order.
+
+    A worker whose extractor differs from the client's writes nothing: its graphs would record another
+    version, and the next run would extract them all again."""
+    _warm()
+    mine = extractor_version()
+    if mine != version:
+        message = (
+            f"the Dask worker {_worker_address()} runs extractor {mine}, the client {version}: install the same "
+            "kg (and spaCy model) on every worker and on the client"
+        )
+        return [Outcome(a.id, "failed", message, source=a.source) for a in articles]
+    store = _worker_store(settings)
+    outcomes = write_batch(store, prepare_batch(articles, batch_size))
+    # the SHACL report stays on the worker: its warnings were logged there, and only the verdict travels
+    return [replace(outcome, report=None) for outcome in outcomes]
+
+
+def _worker_address() -> str:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except (ImportError, ValueError):
+        return "(not a worker)"
+
+
+# client side -----------------------------------------------------------------------------------------------
+class Session:
+    """A connection to the cluster named by ``spec`` (``tcp://HOST:PORT`` of a running scheduler, or
+    ``local:N`` for a ``LocalCluster`` of N worker processes on this machine), made when first needed: a run
+    with nothing to extract starts no workers."""
+
+    def __init__(self, spec: str, *, connect_timeout: float = CONNECT_TIMEOUT, worker_timeout: float = WORKER_TIMEOUT):
+        self.spec = spec
+        self.connect_timeout = connect_timeout
+        self.worker_timeout = worker_timeout
+        self._client: Any = None
+        self._cluster: Any = None
+        if spec.startswith("local:"):
+            try:
+                self.local_workers: int | None = int(spec.removeprefix("local:"))
+            except ValueError:
+                self.local_workers = None
+            if self.local_workers is None or self.local_workers < 1:
+                raise ClusterUnavailable(f"--cluster {spec}: local:N needs a number of worker processes N >= 1")
+        elif "://" in spec:
+            self.local_workers = None
+        else:
+            raise ClusterUnavailable(
+                f"--cluster {spec}: expected the address of a Dask scheduler (tcp://HOST:8786) or local:N"
+            )
+
+    def client(self) -> Any:
+        """The ``distributed.Client``, connected (and the local cluster started) on the first call."""
+        if self._client is not None:
+            return self._client
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise ClusterUnavailable(f"--cluster needs Dask distributed: pip install 'dask[distributed]' ({exc})") \
+                from exc
+        # Dask logs every connection at INFO: kg's own lines (-v) are the ones a researcher reads
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+        if self.local_workers is not None:
+            self._cluster = LocalCluster(
+                n_workers=self.local_workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            self._client = Client(self._cluster)
+        else:
+            try:
+                self._client = Client(self.spec, timeout=self.connect_timeout)
+            except (OSError, TimeoutError) as exc:
+                raise ClusterUnavailable(f"cannot reach the Dask scheduler at {self.spec}: {exc}") from exc
+        try:
+            self._client.wait_for_workers(1, timeout=self.worker_timeout)
+        except TimeoutError:
+            self.close()
+            raise ClusterUnavailable(
+                f"no Dask worker joined the scheduler at {self.spec} within {self.worker_timeout:.0f}s: start "
+                f"some with `dask worker {self.spec} --nthreads 1`"
+            ) from None
+        return self._client
+
+    def threads(self) -> int:
+        """The cluster's worker threads now (workers may join or leave during a run)."""
+        return max(1, sum(self.client().nthreads().values()))
+
+    def close(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.close(timeout=10)
+            except Exception as exc:  # a scheduler already gone: nothing left to close cleanly
+                log.debug("closing the Dask client: %r", exc)
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close(timeout=30)
+            self._cluster = None
+
+
+def ingest_cluster(
+    session: Session,
+    store: Store,
+    documents: Iterable[Article | InputError],
+    settings: Mapping[str, str],
+    *,
+    batch_size: int = 16,
+    skip_unchanged: bool = True,
+    in_flight: int | None = None,
+) -> Iterator[Outcome]:
+    """``kg.ingest.ingest`` on a cluster: one ``Outcome`` per document, as the batches finish (not in input
+    order).  ``store`` is the client's own connection to the store, for the check of which articles are
+    unchanged; ``settings`` tell the workers how to reach the same store.
+
+    :param in_flight: batches submitted and not yet finished, at most (default: twice the worker threads).
+    :raises ClusterUnavailable: the scheduler cannot be reached or went away; the outcomes yielded before
+        stand (those articles are stored).
+    """
+    from distributed import as_completed
+
+    version = extractor_version()
+    batches = _batches(documents, batch_size)
+    if skip_unchanged:
+        batches = skip_stored(store, batches)
+    pending: dict[Any, list[Article]] = {}
+    finished: Any = None
+    limit = in_flight
+    try:
+        for item in batches:
+            if isinstance(item, Outcome):
+                yield item
+                continue
+            client = session.client()
+            if finished is None:
+                finished = as_completed()
+                limit = in_flight or 2 * session.threads()
+            future = client.submit(extract_and_store, item, batch_size, dict(settings), version, pure=False)
+            pending[future] = item
+            finished.add(future)
+            while len(pending) >= (limit or 2):
+                yield from _collect(session, next(finished), pending)
+        if finished is not None:
+            while pending:
+                yield from _collect(session, next(finished), pending)
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+def _collect(session: Session, future: Any, pending: dict[Any, list[Article]]) -> list[Outcome]:
+    """The outcomes of one finished batch; a batch that failed as a whole (its workers kept dying, or a bug)
+    gives each of its articles a failed outcome, and the run goes on."""
+    articles = pending.pop(future)
+    if future.status == "cancelled":
+        pending[future] = articles  # still not done: cancelled with the rest in ``ingest_cluster``
+        raise ClusterUnavailable(
+            f"lost the Dask scheduler at {session.spec} with {len(pending)} batches in flight: the articles "
+            "reported stored are stored; run the same command again to finish (they are skipped as unchanged)"
+        )
+    try:
+        return list(future.result())
+    except Exception as exc:
+        if future.status == "cancelled":
+            pending[future] = articles
+            raise ClusterUnavailable(f"lost the Dask scheduler at {session.spec}: {exc!r}; run the same command "
+                                     "again to finish (articles stored already are skipped)") from exc
+        message = f"the cluster could not process its batch: {type(exc).__name__}: {exc}"
+        return [Outcome(a.id, "failed", message, source=a.source) for a in articles]
