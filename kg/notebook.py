@@ -144,6 +144,6 @@ def _projected(sparql: str) -> list[str]:
     try:
         from rdflib.plugins.sparql import prepareQuery
 
-        return [str(v) for v in prepareQuery(sparql).algebra.get("PV", [])]
+        return [str(v) for v in prepareQuery(sparql).algebra.get("PV") or []]
     except Exception:  # the store is the judge of the query; here only the column order is at stake
         return []
