@@ -77,20 +77,26 @@ def _progress() -> Progress:
     )
 
 
-def _open(store: str | None) -> Store:
+def _open(store: str | None, *, create: bool = False) -> Store:
+    """The store, or a one-line error and exit 2: no store at the path (only ``ingest`` creates one, and
+    ``serve --create``), in use by another process, or damaged."""
     try:
-        return open_store(store)
+        return open_store(store, create=create)
     except KgError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
 @contextmanager
 def _opened(store: str | None) -> Iterator[Store]:
-    """The store for one command, closed when it ends: an embedded store holds a lock on its folder."""
+    """The store for one command, closed when it ends: an embedded store holds a lock on its folder.  A kg
+    error while it is open (a damaged store read) is one line and exit 2, not a traceback."""
     target = _open(store)
     try:
         yield target
+    except KgError as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     finally:
         target.close()
 
@@ -130,7 +136,7 @@ def ingest(
     session = settings = None
     if cluster is not None:
         session, settings = _cluster_session(cluster, store, workers)
-    target = _open(store)
+    target = _open(store, create=True)
     counts = {"stored": 0, "skipped": 0, "rejected": 0, "failed": 0}
     stopped = False
     error = None
@@ -336,13 +342,16 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     store: StoreOpt = None,
+    create: Annotated[
+        bool, typer.Option("--create", help="Start on a new empty store where the path holds none (to POST to).")
+    ] = False,
 ) -> None:
     """Serve the SPARQL endpoint, REST lookups, named queries and exports over HTTP."""
     import uvicorn
 
     from kg.api.app import create_app
 
-    uvicorn.run(create_app(_open(store)), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(_open(store, create=create)), host=host, port=port, log_level="info")
 
 
 @app.command()

@@ -13,7 +13,14 @@ What is refused, and why (each with its own message):
   plain or gzip-compressed (``.jsonl.gz``, streamed line by line);
 * invalid JSON, a JSON value that is not an object, no text field, a text that is not a string or is empty;
 * HTML in which trafilatura finds no article body;
-* a publication date that is not a date.
+* a publication date that is not a date;
+* an article text over ``KG_MAX_ARTICLE_CHARS`` characters (default 1,000,000, spaCy's own limit for one
+  text; longer than ``kg.extract.CHUNK_CHARS`` is parsed in pieces, so memory stays bounded below it);
+* an id (the ``id`` field, else the URL used as id) with a control or line-break character (it could never
+  be named in a URL path or a header), with leading or trailing whitespace (never trimmed: ``" a1"`` and
+  ``"a1"`` would silently be one article), or over ``KG_MAX_ID_CHARS`` characters (default 1,000).  A URL
+  used as the id has its surrounding whitespace removed, as every other metadata field does: a URL holds
+  none.
 
 >>> [a.id for a in parse_document(b'{"id": "a1", "text": "Troops arrived."}', "x.json")]
 ['a1']
@@ -30,6 +37,7 @@ import json
 import logging
 import os
 import re
+import unicodedata
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +49,8 @@ from kg.model import Article
 log = logging.getLogger(__name__)
 
 MAX_BYTES = int(os.environ.get("KG_MAX_DOC_BYTES", 5 * 1024 * 1024))
+MAX_CHARS = int(os.environ.get("KG_MAX_ARTICLE_CHARS", 1_000_000))
+MAX_ID_CHARS = int(os.environ.get("KG_MAX_ID_CHARS", 1_000))
 # What a folder walk picks up.  Markdown is read when named, not when walking: folders of scraped articles keep
 # their README and SOURCES notes as .md, and ingesting those as articles puts fake claims in the graph.
 SUFFIXES = {".json", ".jsonl", ".ndjson", ".txt", ".text", ".html", ".htm"}
@@ -336,9 +346,10 @@ def from_json_obj(obj: Any, name: str) -> Article:
     text = _clean(text, text_field, name)
     if not text.strip():
         raise InputError(name, f"field {text_field!r} is empty")
+    _check_length(text, name)
     date_field = next((f for f in DATE_FIELDS if obj.get(f) not in (None, "")), None)
     published = parse_date(obj[date_field], name, field_name=date_field) if date_field else None
-    doc_id = _string(obj.get("id"), "id", name) or _string(obj.get("url"), "url", name) or content_id(text)
+    doc_id = _id(obj.get("id"), name) or check_id(_string(obj.get("url"), "url", name), name, "url") or content_id(text)
     return Article(
         id=doc_id,
         text=text,
@@ -349,6 +360,54 @@ def from_json_obj(obj: Any, name: str) -> Article:
         language=_string(obj.get("language") or obj.get("lang"), "language", name),
         source=name,
     )
+
+
+def _id(value: Any, name: str) -> str | None:
+    """The ``id`` field as given (a number becomes its digits), never trimmed; None when absent."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        if value != value.strip():
+            if not value.strip():
+                raise InputError(name, f"id {_shown(value)} is blank")
+            raise InputError(name, f"id {_shown(value)} has leading or trailing whitespace; ids are not trimmed, "
+                             "give it without")
+        return check_id(_clean(value, "id", name), name)
+    return check_id(_string(value, "id", name), name)
+
+
+def check_id(doc_id: str | None, name: str, field_name: str = "id") -> str | None:
+    """``doc_id`` if kg can keep it as an article id, for the messages of both write paths.
+
+    :raises InputError: a control or line-break character, or more than ``KG_MAX_ID_CHARS`` characters.
+    """
+    if doc_id is None:
+        return None
+    what = "the id" if field_name == "id" else f"the {field_name} used as the article id"
+    if len(doc_id) > MAX_ID_CHARS:
+        raise InputError(
+            name, f"{what} is {len(doc_id):,} characters, over the limit of {MAX_ID_CHARS:,} (KG_MAX_ID_CHARS)"
+            + ("; give a shorter 'id'" if field_name != "id" else "")
+        )
+    bad = next((ch for ch in doc_id if unicodedata.category(ch) in ("Cc", "Zl", "Zp")), None)
+    if bad is not None:
+        raise InputError(
+            name, f"{what} {_shown(doc_id)} holds the control character U+{ord(bad):04X} at offset "
+            f"{doc_id.index(bad)}: an id is one line of visible text"
+        )
+    return doc_id
+
+
+def _shown(value: str, limit: int = 60) -> str:
+    return repr(value if len(value) <= limit else value[:limit] + "...")
+
+
+def _check_length(text: str, name: str) -> None:
+    if len(text) > MAX_CHARS:
+        raise InputError(
+            name, f"the article is {len(text):,} characters, over the limit of {MAX_CHARS:,} characters "
+            "(KG_MAX_ARTICLE_CHARS): split it, or raise the limit"
+        )
 
 
 def _json_type(value: Any) -> str:
@@ -441,6 +500,7 @@ def from_text(text: str, name: str) -> Article:
     text = text.replace("\x00", "")
     if not text.strip():
         raise InputError(name, "empty text")
+    _check_length(text, name)
     title = next((line.strip() for line in text.splitlines() if line.strip()), None)
     return Article(id=content_id(text), text=text, title=title, source=name)
 
@@ -460,6 +520,7 @@ def from_html(html: str, name: str) -> Article:
     if not text or len(text.split()) < MIN_HTML_WORDS:
         raise InputError(name, "HTML with no article body")
     text = text.replace("\x00", "")
+    _check_length(text, name)
     published = None
     if meta is not None and meta.date:
         try:
@@ -468,7 +529,7 @@ def from_html(html: str, name: str) -> Article:
             published = None  # trafilatura's guess from the page; a wrong guess is not the author's error
     url = meta.url if meta is not None else None
     return Article(
-        id=url or content_id(text),
+        id=check_id(url, name, "url") or content_id(text),
         text=text,
         title=(meta.title if meta is not None else None) or None,
         outlet=(meta.sitename if meta is not None else None) or None,

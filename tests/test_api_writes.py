@@ -205,3 +205,74 @@ def test_settings_from_the_environment() -> None:
     assert Settings.from_env({}) == Settings()
     with pytest.raises(errors.KgError):
         Settings.from_env({"KG_QUERY_TIMEOUT": "soon"})
+
+
+def test_bad_ids_are_400_naming_the_problem(store: Store, server: Any) -> None:
+    """Issue 10 item 8: an id with a control character could never be read or deleted through a URL, an
+    over-long one made a huge Location header, and surrounding whitespace was trimmed silently."""
+    cases = [
+        ("a\nb", "U+000A"),
+        ("tab\there", "U+0009"),
+        ("x" * 1_001, "KG_MAX_ID_CHARS"),
+        (" a1", "leading or trailing whitespace"),
+        ("a1 ", "leading or trailing whitespace"),
+        ("   ", "blank"),
+    ]
+    with server.client() as client:
+        for doc_id, words in cases:
+            body = json.dumps({"id": doc_id, "text": SEED["text"]}).encode()
+            response = client.post("/articles", content=body, headers={"Content-Type": "application/json", **AUTH})
+            assert response.status_code == 400, (doc_id[:20], response.text)
+            assert words in response.json()["message"], response.text
+        long_url = json.dumps({"url": "https://example.org/" + "a" * 1_000, "text": SEED["text"]}).encode()
+        response = client.post("/articles", content=long_url, headers={"Content-Type": "application/json", **AUTH})
+        assert response.status_code == 400 and "the url used as the article id" in response.json()["message"]
+    assert store.graphs() == []
+
+
+def test_the_same_id_twice_in_one_body_first_wins_second_reported(store: Store, server: Any) -> None:
+    """Issue 10 item 8: the batch rule of ``kg ingest`` on POST: the first article with an id is stored, a
+    later one in the same body is not, and the answer says so (it was reported stored twice before)."""
+    first = {**SEED, "id": "dup", "title": "The first one"}
+    second = {**SEED, "id": "dup", "title": "The second one", "text": SEED["text"] + "\nA later paragraph."}
+    with server.client() as client:
+        body = json.dumps([first, second]).encode()
+        response = client.post("/articles", content=body, headers={"Content-Type": "application/json", **AUTH})
+        assert response.status_code == 201, response.text
+        answer = response.json()
+        assert [s["id"] for s in answer["stored"]] == ["dup"], answer
+        assert len(answer["failed"]) == 1 and answer["failed"][0]["id"] == "dup", answer
+        message = answer["failed"][0]["message"]
+        assert "POST /articles[1]: duplicate id 'dup' (a different text)" in message, message
+        assert "the first, from POST /articles[0], wins" in message, message
+        assert client.get("/articles/dup").json()["headline"] == "The first one"
+
+
+def test_repeated_and_over_long_parameters_are_refused_everywhere(store: Store, server: Any) -> None:
+    """Issue 10 item 10: a repeated parameter was kept silently by the last value on the REST endpoints
+    (/sparql and /queries refused it), and /entities?q= had no length limit."""
+    with server.client() as client:
+        repeated = [
+            ("/entities", [("q", "Kursk"), ("q", "Gaza")]),
+            ("/deployments", [("location", "Kursk"), ("location", "Gaza")]),
+            ("/conflicts", [("location", "Kursk"), ("location", "Gaza")]),
+            ("/export.gexf", [("actor", "Russia"), ("actor", "Ukraine")]),
+            ("/entities/kursk-oblast", [("format", "json"), ("format", "html")]),
+            ("/queries/troops-by-location", [("location", "Kursk"), ("location", "Gaza")]),
+            ("/sparql", [("query", "ASK {}"), ("query", "ASK {}")]),
+        ]
+        for path, params in repeated:
+            response = client.get(path, params=params)
+            assert response.status_code == 400, (path, response.text)
+            key = params[0][0]
+            assert response.json()["message"] == f"give parameter {key!r} once, not 2 times", response.text
+        graphs = [("query", "ASK { ?s ?p ?o }"), ("default-graph-uri", "urn:a"), ("default-graph-uri", "urn:b")]
+        assert client.get("/sparql", params=graphs).status_code == 200  # one per graph, as the protocol says
+        response = client.get("/entities", params={"q": "K" * 201})
+        assert response.status_code == 400 and "at most 200 characters" in response.json()["message"], response.text
+        assert client.get("/entities", params={"q": "Kursk"}).status_code == 200
+        response = client.get("/deployments", params={"location": "K" * 2_001})
+        assert response.status_code == 400, response.text
+        assert "'location' is 2,001 characters" in response.json()["message"] and "KG_MAX_PARAM_CHARS" in response.text
+        long_query = "ASK { ?s ?p ?o } #" + "x" * 3_000
+        assert client.get("/sparql", params={"query": long_query}).status_code == 200  # a SPARQL text, not a name

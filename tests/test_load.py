@@ -211,3 +211,39 @@ def test_folder_walk_skips_notes_but_reads_named_markdown(tmp_path: Path) -> Non
     (tmp_path / "SOURCES.md").write_text("# Corpus sources\n")
     assert [p.name for p in iter_paths([tmp_path])] == ["a.json"]
     assert [p.name for p in iter_paths([tmp_path / "SOURCES.md"])] == ["SOURCES.md"]
+
+
+def test_ids_a_url_or_header_cannot_hold_are_refused_per_document(tmp_path: Path) -> None:
+    """Issue 10 item 8, on the ingest path: each bad id is its own error naming the line, the rest loads;
+    an id is never trimmed, a URL used as the id is (a URL holds no whitespace)."""
+    lines = [
+        {"id": "ok-1", "text": "Troops arrived."},
+        {"id": "bad\nline", "text": "Troops arrived."},
+        {"id": "bad\u2028separator", "text": "Troops arrived."},
+        {"id": " padded", "text": "Troops arrived."},
+        {"id": "y" * 1_001, "text": "Troops arrived."},
+        {"url": "  https://example.org/a  ", "text": "Troops arrived."},
+        {"id": 17, "text": "Troops arrived."},
+    ]
+    path = tmp_path / "ids.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    docs = list(load_path(path))
+    assert [d.id for d in docs if isinstance(d, Article)] == ["ok-1", "https://example.org/a", "17"]
+    errors = {d.doc: d.message for d in docs if isinstance(d, InputError)}
+    assert "U+000A" in errors[f"{path}:2"] and "U+2028" in errors[f"{path}:3"], errors
+    assert "leading or trailing whitespace" in errors[f"{path}:4"], errors
+    assert "1,001 characters, over the limit of 1,000 (KG_MAX_ID_CHARS)" in errors[f"{path}:5"], errors
+
+
+def test_an_article_over_the_character_limit_is_refused_by_every_reader(tmp_path: Path) -> None:
+    """Issue 10 item 4: KG_MAX_ARTICLE_CHARS (1,000,000, spaCy's own limit) is per article, under the byte
+    limit, whatever the format."""
+    text = "Troops. " * 125_001  # 1,000,008 characters
+    (tmp_path / "long.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "long.json").write_text(json.dumps({"id": "long", "text": text}), encoding="utf-8")
+    for path in sorted(tmp_path.iterdir()):
+        (doc,) = list(load_path(path))
+        assert isinstance(doc, InputError), path
+        assert "1,000,008 characters, over the limit of 1,000,000 characters (KG_MAX_ARTICLE_CHARS)" in doc.message
+    (ok,) = parse_document(json.dumps({"id": "fits", "text": text[:1_000_000]}).encode(), "x.json")
+    assert isinstance(ok, Article) and len(ok.text) == 1_000_000

@@ -14,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from kg.api import articles, entities, export, pages, queries, reports, sparql
 from kg.api.deps import Settings
+from kg.api.params import QueryStringRules
 from kg.api.runner import QueryGate, QueryRunner, check_snapshot_dir
 from kg.api.security import BodyLimit, ReadTimeLimit, install_error_handlers
 from kg.store.base import Store
@@ -68,6 +69,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(ReadTimeLimit, seconds=settings.read_timeout)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(QueryStringRules)  # each parameter once, none over KG_MAX_PARAM_CHARS (kg.api.params)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -1,8 +1,11 @@
 """``GET /articles/{id}``, and the two writes, ``POST /articles`` and ``DELETE /articles/{id}``, which need
 the bearer token (``KG_API_TOKEN``).
 
-Article ids are document ids and may contain any character (a URL is a common id): percent-encode them in
-the path, ``/articles/https%3A%2F%2Fexample.org%2Fa``.
+Article ids are document ids and may contain any visible character (a URL is a common id): percent-encode
+them in the path, ``/articles/https%3A%2F%2Fexample.org%2Fa``.  An id with a control or line-break character,
+with leading or trailing whitespace, or over ``KG_MAX_ID_CHARS`` characters is refused with 400 (see
+``kg.load``), as is an article over ``KG_MAX_ARTICLE_CHARS`` characters.  A body holding the same id twice
+follows the batch rule of ``kg ingest``: the first is stored, each later one is listed under ``failed``.
 """
 
 from __future__ import annotations
@@ -78,7 +81,8 @@ def get_article(doc_id: str, store: StoreDep) -> dict[str, Any]:
     status_code=201,
     dependencies=[Depends(require_token)],
     responses={
-        201: {"description": "Stored"},
+        201: {"description": "Stored (a later article with an id already in the body is listed under 'failed')"},
+        400: {"description": "Unreadable article, or a bad id (control character, surrounding whitespace, too long)"},
         401: {"description": "No bearer token"},
         403: {"description": "Wrong token, or writes disabled"},
         413: {"description": "Body over KG_MAX_BODY_BYTES"},
@@ -118,19 +122,31 @@ async def post_article(request: Request, store: StoreDep) -> JSONResponse:
     body = await request.body()
     if not body.strip():
         raise InputError("POST /articles", "empty body")
-    outcomes = await run_in_threadpool(_ingest, store, body, _MEDIA[media])
-    return JSONResponse({"stored": outcomes}, status_code=201, headers={"Location": outcomes[0]["url"]})
+    outcomes, failed = await run_in_threadpool(_ingest, store, body, _MEDIA[media])
+    answer: dict[str, Any] = {"stored": outcomes}
+    if failed:
+        answer["failed"] = failed
+    return JSONResponse(answer, status_code=201, headers={"Location": outcomes[0]["url"]})
 
 
-def _ingest(store: Store, body: bytes, media_type: str) -> list[dict[str, Any]]:
+def _ingest(store: Store, body: bytes, media_type: str) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """Extract and validate every article of the body before writing any (the steps of
     ``kg.ingest.store_extraction``, so that a body with several articles is stored whole or not at all
-    when one of them violates the shapes)."""
+    when one of them violates the shapes).  A later article with an id already seen in the body is not
+    extracted: it is reported as failed, as ``kg ingest`` does (the first wins)."""
     from kg.extract import extract_one
-    from kg.ingest import build_graphs
+    from kg.ingest import _duplicate, build_graphs
     from kg.load import parse_document
 
-    articles = parse_document(body, "POST /articles", media_type=media_type)
+    articles = []
+    failed = []
+    seen: dict[str, tuple[str, str]] = {}
+    for article in parse_document(body, "POST /articles", media_type=media_type):
+        duplicate = _duplicate(seen, article)
+        if duplicate is None:
+            articles.append(article)
+        else:
+            failed.append({"id": article.id, "message": duplicate.message})
     prepared = []
     for article in articles:  # extract and validate every article before writing any
         extraction = extract_one(article)
@@ -151,7 +167,7 @@ def _ingest(store: Store, body: bytes, media_type: str) -> list[dict[str, Any]]:
                 "warnings": [w.message for w in report.warnings],
             }
         )
-    return outcomes
+    return outcomes, failed
 
 
 @router.delete(

@@ -66,7 +66,9 @@ def search(store: Store, q: str, limit: int, min_score: float) -> list[dict[str,
 @router.get("/entities", summary="Search entities by name or alias")
 def list_entities(
     store: StoreDep,
-    q: Annotated[str, Query(description="A name, alias or misspelling ('Selenskyj', 'Kursk region').")] = "",
+    q: Annotated[
+        str, Query(max_length=200, description="A name, alias or misspelling ('Selenskyj', 'Kursk region').")
+    ] = "",
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
     min_score: Annotated[float, Query(ge=0, le=100, description="Lowest fuzzy score (0-100) to list.")] = 75,
 ) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from itertools import islice
 
+import numpy
 import spacy
 from langdetect import DetectorFactory, LangDetectException, detect
 from spacy.language import Language
@@ -36,6 +37,9 @@ __all__ = ["FITTED_PARTS", "detect_language", "extract", "extract_one"]
 log = logging.getLogger(__name__)
 
 DetectorFactory.seed = 0  # langdetect is random without a seed
+
+#: longer texts are parsed in pieces of at most this many characters (see ``_parse``)
+CHUNK_CHARS = 100_000
 
 # The parts of extraction whose parameters are fitted on the gold (``kg.evaluate.FittedPart``), applied in
 # this order after the rules; ``make eval`` fits them out-of-fold.
@@ -70,7 +74,7 @@ def extract(articles: Iterable[Article], *, batch_size: int = 16, n_process: int
             return
         languages = [detect_language(a) for a in batch]
         docs = _route(batch, languages,
-                      lambda texts: nlp.pipe(texts, batch_size=batch_size, n_process=n_process))
+                      lambda texts: _parse(nlp, texts, batch_size=batch_size, n_process=n_process))
         for article, language, doc in zip(batch, languages, docs, strict=True):
             extraction = _extract_doc(article, language, doc)
             if fitted:
@@ -78,6 +82,54 @@ def extract(articles: Iterable[Article], *, batch_size: int = 16, n_process: int
                     if (params := part.shipped()) is not None:
                         extraction = part.apply(params, extraction)
             yield extraction
+
+
+def _parse(nlp: Language, texts: list[str], *, batch_size: int, n_process: int) -> Iterator[Doc]:
+    """One ``Doc`` per text, in order: texts up to ``CHUNK_CHARS`` in one ``nlp.pipe`` pass, each longer
+    text on its own in pieces (:func:`split_text`) joined back into one ``Doc`` over the same text.
+
+    Why: spaCy refuses a text over ``nlp.max_length`` (1,000,000 characters) and its memory grows with the
+    length of the one text it parses (3.9 GB for 990,000 characters); parsed a piece at a time the memory
+    is that of one piece, and the joined document's character offsets are the article's own, so evidence
+    spans still point into the original text.
+    """
+    short = nlp.pipe((t for t in texts if len(t) <= CHUNK_CHARS), batch_size=batch_size, n_process=n_process)
+    for text in texts:
+        if len(text) <= CHUNK_CHARS:
+            yield next(short)
+            continue
+        pieces = []
+        for piece in nlp.pipe(split_text(text), batch_size=1):
+            piece.tensor = numpy.zeros((len(piece), 0), dtype="float32")  # no rule reads it: memory back now
+            pieces.append(piece)
+        yield Doc.from_docs(pieces, ensure_whitespace=False, exclude=["tensor"])  # type: ignore[call-arg]
+
+
+def split_text(text: str, size: int | None = None) -> list[str]:
+    r"""``text`` cut into pieces of at most ``size`` characters (default ``CHUNK_CHARS``) whose
+    concatenation is ``text``: each cut after a line break, else after a sentence's end, else after a space,
+    in the second half of the piece; a hard cut only where half a piece holds no space at all.
+
+    >>> split_text("One. Two.\nThree four.", 12)
+    ['One. Two.\n', 'Three four.']
+    """
+    size = size or CHUNK_CHARS
+    pieces = []
+    start = 0
+    while len(text) - start > size:
+        end = start + size
+        low = start + size // 2
+        cut = text.rfind("\n", low, end)
+        if cut < 0:
+            sentence = max(text.rfind(". ", low, end - 1), text.rfind("? ", low, end - 1),
+                           text.rfind("! ", low, end - 1))
+            cut = sentence + 1 if sentence >= 0 else text.rfind(" ", low, end)
+        if cut < 0:
+            cut = end - 1
+        pieces.append(text[start:cut + 1])
+        start = cut + 1
+    pieces.append(text[start:])
+    return pieces
 
 
 def _route(batch: list[Article], languages: list[str],

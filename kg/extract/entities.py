@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -94,24 +95,49 @@ def newline_sentences(doc: Doc) -> Doc:
     if len(doc) < 2 or ("\n" not in text and "\\n" not in text):
         return doc
     starts = doc.to_array("IDX").tolist()
+    # set all at once: each ``token.is_sent_start = True`` scans the whole document (quadratic in a long one)
+    flags = doc.to_array("SENT_START")
+    changed = False
     # real line breaks, and the literal "\n" that badly exported datasets leave in the text
     for match in _LINE_BREAK.finditer(text):
         k = bisect_right(starts, match.start())  # the first token that starts after the break
         if 0 < k < len(doc):
-            doc[k].is_sent_start = True
+            flags[k] = 1
+            changed = True
+    if changed:
+        doc.from_array(["SENT_START"], flags)  # type: ignore[arg-type]  # a 1-d array of one attribute
     return doc
 
 
-@lru_cache(maxsize=1)
+#: Held while a per-process cache below is built.  ``lru_cache`` does not stop two threads (the API's
+#: thread pool on a cold server) from each building a pipeline at once, and the matchers of one pipeline
+#: used on the documents of the other fail with spaCy's E018 (a string hash its vocabulary never saw).
+_BUILD_LOCK = threading.RLock()
+
+
 def get_nlp() -> Language:
-    """The spaCy pipeline, loaded once per process (the lemmatizer is kept: speech verbs match on lemmas)."""
+    """The spaCy pipeline, loaded once per process (the lemmatizer is kept: speech verbs match on lemmas);
+    thread-safe: concurrent first calls wait for the one load."""
+    with _BUILD_LOCK:
+        return _load_nlp()
+
+
+@lru_cache(maxsize=1)
+def _load_nlp() -> Language:
     nlp = spacy.load(MODEL)
     nlp.add_pipe("newline_sentences", before="parser")
+    load_gazetteer()  # built here too, under the lock, so the rules share one gazetteer
     return nlp
 
 
-@lru_cache(maxsize=1)
 def _matchers() -> tuple[PhraseMatcher, PhraseMatcher, dict[int, str]]:
+    """The gazetteer's phrase matchers over ``get_nlp()``'s vocabulary, built once per process (thread-safe)."""
+    with _BUILD_LOCK:
+        return _build_matchers()
+
+
+@lru_cache(maxsize=1)
+def _build_matchers() -> tuple[PhraseMatcher, PhraseMatcher, dict[int, str]]:
     nlp = get_nlp()
     gaz = load_gazetteer()
     exact = PhraseMatcher(nlp.vocab, attr="ORTH")

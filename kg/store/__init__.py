@@ -12,12 +12,18 @@ DEFAULT_STORE = "./data/store"
 __all__ = ["DEFAULT_STORE", "RawResult", "Row", "Store", "bind_values", "open_store"]
 
 
-def open_store(spec: str | Path | None = None, *, read_only: bool = False) -> Store:
+def open_store(spec: str | Path | None = None, *, read_only: bool = False, create: bool = True) -> Store:
     """Open the store named by ``spec``, else ``$KG_STORE``, else ``./data/store``.
 
     A path means the embedded pyoxigraph store; an ``http(s)://`` URL is a SPARQL 1.1 query endpoint, with
     the update and Graph Store endpoints and credentials from ``KG_STORE_UPDATE_URL``, ``KG_STORE_GSP_URL``,
     ``KG_STORE_USER`` and ``KG_STORE_PASSWORD``.
+
+    :param create: make an empty embedded store where the path holds none.  Commands that only read pass
+        False (and so does ``read_only``): a mistyped path is then an error, not an empty store that
+        answers zero to every question.
+    :raises StoreUnavailable: no store at the path (``create`` False), the store is in use by another
+        process (named where the system says), or it is damaged; one line each, see ``kg.store.diagnose``.
     """
     target = str(spec or os.environ.get("KG_STORE") or DEFAULT_STORE)
     if target.startswith(("http://", "https://")):
@@ -26,4 +32,12 @@ def open_store(spec: str | Path | None = None, *, read_only: bool = False) -> St
         return SparqlStore.from_env(target)
     from kg.store.oxigraph import OxigraphStore
 
-    return OxigraphStore(None if target == ":memory:" else target, read_only=read_only)
+    if target == ":memory:":
+        return OxigraphStore(None)
+    if read_only or not create:
+        from kg.errors import StoreUnavailable
+        from kg.store.diagnose import is_store, not_a_store
+
+        if not is_store(Path(target)):
+            raise StoreUnavailable(not_a_store(Path(target)))
+    return OxigraphStore(target, read_only=read_only)

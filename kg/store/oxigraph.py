@@ -67,8 +67,10 @@ class OxigraphStore:
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(self.path))
-        except OSError as exc:
-            raise StoreUnavailable(f"cannot open the store at {self.path}: {exc}") from exc
+        except (OSError, RuntimeError) as exc:  # RuntimeError: RocksDB's "Corruption: ..."
+            from kg.store.diagnose import open_error
+
+            raise StoreUnavailable(open_error(self.path or Path(), exc)) from exc
 
     def __repr__(self) -> str:
         return f"OxigraphStore({str(self.path) if self.path else 'memory'!r})"
