@@ -91,7 +91,8 @@ def make_template(doc: str, graph: Graph) -> Template:
         f"{line[:-2].rstrip()} <{iri}> .\n" for line in graph.serialize(format="nt").splitlines() if line.strip()
     )
     ident = Literal(doc).n3()
-    text = text.replace(f"<https://schema.org/identifier> {ident}", f"<https://schema.org/identifier> {ident[:-1]}\0\"")
+    for holder in ("<https://schema.org/identifier>", f"<{ns.KG.docId}>"):  # the article's and its claims' copy
+        text = text.replace(f"{holder} {ident}", f"{holder} {ident[:-1]}\0\"")
     text = re.sub(re.escape(f"/article/{seg}") + r"(?=[>/])", f"/article/{seg}\0", text)
     parts: list[str | dt.date | None] = []
     for chunk_no, chunk in enumerate(text.split("\0")):

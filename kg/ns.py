@@ -72,6 +72,36 @@ class KG(DefinedNamespace):
     # provenance of an article graph (kg.provenance): what kg ingest compares to skip unchanged articles
     inputHash: URIRef
     extractorVersion: URIRef
+    # derived at write time ("truthy" short paths, ontology/kg.ttl: kg:derivedFrom), in the article's graph
+    derivedFrom: URIRef  # annotation: what a derived property is computed from
+    subjectType: URIRef
+    involves: URIRef
+    mentionsActor: URIRef
+    claimDeployer: URIRef
+    claimLocation: URIRef
+    claimOnBehalfOf: URIRef
+    claimSpeaker: URIRef
+    claimPlace: URIRef
+    deployerLabel: URIRef
+    locationLabel: URIRef
+    onBehalfOfLabel: URIRef
+    speakerLabel: URIRef
+    placeLabel: URIRef
+    outletLabel: URIRef
+    claimantNames: URIRef
+    claimTroopsMin: URIRef
+    claimTroopsMax: URIRef
+    claimApproximate: URIRef
+    claimSince: URIRef
+    claimDate: URIRef
+    evidenceText: URIRef
+    evidencePrefix: URIRef
+    evidenceSuffix: URIRef
+    evidenceStart: URIRef
+    evidenceEnd: URIRef
+    docId: URIRef
+    published: URIRef
+    headline: URIRef
 
 
 ENTITY_GRAPH = URIRef(BASE + "graph/entities")

@@ -90,8 +90,10 @@ def article_graph(extraction: Extraction) -> Graph:
     # what the graph was made from, so a re-run skips the article while neither changed (kg.provenance)
     graph.add((art, KG.inputHash, Literal(input_hash(article))))
     graph.add((art, KG.extractorVersion, Literal(extractor_version())))
+    labels = {entity.key: entity.label for entity in extraction.entities}  # as the entity graph gets them
     for n, claim in enumerate(extraction.claims):
         _add_claim(graph, extraction, n, claim)
+        _add_derived(graph, extraction, n, claim, labels)
     return graph
 
 
@@ -149,3 +151,74 @@ def _add_claim(graph: Graph, extraction: Extraction, n: int, claim: Claim) -> No
     graph.add((position, RDF.type, OA.TextPositionSelector))
     graph.add((position, OA.start, Literal(span.start, datatype=XSD.integer)))
     graph.add((position, OA.end, Literal(span.end, datatype=XSD.integer)))
+
+
+def _add_derived(graph: Graph, extraction: Extraction, n: int, claim: Claim, labels: dict[str, str]) -> None:
+    """The claim's "truthy" short paths, as Wikidata writes a direct triple beside each full statement.
+
+    Each is a copy of what the n-ary claim already says, reachable from the claim (or the article) in one
+    step: the subject's type, roles and numbers, the entities' labels, the evidence text and offsets and the
+    article's identifier, date and headline; a sorted ``"; "``-joined string of the claimants' labels; and
+    ``kg:involves`` / ``kg:mentionsActor`` edges from the claim and the article to every entity they name.
+    They live in the article's named graph, so replacing or deleting the article replaces or deletes them
+    with it, and the named queries start from the most selective bound term and join one claim's row in
+    index lookups instead of chains of OPTIONALs.  ``ontology/kg.ttl`` says what each is derived from
+    (``kg:derivedFrom``); ``tests/test_derived.py`` checks on real extractions that they agree.
+    """
+    article = extraction.article
+    art = ns.article_iri(article.id)
+    node = ns.claim_iri(article.id, n)
+    subject = claim.subject
+
+    def role(iri_property: URIRef, label_property: URIRef, entity: Entity | None) -> None:
+        if entity is None:
+            return
+        iri = ns.entity_iri(entity.key)
+        graph.add((node, iri_property, iri))
+        graph.add((node, label_property, Literal(labels.get(entity.key, entity.label))))
+        graph.add((node, KG.involves, iri))
+
+    actors: list[Entity] = []
+    if isinstance(subject, Deployment):
+        graph.add((node, KG.subjectType, KG.Deployment))
+        role(KG.claimDeployer, KG.deployerLabel, subject.deployer)
+        role(KG.claimLocation, KG.locationLabel, subject.location)
+        role(KG.claimOnBehalfOf, KG.onBehalfOfLabel, subject.on_behalf_of)
+        if subject.troops_min is not None:
+            graph.add((node, KG.claimTroopsMin, Literal(subject.troops_min, datatype=XSD.integer)))
+        if subject.troops_max is not None:
+            graph.add((node, KG.claimTroopsMax, Literal(subject.troops_max, datatype=XSD.integer)))
+        if subject.troops_min is not None or subject.troops_max is not None:
+            graph.add((node, KG.claimApproximate, Literal(subject.approximate)))
+        if subject.since is not None:
+            graph.add((node, KG.claimSince, Literal(subject.since, datatype=XSD.date)))
+        actors += [subject.deployer] + ([subject.on_behalf_of] if subject.on_behalf_of is not None else [])
+    elif isinstance(subject, Statement):
+        graph.add((node, KG.subjectType, KG.Statement))
+        role(KG.claimSpeaker, KG.speakerLabel, subject.speaker)
+        role(KG.claimPlace, KG.placeLabel, subject.place)
+        if subject.date is not None:
+            graph.add((node, KG.claimDate, Literal(subject.date, datatype=XSD.date)))
+        actors.append(subject.speaker)
+    for claimant in claim.claimants:
+        graph.add((node, KG.involves, ns.entity_iri(claimant.key)))
+    if claim.claimants:
+        names = sorted({labels.get(c.key, c.label) for c in claim.claimants})
+        graph.add((node, KG.claimantNames, Literal("; ".join(names))))
+    role(KG.outlet, KG.outletLabel, claim.outlet)
+    actors += [*claim.claimants, *([claim.outlet] if claim.outlet is not None else [])]
+    for actor in actors:
+        graph.add((art, KG.mentionsActor, ns.entity_iri(actor.key)))
+
+    span = claim.span
+    text = article.text
+    graph.add((node, KG.evidenceText, Literal(span.text)))
+    graph.add((node, KG.evidencePrefix, Literal(text[max(0, span.start - CONTEXT_CHARS) : span.start])))
+    graph.add((node, KG.evidenceSuffix, Literal(text[span.end : span.end + CONTEXT_CHARS])))
+    graph.add((node, KG.evidenceStart, Literal(span.start, datatype=XSD.integer)))
+    graph.add((node, KG.evidenceEnd, Literal(span.end, datatype=XSD.integer)))
+    graph.add((node, KG.docId, Literal(article.id)))
+    if article.published:
+        graph.add((node, KG.published, Literal(article.published, datatype=XSD.date)))
+    if article.title:
+        graph.add((node, KG.headline, Literal(article.title)))

@@ -19,7 +19,7 @@ SHAPE_CASES = sorted((Path(__file__).parent / "shapes").glob("*.ttl"))
 
 def declared_terms() -> set[URIRef]:
     graph = ontology()
-    kinds = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty}
+    kinds = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty}
     terms = {s for kind in kinds for s in graph.subjects(RDF.type, kind) if isinstance(s, URIRef)}
     return terms | {s for s in graph.subjects(RDF.type, KG.Certainty) if isinstance(s, URIRef)}
 
