@@ -166,11 +166,13 @@ def test_article_page_highlights_evidence(server: LiveServer, browser: object, s
 # --- without a browser: negotiation, downloads, escaping ------------------------------------------------
 
 
-def test_negotiation_keeps_json_for_scripts(server: LiveServer) -> None:
+def test_negotiation_keeps_json_for_scripts(server: LiveServer, seed_extraction: Extraction) -> None:
     with server.client() as client:
         home = client.get("/")
         assert home.headers["content-type"].startswith("application/json")
         assert home.json()["counts"]["articles"] == 1
+        published = seed_extraction.article.published.isoformat()  # type: ignore[union-attr]
+        assert home.json()["dates"] == {"first": published, "last": published, "undated": 0}
         assert client.get("/", headers={"Accept": "text/html"}).text.lstrip().startswith("<!doctype html>")
         entity = client.get("/entities/north-korea", headers={"Accept": "application/json"})
         assert entity.json()["id"] == "north-korea"

