@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SHARED ?= ../shared
 
-.PHONY: install run test pytest lint eval bench bench-scale clean
+.PHONY: install run test pytest lint eval train bench bench-scale clean
 
 install: $(VENV)/.installed
 
@@ -32,8 +32,15 @@ lint: install
 	$(VENV)/bin/ruff check kg tests bench
 	$(VENV)/bin/mypy kg
 
+# The headline and its parts over the gold, per genre, in-sample beside out-of-fold (5 folds by article):
+# build/eval/summary.txt, and the scorer's per-article report build/eval/report.txt
 eval: install
 	$(PY) -m kg.evaluate --gold $(SHARED)/gold --corpus $(SHARED)/corpus --corpus seeds --out build/eval
+
+# Refit the learned deployment filter on the gold (kg/extract/models/deployments.json); it is enabled only
+# when, fitted out-of-fold, it beats the rules alone
+train: install
+	$(PY) -m kg.train --gold $(SHARED)/gold --corpus $(SHARED)/corpus --corpus seeds
 
 # Ingest, validation, store-load and query figures, queries at 1,000 and 10,000 articles on both backends
 # (under 10 minutes here): build/bench.json

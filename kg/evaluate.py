@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from kg.extract.learned import Candidates
 from kg.model import Article, Extraction
 
 FOLDS = 5
@@ -48,11 +49,12 @@ class FittedPart(Protocol):
 
     name: str
 
-    def fit(self, extractions: Sequence[Extraction], gold: Path) -> Any:
-        """Parameters fitted on these extractions (the rules' raw output) and their gold under ``gold``."""
+    def fit(self, candidates: Sequence[Candidates], gold: Path) -> Any:
+        """Parameters fitted on these articles' candidates (the rules' output and what they did not take)
+        and their gold under ``gold``."""
 
-    def apply(self, params: Any, extraction: Extraction) -> Extraction:
-        """The extraction as the fitted part with ``params`` makes it."""
+    def apply(self, params: Any, candidates: Candidates) -> Extraction:
+        """The extraction as the fitted part with ``params`` makes it from the candidates."""
 
     def shipped(self) -> Any:
         """The parameters shipped in the package (what ``kg ingest`` uses), or None when there are none."""
@@ -117,24 +119,25 @@ def _write(path: Path, extractions: Sequence[Extraction]) -> None:
             fh.write(json.dumps(to_prediction(extraction), ensure_ascii=False) + "\n")
 
 
-def _apply_all(parts: Sequence[FittedPart], params: Sequence[Any], extraction: Extraction) -> Extraction:
+def _apply_all(parts: Sequence[FittedPart], params: Sequence[Any], candidates: Candidates) -> Extraction:
+    extraction = candidates.extraction
     for part, p in zip(parts, params, strict=True):
         if p is not None:
-            extraction = part.apply(p, extraction)
+            extraction = part.apply(p, Candidates(extraction, candidates.proposals, candidates.parse_features))
     return extraction
 
 
-def out_of_fold(raw: Sequence[Extraction], gold: Path, parts: Sequence[FittedPart],
+def out_of_fold(raw: Sequence[Candidates], gold: Path, parts: Sequence[FittedPart],
                 folds: dict[str, int]) -> list[Extraction]:
-    """Each extraction as the fitted parts make them when fitted on the other folds only."""
+    """Each article's extraction as the fitted parts make it when fitted on the other folds only."""
     out: dict[str, Extraction] = {}
     for k in sorted(set(folds.values())):
-        train = [e for e in raw if folds[e.article.id] != k]
+        train = [c for c in raw if folds[c.extraction.article.id] != k]
         params = [part.fit(train, gold) for part in parts]
-        for e in raw:
-            if folds[e.article.id] == k:
-                out[e.article.id] = _apply_all(parts, params, e)
-    return [out[e.article.id] for e in raw]
+        for c in raw:
+            if folds[c.extraction.article.id] == k:
+                out[c.extraction.article.id] = _apply_all(parts, params, c)
+    return [out[c.extraction.article.id] for c in raw]
 
 
 Scorer = Callable[[Path, Sequence[str]], dict[str, Any]]
@@ -190,25 +193,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scorer", type=Path, default=None, help="score.py (default: GOLD/../eval/score.py)")
     args = parser.parse_args(argv)
 
-    from kg.extract import extract
+    from kg.extract import extract_candidates
 
     wanted = {p.stem for p in args.gold.glob("*.json") if p.name != "entities.json"}
     corpora = args.corpus or [args.gold.parent / "corpus", args.gold.parent / "seeds"]
     args.out.mkdir(parents=True, exist_ok=True)
     articles = sorted(_articles(corpora, wanted), key=lambda a: a.id)
     started = time.perf_counter()
-    raw = list(extract(articles, fitted=False))
+    raw = list(extract_candidates(articles))
     took = time.perf_counter() - started
-    print(f"extracted {len(raw)} of {len(wanted)} gold articles in {took:.1f}s (rules alone)")
+    print(f"extracted {len(raw)} of {len(wanted)} gold articles in {took:.1f}s")
 
     parts = _fitted_parts()
     shipped = [part.shipped() for part in parts]
-    in_sample = [_apply_all(parts, shipped, e) for e in raw]
+    rules = [c.extraction for c in raw]
+    in_sample = [_apply_all(parts, shipped, c) for c in raw]
     folds = fold_of([a.id for a in articles])
-    oof = out_of_fold(raw, args.gold, parts, folds) if parts else in_sample
+    live = [part for part, params in zip(parts, shipped, strict=True) if params is not None]
+    oof = out_of_fold(raw, args.gold, live, folds) if live else in_sample
     preds = {"in-sample": args.out / "pred.jsonl", "out-of-fold": args.out / "pred-oof.jsonl",
              "rules alone": args.out / "pred-rules.jsonl"}
-    for name, extractions in zip(preds, (in_sample, oof, raw), strict=True):
+    outputs = [in_sample, oof, rules]
+    if len(live) < len(parts):  # what the parts not shipped would do, out-of-fold: why they are not
+        preds["unshipped oof"] = args.out / "pred-unshipped-oof.jsonl"
+        outputs.append(out_of_fold(raw, args.gold, parts, folds))
+    for name, extractions in zip(preds, outputs, strict=True):
         _write(preds[name], extractions)
     # also at build/pred.jsonl, where the scorer's own instructions look for it
     shutil.copyfile(preds["in-sample"], args.out.parent / "pred.jsonl")
@@ -227,20 +236,19 @@ def main(argv: list[str] | None = None) -> int:
     if table.returncode:
         return table.returncode
 
-    rules = genre_rules()
     by_genre: dict[str, list[str]] = {"all": [a.id for a in articles]}
     for a in articles:
-        by_genre.setdefault(genre_of(a, rules), []).append(a.id)
+        by_genre.setdefault(genre_of(a, genre_rules()), []).append(a.id)
     score = _scorer(scorer_path, args.gold, corpora)
     figures = {genre: {name: _figures(score(path, ids)) for name, path in preds.items()}
                for genre, ids in by_genre.items()}
     counts = {genre: len(ids) for genre, ids in by_genre.items()}
     text = summary_table(figures, counts, list(preds))
-    names = ", ".join(p.name for p in parts) or "none (out-of-fold equals in-sample)"
+    names = ", ".join(f"{p.name} ({'shipped' if s is not None else 'not shipped: column unshipped oof'})"
+                      for p, s in zip(parts, shipped, strict=True)) or "none (out-of-fold equals in-sample)"
     text += (f"\n\nfitted parts: {names}; {FOLDS} folds by article, seed {SEED}\n"
-             f"headline in-sample {figures['all']['in-sample']['headline']:.3f}, "
-             f"out-of-fold {figures['all']['out-of-fold']['headline']:.3f}, "
-             f"rules alone {figures['all']['rules alone']['headline']:.3f}\n")
+             + ", ".join(f"headline {column} {figures['all'][column]['headline']:.3f}" for column in preds)
+             + "\n")
     print("\n" + text)
     (args.out / "summary.txt").write_text(text, encoding="utf-8")
     (args.out / "summary.json").write_text(json.dumps({

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kg.evaluate import fold_of, genre_of, genre_rules, out_of_fold
+from kg.extract.learned import Candidates
 from kg.model import Article, Extraction
 
 
@@ -34,10 +35,11 @@ class _Remembers:
 
     name = "remembers"
 
-    def fit(self, extractions: Sequence[Extraction], gold: Path) -> frozenset[str]:
-        return frozenset(e.article.id for e in extractions)
+    def fit(self, candidates: Sequence[Candidates], gold: Path) -> frozenset[str]:
+        return frozenset(c.extraction.article.id for c in candidates)
 
-    def apply(self, params: frozenset[str], extraction: Extraction) -> Extraction:
+    def apply(self, params: frozenset[str], candidates: Candidates) -> Extraction:
+        extraction = candidates.extraction
         return Extraction(article=extraction.article, claims=extraction.claims,
                           notes=[*extraction.notes, ",".join(sorted(params))])
 
@@ -46,10 +48,10 @@ class _Remembers:
 
 
 def test_out_of_fold_never_fits_on_the_article_it_scores() -> None:
-    raw = [Extraction(article=Article(id=f"a{i}", text="x")) for i in range(12)]
-    folds = fold_of([e.article.id for e in raw])
+    raw = [Candidates(Extraction(article=Article(id=f"a{i}", text="x"))) for i in range(12)]
+    folds = fold_of([c.extraction.article.id for c in raw])
     held_out = out_of_fold(raw, Path("."), [_Remembers()], folds)
-    assert [e.article.id for e in held_out] == [e.article.id for e in raw]
+    assert [e.article.id for e in held_out] == [c.extraction.article.id for c in raw]
     for e in held_out:
         trained_on = set(e.notes[-1].split(","))
         assert e.article.id not in trained_on

@@ -29,10 +29,11 @@ from kg.errors import ExtractionError
 from kg.extract.claims import sentence_claims
 from kg.extract.entities import get_nlp
 from kg.extract.german import german_claims
+from kg.extract.learned import Candidates, DeploymentFilter, propose
 from kg.extract.pipeline import make_context
 from kg.model import Article, Extraction
 
-__all__ = ["FITTED_PARTS", "detect_language", "extract", "extract_one"]
+__all__ = ["FITTED_PARTS", "detect_language", "extract", "extract_candidates", "extract_one"]
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ CHUNK_CHARS = 100_000
 
 # The parts of extraction whose parameters are fitted on the gold (``kg.evaluate.FittedPart``), applied in
 # this order after the rules; ``make eval`` fits them out-of-fold.
-FITTED_PARTS: list = []
+FITTED_PARTS: list[DeploymentFilter] = [DeploymentFilter()]
 
 
 def detect_language(article: Article) -> str:
@@ -62,9 +63,24 @@ def extract(articles: Iterable[Article], *, batch_size: int = 16, n_process: int
 
     :param batch_size: articles per ``nlp.pipe`` pass.
     :param n_process: spaCy worker processes.
-    :param fitted: apply the fitted parts with their shipped parameters (False: the rules' raw output, which
-        ``make eval`` and ``make train`` fit them on).
+    :param fitted: apply the fitted parts with their shipped parameters (False: the rules alone).
     :raises ExtractionError: when the rules fail on one article (the message names it).
+    """
+    shipped = [(part, params) for part in FITTED_PARTS if (params := part.shipped()) is not None] if fitted else []
+    for candidates in extract_candidates(articles, batch_size=batch_size, n_process=n_process,
+                                         proposals=bool(shipped)):
+        extraction = candidates.extraction
+        for part, params in shipped:
+            extraction = part.apply(params, candidates)
+        yield extraction
+
+
+def extract_candidates(articles: Iterable[Article], *, batch_size: int = 16, n_process: int = 1,
+                       proposals: bool = True) -> Iterator[Candidates]:
+    """The rules' extraction of each article with the learned layer's candidates (``kg.extract.learned``),
+    which ``make eval`` and ``make train`` fit the fitted parts on.
+
+    :param proposals: also propose the deployments the rules did not take (False: the rules' only).
     """
     nlp = get_nlp()
     it = iter(articles)
@@ -76,12 +92,7 @@ def extract(articles: Iterable[Article], *, batch_size: int = 16, n_process: int
         docs = _route(batch, languages,
                       lambda texts: _parse(nlp, texts, batch_size=batch_size, n_process=n_process))
         for article, language, doc in zip(batch, languages, docs, strict=True):
-            extraction = _extract_doc(article, language, doc)
-            if fitted:
-                for part in FITTED_PARTS:
-                    if (params := part.shipped()) is not None:
-                        extraction = part.apply(params, extraction)
-            yield extraction
+            yield _extract_doc(article, language, doc, proposals=proposals)
 
 
 def _parse(nlp: Language, texts: list[str], *, batch_size: int, n_process: int) -> Iterator[Doc]:
@@ -170,7 +181,7 @@ def extract_one(article: Article) -> Extraction:
     return next(extract([article], batch_size=1))
 
 
-def _extract_doc(article: Article, language: str, doc: Doc) -> Extraction:
+def _extract_doc(article: Article, language: str, doc: Doc, *, proposals: bool = False) -> Candidates:
     started = time.perf_counter()
     english = language == "en"
     extraction = Extraction(article=article)
@@ -183,9 +194,12 @@ def _extract_doc(article: Article, language: str, doc: Doc) -> Extraction:
         )
     try:
         ctx = make_context(article, doc, english=english)
+        candidates = Candidates(extraction)
         if english:
             for sent in doc.sents:
                 extraction.claims.extend(sentence_claims(ctx, sent))
+            if proposals:
+                candidates = propose(ctx, extraction)
         elif language == "de":
             extraction.claims.extend(german_claims(ctx))
     except ExtractionError:
@@ -194,4 +208,4 @@ def _extract_doc(article: Article, language: str, doc: Doc) -> Extraction:
         raise ExtractionError(article.id, f"{type(exc).__name__}: {exc}") from exc
     log.info("extracted %s: %d claims in %.2fs", article.id, len(extraction.claims),
              time.perf_counter() - started)
-    return extraction
+    return candidates
