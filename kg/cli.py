@@ -43,6 +43,13 @@ class ResultFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+    turtle = "turtle"
+    ntriples = "ntriples"
+    jsonld = "json-ld"
+
+
+#: How ``kg query`` prints a CONSTRUCT or DESCRIBE answer (rdflib serialiser names).
+_GRAPH_FORMATS = {ResultFormat.turtle: "turtle", ResultFormat.ntriples: "nt", ResultFormat.jsonld: "json-ld"}
 
 
 class ExportFormat(StrEnum):
@@ -297,17 +304,30 @@ def validate(
 def query(
     name: Annotated[str | None, typer.Argument(help="A named query (see --list) or a .rq file.")] = None,
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="KEY=VALUE, repeatable.")] = None,
-    format: Annotated[ResultFormat, typer.Option("--format", help="Output format.")] = ResultFormat.table,
+    format: Annotated[
+        ResultFormat,
+        typer.Option(
+            "--format",
+            help="SELECT: table, json or csv; CONSTRUCT/DESCRIBE: turtle (default), ntriples or json-ld; ASK "
+            "prints true or false.",
+        ),
+    ] = ResultFormat.table,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="At most this many rows (solutions for CONSTRUCT); default: all.")
+    ] = None,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many rows first (with --limit: the next page).")] = 0,
     list_: Annotated[bool, typer.Option("--list", help="List the named queries and their parameters.")] = False,
     store: StoreOpt = None,
 ) -> None:
-    """Run a named query or a .rq file, with parameters bound as values."""
-    from kg.queries import get_query, load_queries, parse_query_file
+    """Run a named query or a .rq file, with parameters bound as values: SELECT prints rows, CONSTRUCT and
+    DESCRIBE print RDF, ASK prints true or false."""
+    from kg.queries import get_query, load_queries, paged_text, parse_query_file
+    from kg.rdf import bind_prefixes
 
     if list_ or name is None:
         for q in load_queries().values():
             params = ", ".join(f"{p.name}{'' if p.required else '?'}" for p in q.params)
-            out.print(f"[bold]{q.name}[/bold]({params}): {q.title}")
+            out.print(f"[bold]{escape(q.name)}[/bold]({escape(params)}) {q.form}: {escape(q.title)}")
         return
     values: dict[str, str] = {}
     for item in param or []:
@@ -317,10 +337,36 @@ def query(
         values[key] = value
     try:
         named = parse_query_file(Path(name)) if name.endswith(".rq") else get_query(name)
+        form = named.form
+        graph_format = _GRAPH_FORMATS.get(format)
+        if form in ("CONSTRUCT", "DESCRIBE") and format not in _GRAPH_FORMATS and format is not ResultFormat.table:
+            raise typer.BadParameter(
+                f"{named.name} is a {form} query: its answer is RDF, printed as turtle, ntriples or json-ld",
+                param_hint="--format",
+            )
+        if form not in ("CONSTRUCT", "DESCRIBE") and graph_format is not None:
+            raise typer.BadParameter(
+                f"{named.name} is a{'n' if form == 'ASK' else ''} {form} query: "
+                f"--format {format.value} is for CONSTRUCT and DESCRIBE",
+                param_hint="--format",
+            )
+        text = named.text
+        if limit is not None or offset:
+            if form == "ASK":
+                raise typer.BadParameter("an ASK query has no rows to page", param_hint="--limit")
+            text = paged_text(named, limit if limit is not None else 1_000_000_000, offset)
+        bound = named.bind(values)
         with _opened(store) as target:
-            rows = target.select(named.text, named.bind(values))
+            if form == "ASK":
+                sys.stdout.write("true\n" if target.ask(text, bound) else "false\n")
+                return
+            if form in ("CONSTRUCT", "DESCRIBE"):
+                graph = bind_prefixes(target.construct(text, bound))
+                sys.stdout.write(graph.serialize(format=graph_format or "turtle"))
+                return
+            rows = target.select(text, bound)
     except KgError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
     columns = list(dict.fromkeys(k for row in rows for k in row))
     plain = [{k: str(row[k]) if k in row else None for k in columns} for row in rows]

@@ -11,6 +11,10 @@ Header lines start with ``#+``::
 A parameter is ``name | type | required-or-optional[=default] | description`` with type ``string``,
 ``iri``, ``integer`` or ``date``.  Values are converted to typed RDF terms and bound with a ``VALUES``
 block (``kg.store.base.bind_values``): they never become SPARQL text.
+
+Lists come in pages (``run_page``): the query gets ``LIMIT``/``OFFSET`` as its outermost solution modifiers
+after its own ``ORDER BY``, so the engine never serialises, sends or converts more than one page, and the
+answer says where the next page starts.  One mechanism for every REST list and named query.
 """
 
 from __future__ import annotations
@@ -27,9 +31,19 @@ from rdflib.term import Identifier
 
 from kg.errors import NotFound, QueryError
 from kg.paths import data_dir
+from kg.sparql_tokens import spans
 from kg.store.base import Row, Store
 
 PARAM_TYPES = ("string", "iri", "integer", "date")
+QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
+#: Rows (or, for a list of claims, claims) in a page when the caller does not say.
+DEFAULT_LIMIT = 100
+#: The most a caller may ask for in one page.
+MAX_LIMIT = 1000
+#: For a page of groups (claims), rows fetched per group asked for (a claim has one row per claimant), and
+#: at least ``GROUP_MIN_ROWS`` rows.
+GROUP_ROWS = 4
+GROUP_MIN_ROWS = 64
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -49,6 +63,18 @@ class NamedQuery:
     description: str
     text: str
     params: tuple[Param, ...] = field(default_factory=tuple)
+
+    @property
+    def form(self) -> str:
+        """``SELECT``, ``CONSTRUCT``, ``DESCRIBE`` or ``ASK``: the first query-form keyword, found by
+        tokenising (a keyword in a comment or a literal is not one).
+
+        :raises QueryError: the text has none.
+        """
+        for token, _, _ in spans(self.text):
+            if token.kind == "word" and token.text.upper() in QUERY_FORMS:
+                return token.text.upper()
+        raise QueryError(f"query {self.name!r} has no query form (SELECT, CONSTRUCT, DESCRIBE or ASK)")
 
     def bind(self, values: dict[str, str]) -> dict[str, Identifier]:
         """Check ``values`` against the declared parameters and convert each to a typed RDF term.
@@ -143,9 +169,143 @@ def get_query(name: str) -> NamedQuery:
 
 
 def run_named(store: Store, query: NamedQuery | Path | str, values: dict[str, str] | None = None) -> list[Row]:
-    """Run a named query (by name, object, or ``.rq`` path) with checked, bound parameter values."""
-    if isinstance(query, Path):
-        query = parse_query_file(query)
-    elif isinstance(query, str):
-        query = get_query(query)
+    """Run a named query (by name, object, or ``.rq`` path) with checked, bound parameter values: every row
+    (for bulk exports; lists a person reads go through ``run_page``)."""
+    query = _resolve(query)
     return store.select(query.text, query.bind(values or {}))
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a query's answer: its rows, where it starts, and where the next page starts (None when
+    this is the last)."""
+
+    rows: list[Row]
+    offset: int
+    limit: int
+    next_offset: int | None
+
+
+def check_page(limit: int, offset: int) -> None:
+    """:raises QueryError: a limit outside 1..``MAX_LIMIT`` or a negative offset."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise QueryError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
+    if offset < 0:
+        raise QueryError(f"offset must be 0 or more, got {offset}")
+
+
+def paged_text(query: NamedQuery, limit: int, offset: int) -> str:
+    """The query's text with ``LIMIT``/``OFFSET`` appended as its outermost solution modifiers.
+
+    Appended, not wrapped in a sub-select, so the query's own ``ORDER BY`` orders the pages (a sub-select's
+    order is not kept by the query around it) and each engine can plan a top-k sort.  A page is only
+    well-defined when the order is total, so a paged SELECT must end in an ``ORDER BY``, and every variable
+    it projects is added to that ``ORDER BY`` as a tie-breaker: two rows the query's own order ties (two
+    claimants of one claim) then come in the same order on every page and every engine.
+
+    :raises QueryError: the query already has an outermost ``LIMIT``, ``OFFSET`` or trailing ``VALUES``, or
+        a SELECT without an outermost ``ORDER BY``.
+    """
+    depth = 0
+    outer: list[str] = []  # keywords after the outermost group closed
+    for token, _, _ in spans(query.text):
+        if token.text == "{":
+            depth += 1
+            outer = []
+        elif token.text == "}":
+            depth -= 1
+        elif depth == 0 and token.kind == "word":
+            outer.append(token.text.upper())
+    clash = sorted({"LIMIT", "OFFSET", "VALUES"}.intersection(outer))
+    if clash:
+        raise QueryError(f"query {query.name!r} cannot be paged: it ends in its own {', '.join(clash)}")
+    ties = ""
+    if query.form == "SELECT":
+        if "ORDER" not in outer:
+            raise QueryError(f"query {query.name!r} cannot be paged: it has no outermost ORDER BY")
+        ties = " ".join(projected(query.text))
+    return f"{query.text.rstrip()} {ties}\nLIMIT {int(limit)}\nOFFSET {int(offset)}\n"
+
+
+def projected(sparql: str) -> list[str]:
+    """The variables the first ``SELECT`` of ``sparql`` projects (``?x`` and ``(... AS ?x)``), in order; none
+    for ``SELECT *``.
+
+    >>> projected("SELECT DISTINCT ?a (COUNT(?b) AS ?n) ?c WHERE { { SELECT ?z WHERE { ?z ?p ?o } } }")
+    ['?a', '?n', '?c']
+    """
+    found: list[str] = []
+    started, depth, after_as = False, 0, False
+    for token, _, _ in spans(sparql):
+        word = token.text.upper() if token.kind == "word" else ""
+        if not started:
+            started = word == "SELECT"
+            continue
+        if depth == 0 and (word in ("WHERE", "FROM") or token.text == "{"):
+            break
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            depth -= 1
+        elif token.text == "*" and depth == 0:
+            return []
+        elif token.kind == "var" and (depth == 0 or after_as):
+            found.append("?" + token.text[1:])
+        after_as = word == "AS"
+    return found
+
+
+def _resolve(query: NamedQuery | Path | str) -> NamedQuery:
+    if isinstance(query, Path):
+        return parse_query_file(query)
+    if isinstance(query, str):
+        return get_query(query)
+    return query
+
+
+def run_page(
+    store: Store,
+    query: NamedQuery | Path | str,
+    values: dict[str, str] | None = None,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+    group: str | None = None,
+) -> Page:
+    """One page of a SELECT named query: ``limit`` rows from row ``offset`` in the query's order.
+
+    With ``group`` (a variable, e.g. ``claim``), the query answers several consecutive rows per value of
+    that variable (a claim and each of its claimants) and a page is ``limit`` whole groups: it never ends
+    or starts in the middle of one.  ``offset`` still counts rows (take it from the previous page's
+    ``next_offset``); an offset inside a group starts at the next group.  One row more than the page (or,
+    for groups, ``GROUP_ROWS`` rows a group, at least ``GROUP_MIN_ROWS``) is fetched to know whether a next
+    page exists; a single group with more rows than one fetch is cut there.
+
+    :raises QueryError: a bad limit or offset, a query that is not a pageable SELECT, or bad values.
+    """
+    query = _resolve(query)
+    check_page(limit, offset)
+    bound = query.bind(values or {})
+    if group is None:
+        rows = store.select(paged_text(query, limit + 1, offset), bound)
+        more = len(rows) > limit
+        return Page(rows[:limit], offset, limit, offset + limit if more else None)
+    start = max(0, offset - 1)  # one row back: is the row at ``offset`` the middle of a group?
+    fetch = (offset - start) + max(limit * GROUP_ROWS, GROUP_MIN_ROWS) + 1
+    rows = store.select(paged_text(query, fetch, start), bound)
+    first = offset - start
+    if first and len(rows) > first:
+        previous = rows[0].get(group)
+        while first < len(rows) and rows[first].get(group) == previous:
+            first += 1
+    end, groups = first, 0
+    while end < len(rows) and groups < limit:
+        key = rows[end].get(group)
+        stop = end
+        while stop < len(rows) and rows[stop].get(group) == key:
+            stop += 1
+        if stop == len(rows) == fetch and groups:  # this group may go on past what was fetched
+            break
+        end, groups = stop, groups + 1
+    more = end < len(rows) or len(rows) == fetch
+    return Page(rows[first:end], offset, limit, start + end if more else None)
