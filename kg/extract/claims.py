@@ -14,6 +14,7 @@ Statements are claimed by their speaker.  A speech verb of denial ("X denies tha
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from spacy.tokens import Span, Token
 
@@ -137,11 +138,32 @@ def _claimants(ctx: Context, sent: Span, speeches: list[Speech], trigger: int,
         if not speech.according:
             if _aside(ctx, trigger, speech):
                 break  # the reporter's aside inside reported speech is the outlet's
-            return [speech.speaker]
+            # a group's speech act ("the two officials condemned ...") is claimed by each participant
+            return [s.speaker for s in speeches if s.verb.i == speech.verb.i and not s.according]
     if in_open_quote(ctx.text, ctx.doc[trigger].idx):
         speaker = ctx.last_speaker(sent.start)
         if speaker is not None:
             return [speaker]
     if turn_speaker is not None:
         return [turn_speaker]  # what a briefer says in his own turn is his claim
+    signatories = _signatories(ctx)
+    if signatories:
+        return signatories
     return [ctx.outlet] if ctx.outlet is not None else []
+
+
+def _signatories(ctx: Context) -> list[Entity]:
+    """The states that sign a government's joint statement ("Joint Statement of Japan, the Republic of Korea,
+    and the United States"): its own voice is each of theirs."""
+    title = ctx.article.title or ""
+    if ctx.outlet is None or ctx.outlet.type is not EntityType.STATE or "joint statement" not in title.lower():
+        return []
+    named = re.split(r"\b(?:of|by|between|from)\s+", title, maxsplit=1)
+    if len(named) < 2:
+        return []
+    out: list[Entity] = []
+    for part in re.split(r",\s*(?:and\s+)?|\s+and\s+|\s+on\s+", named[1]):
+        found = ctx.gaz.lookup(part.strip(), fuzzy=False)
+        if found is not None and found.type is EntityType.STATE and all(found.key != e.key for e in out):
+            out.append(found)
+    return out if len(out) >= 2 else []

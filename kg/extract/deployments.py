@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from spacy.tokens import Span, Token
 
 from kg.extract.entities import is_place
+from kg.extract.lexicon import words
 from kg.extract.numbers import parse_troops
 from kg.extract.pipeline import ACTOR_TYPES, FORCE_TYPES, Context, is_heading
 from kg.model import Certainty, Entity, EntityType
@@ -31,6 +32,9 @@ FORCE_NOUNS = {
     # German
     "soldaten", "truppen", "armee", "streitkräfte", "einheiten", "söldner", "kämpfer", "militär",
 }
+#: military assets that put their owner somewhere when they are based, stationed or deployed there
+ASSET_NOUNS = words("en", "asset_nouns")
+STATIONING_VERBS = words("en", "stationing_verbs")
 #: force words only armed groups have: their unknown owner is an armed group
 IRREGULAR_FORCES = {"fighters", "militants", "mercenaries", "gunmen", "rebels", "insurgents", "militiamen",
                     "militia", "militias", "jihadists"}
@@ -45,11 +49,12 @@ PRESENCE_VERBS = {
     "capture", "seize", "occupy", "storm", "raid", "board", "patrol", "dispatch", "transfer", "move",
     "launch", "push", "battle", "engage", "gain", "hold", "land", "cross", "base",
     "position", "mass", "amass", "reinforce", "strengthen", "join", "participate", "serve", "bog", "kill",
-    "conduct", "remain", "stay", "help", "assist", "train", "guard", "defend", "attack", "besiege",
+    "conduct", "remain", "stay", "help", "assist", "train", "guard", "defend", "attack", "besiege", "add",
+    "flow", "surge", "rotate", "keep",
 }
 #: presence verbs that need a ground object ("launched a ground operation", "sent troops")
 OBJECT_VERBS = {"launch", "send", "push", "gain", "hold", "move", "transfer", "mass", "amass", "engage",
-                "position", "reinforce", "strengthen", "dispatch"}
+                "position", "reinforce", "strengthen", "dispatch", "add", "flow", "surge", "rotate", "keep"}
 GROUND_OBJECTS = {"troops", "soldiers", "forces", "units", "incursion", "invasion", "offensive", "operation",
                   "operations", "raid", "raids", "escalation", "assault", "counteroffensive", "brigade",
                   "brigades", "battalion", "battalions", "mercenaries", "fighters", "personnel", "army",
@@ -100,6 +105,33 @@ def _is_force_word(token: Token) -> bool:
     return token.lower_ in FORCE_NOUNS and token.pos_ in ("NOUN", "PROPN")
 
 
+def _residue(token: Token) -> bool:
+    """Markup left in the text by a bad HTML export ('North Korean "> Soldiers'): neither word nor number."""
+    return all(ch in "<>/=\"'" for ch in token.text)
+
+
+def _we(ctx: Context, token: Token) -> Entity | None:
+    """"we", "our" in a government's own transcript (a briefer's turn, the White House publishing it) is that
+    government's state."""
+    if token.lower_ not in ("we", "our", "us") or ctx.outlet is None or ctx.outlet.type is not EntityType.STATE:
+        return None
+    return ctx.outlet if ctx.turn_speaker_at(token.idx) is not None else None
+
+
+def _co_owners(ctx: Context, token: Token, owner: Entity) -> list[Entity]:
+    """The owners coordinated with the one found: "American and British forces", "US and UK troops"."""
+    out: list[Entity] = []
+    for child in token.children:
+        if child.dep_ not in ("amod", "compound", "nmod", "poss"):
+            continue
+        for conj in (child, *child.conjuncts):
+            cm = ctx.mention_at(conj.i)
+            if (cm is not None and cm.entity.type in FORCE_TYPES and cm.entity.key != owner.key
+                    and all(cm.entity.key != e.key for e in out)):
+                out.append(cm.entity)
+    return out
+
+
 def _backing(ctx: Context, m_end: int) -> bool:
     """"US-backed Kurdish fighters": the mention names a backer, not the owner."""
     doc = ctx.doc
@@ -142,6 +174,11 @@ def _force_owner(ctx: Context, token: Token, sent: Span) -> Entity | None:
                     and token.lower_ in IRREGULAR_FORCES and not _backing(ctx, cm.end)):
                 # "Rusich fighters", "al-Shabab militants": an unknown organisation with fighters is armed
                 return replace(cm.entity, type=EntityType.ARMED_GROUP)
+    for child in token.children:
+        if child.dep_ == "poss":
+            ours = _we(ctx, child)
+            if ours is not None:
+                return ours  # "our troops" in the government's own transcript
     # "its troops", "their forces": the actor the sentence is about
     for child in token.children:
         if child.dep_ == "poss" and child.lower_ in ("its", "their"):
@@ -163,7 +200,8 @@ def _force_owner(ctx: Context, token: Token, sent: Span) -> Entity | None:
             return owner
     # an adjacent mention just before: "North Korean "> Soldiers"
     j = token.i - 1
-    while j >= sent.start and (ctx.doc[j].is_punct or ctx.doc[j].pos_ in ("ADJ",)) and token.i - j < 4:
+    while j >= sent.start and (ctx.doc[j].is_punct or _residue(ctx.doc[j]) or ctx.doc[j].pos_ in ("ADJ",)) and (
+            token.i - j < 4):
         j -= 1
     if j >= sent.start:
         cm = ctx.mention_at(j)
@@ -196,18 +234,61 @@ def _aside(text: str, char: int) -> bool:
     return opening >= 0 and text.rfind(")", opening, char) < 0 and ")" in text[char:char + 300]
 
 
-def _subject_owner(ctx: Context, verb: Token) -> Entity | None:
+def _subject_owner(ctx: Context, verb: Token, *, depth: int = 0, stationing: bool = False) -> Entity | None:
+    """The state or armed group that is the subject of a presence verb: a name ("Wagner deployed to Syria"),
+    forces ("Russian troops entered"), military assets ("Iranian jets were based in"), "we" in a government's
+    transcript, "which" of a relative clause ("Redut, which operated in the country"), or the owner of the
+    noun an infinitive completes ("the DPRK's decision to deploy troops")."""
     for child in verb.children:
         if child.dep_ in ("nsubj", "nsubjpass"):
+            if child.lower_ in ("which", "who", "that") and verb.dep_ == "relcl":
+                child = verb.head
             m = ctx.mention_at(child.i)
             if m is not None and m.entity.type in FORCE_TYPES:
                 return m.entity
-            owner = _force_owner(ctx, child, verb.sent) if _is_force_word(child) else None
-            if owner is not None:
-                return owner
+            if _is_force_word(child) or (child.lower_ in ASSET_NOUNS and (
+                    stationing or verb.lemma_.lower() in STATIONING_VERBS)):
+                owner = _force_owner(ctx, child, verb.sent)
+                if owner is not None:
+                    return owner
+            ours = _we(ctx, child)
+            if ours is not None:
+                return ours
             if child.pos_ == "PRON" or child.lower_ in ("it", "they"):
                 return None
+    if verb.dep_ == "acl" and verb.tag_ == "VBN":
+        # "The Wagner Group, ..., deployed to Syria", "Russian troops stationed in Belarus"
+        head = verb.head
+        m = ctx.mention_at(head.i)
+        if m is not None and m.entity.type in FORCE_TYPES:
+            return m.entity
+        if _is_force_word(head) or head.lower_ in ASSET_NOUNS:
+            return _force_owner(ctx, head, verb.sent)
+    if verb.dep_ in ("xcomp", "conj") and verb.head.pos_ in ("VERB", "AUX") and verb.head.i != verb.i and not any(
+            c.dep_ in ("nsubj", "nsubjpass") for c in verb.children) and depth < 2:
+        # "Iranian jets used to be based in Pakistan", "Russia is expected to send troops"
+        return _subject_owner(ctx, verb.head, depth=depth + 1, stationing=True)
+    if verb.dep_ in ("xcomp", "acl") and verb.head.pos_ == "NOUN" and not any(
+            c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
+        for child in verb.head.children:
+            if child.dep_ == "poss":
+                m = ctx.mention_at(child.i)
+                if m is not None and m.entity.type in FORCE_TYPES:
+                    return m.entity  # "the DPRK's decision to deploy troops"
     return None
+
+
+def _subject_co_owners(ctx: Context, verb: Token, owner: Entity) -> list[Entity]:
+    """Subjects coordinated with the owner: "the United States and Britain have led a coalition in ..."."""
+    out: list[Entity] = []
+    for child in verb.children:
+        if child.dep_ in ("nsubj", "nsubjpass"):
+            for conj in child.conjuncts:
+                m = ctx.mention_at(conj.i)
+                if m is not None and m.entity.type in FORCE_TYPES and m.entity.key != owner.key and all(
+                        m.entity.key != e.key for e in out):
+                    out.append(m.entity)
+    return out
 
 
 LOC_PREPS = {"in", "into", "inside", "to", "near", "at", "across", "within", "along", "toward", "towards",
@@ -424,7 +505,7 @@ def _number(ctx: Context, force: Token, sent: Span) -> tuple[int | None, int | N
             plus = True  # "the 10,000-plus North Korean troops"
             j -= 1
             continue
-        if t.is_punct or t.pos_ in ("ADJ", "PROPN", "DET", "NOUN") or ctx.mention_at(j) is not None:
+        if t.is_punct or _residue(t) or t.pos_ in ("ADJ", "PROPN", "DET", "NOUN") or ctx.mention_at(j) is not None:
             if t.lower_ in ("the", "these", "those", "its", "their", "his", "her"):
                 return (None, None, False)
             j -= 1
@@ -549,9 +630,9 @@ def _vague_place(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> 
 
 def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
     """The deployments one sentence states (at most one per deployer and place)."""
-    words = {t.lower_ for t in sent}
-    has_ground = bool(words & GROUND_WORDS) or bool(words & {"incursion", "raid", "invasion", "offensive"})
-    if not has_ground and words & STRIKE_WORDS:
+    lowered = {t.lower_ for t in sent}
+    has_ground = bool(lowered & GROUND_WORDS) or bool(lowered & {"incursion", "raid", "invasion", "offensive"})
+    if not has_ground and lowered & STRIKE_WORDS:
         return []
     if is_heading(ctx, sent):
         return []  # a headline restates the body
@@ -566,7 +647,7 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
         s_start += 1
     while s_end > s_start and text[s_end - 1].isspace():
         s_end -= 1
-    casualties = bool(words & CASUALTY_WORDS)
+    casualties = bool(lowered & CASUALTY_WORDS)
     for token in sent:
         deployer: Entity | None = None
         troops: tuple[int | None, int | None, bool] = (None, None, False)
@@ -584,7 +665,7 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
             ):
                 continue  # "launched attacks", "holds talks": no ground presence
             deployer = _subject_owner(ctx, token)
-        elif token.lower_ in PRESENCE_NOUNS and token.pos_ == "NOUN":
+        elif (token.lower_ in PRESENCE_NOUNS or token.lemma_.lower() in PRESENCE_NOUNS) and token.pos_ == "NOUN":
             for child in token.children:
                 if child.dep_ == "poss" and child.lower_ in ("its", "their"):
                     deployer = _possessor(ctx, sent, token)
@@ -592,6 +673,13 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
                     cm = ctx.mention_at(child.i)
                     if cm is not None and cm.entity.type in FORCE_TYPES and not _backing(ctx, cm.end):
                         deployer = cm.entity
+            if deployer is None and token.i + 2 < sent.end and ctx.doc[token.i + 1].lower_ == "by":
+                k = token.i + 2
+                while k < sent.end - 1 and ctx.doc[k].lower_ in ("the", "a"):
+                    k += 1
+                cm = ctx.mention_at(k)
+                if cm is not None and cm.entity.type in FORCE_TYPES:
+                    deployer = cm.entity  # "troop deployments by the DPRK to Russia" (however "by" is attached)
             if deployer is None:
                 for child in token.children:
                     if child.dep_ == "prep" and child.lower_ == "of":
@@ -601,6 +689,12 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
                                 deployer = cm.entity
         if deployer is None:
             continue
+        if _is_force_word(token):
+            co = _co_owners(ctx, token, deployer)
+        elif token.pos_ == "VERB":
+            co = _subject_co_owners(ctx, token, deployer)
+        else:
+            co = []
         places = sorted(_object_places(ctx, token, deployer) + _locations(ctx, sent, deployer, token),
                         key=lambda p: p[2])
         locations = _nearest_places(ctx, places, token)
@@ -610,8 +704,8 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
                 locations = [vague]
         if casualties:
             troops = (None, None, False)
-        for location in locations:
-            key = (deployer.key, location.key)
+        for owner, location in [(d, loc) for d in (deployer, *co) for loc in locations]:
+            key = (owner.key, location.key)
             low, high, approx = troops
             if key in seen:
                 k = seen[key]
@@ -621,7 +715,7 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
                 continue
             seen[key] = len(found)
             found.append(DeploymentFinding(
-                deployer=deployer, location=location, troops_min=low, troops_max=high, approximate=approx,
+                deployer=owner, location=location, troops_min=low, troops_max=high, approximate=approx,
                 certainty=_certainty(ctx, sent, token), start_char=s_start, end_char=s_end, trigger=token,
             ))
             ctx.deployment_places.append((token.i, location))

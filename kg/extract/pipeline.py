@@ -226,9 +226,37 @@ def make_context(article: Article, doc: Doc, *, english: bool = True) -> Context
     gaz = load_gazetteer()
     mentions = find_mentions(doc, gaz, mint=english)
     if english:
-        mentions = resolve_short_names(mentions)
+        mentions = resolve_short_names(regions_of_states(doc, gaz, _outside_turn_labels(article.text, mentions)))
     return Context(article=article, doc=doc, gaz=gaz, mentions=mentions,
                    outlet=outlet_entity(article, gaz), english=english)
+
+
+def _outside_turn_labels(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Mentions outside transcript speaker labels ("MR. KIRBY:" names a speaker, "MR" is no place)."""
+    labels = [(m.start(), m.end()) for m in _TURN.finditer(text)]
+    if not labels:
+        return mentions
+    return [m for m in mentions if not any(a <= m.start_char < b for a, b in labels)]
+
+
+def regions_of_states(doc: Doc, gaz: Gazetteer, mentions: list[Mention]) -> list[Mention]:
+    """"southern Lebanon", "eastern Ukraine", "northern Israel": a compass word before a state is a region of
+    it, the most specific place the text gives (a gazetteer row when there is one, else a location minted from
+    the name, the same key in every article)."""
+    directions = words("en", "compass_adjectives")
+    out = []
+    for m in mentions:
+        if m.entity.type is EntityType.STATE and m.start > 0 and doc[m.start - 1].lower_ in directions and (
+                m.text.split()[0].lower() not in directions):
+            first = doc[m.start - 1]
+            name = f"{first.text} {m.text}"
+            found = gaz.lookup(name, fuzzy=False)
+            if found is None or found.type is EntityType.STATE:
+                label = f"{first.text.capitalize()} {m.entity.label}"
+                found = Entity(key=slug(label), label=label, type=EntityType.LOCATION, labels=(name,))
+            m = replace(m, start=first.i, start_char=first.idx, text=name, entity=found)
+        out.append(m)
+    return out
 
 
 def resolve_short_names(mentions: list[Mention]) -> list[Mention]:

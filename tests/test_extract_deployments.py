@@ -1,0 +1,80 @@
+"""Deployment rules: each pattern on a sentence written for the test, and a sentence where it must not fire."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kg.extract import extract_one
+from kg.model import Article, Deployment, Extraction
+
+
+def run(text: str, *, outlet: str = "CNN", title: str | None = None) -> Extraction:
+    return extract_one(Article(id="t", text=text, title=title, outlet=outlet, published=dt.date(2024, 5, 2),
+                               language="en"))
+
+
+def found(text: str, **kw: str) -> list[tuple[str, str]]:
+    return sorted((c.subject.deployer.key, c.subject.location.key) for c in run(text, **kw).claims
+                  if isinstance(c.subject, Deployment))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # coordinated owners of one force word
+    ("American and French troops are stationed in Niger.", [("france", "niger"), ("united-states", "niger")]),
+    # coordinated subjects of a presence verb
+    ("Rwanda and Uganda sent troops into Congo last spring.",
+     [("rwanda", "congo"), ("uganda", "congo")]),
+    # military assets based somewhere put their owner there
+    ("Chinese warplanes used to be based in Cambodia during the exercise.", [("china", "cambodia")]),
+    # a reduced relative clause: the head noun is the subject
+    ("Turkish troops stationed in Qatar took part in the parade.", [("turkey", "qatar")]),
+    # a presence noun with its agent after "by"
+    ("Diplomats protested the troop deployments by Belarus to Kazakhstan.", [("belarus", "kazakhstan")]),
+    # the owner of the noun an infinitive completes
+    ("Hungary's decision to deploy soldiers to Chad was criticised.", [("hungary", "chad")]),
+    # a compass word makes a region of the state
+    ("Israeli troops remain in southern Lebanon.", [("israel", "southern-lebanon")]),
+])
+def test_pattern_fires(text: str, expected: list[tuple[str, str]]) -> None:
+    assert found(text) == expected, found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "American troops and French diplomats arrived in Niger.",  # diplomats are no forces: France is not there
+    "Rwanda and Uganda sent aid to Congo last spring.",  # aid is not a deployment
+    "Chinese warplanes were sold to Cambodia last year.",  # a sale is not a basing
+    "Hungary's decision to send money to Chad was criticised.",  # money is not troops
+])
+def test_pattern_does_not_fire(text: str) -> None:
+    keys = found(text)
+    assert ("france", "niger") not in keys and all(d not in ("rwanda", "uganda", "china", "hungary")
+                                                   for d, _ in keys), keys
+
+
+def test_compass_word_inside_a_state_name_is_the_state() -> None:
+    assert found("South African troops are in Mozambique.") == [("south-africa", "mozambique")]
+
+
+def test_markup_residue_keeps_the_troop_count() -> None:
+    # an HTML export left '">' between the number and the force word
+    ex = run('The minister said that about 4,000 Belarusian "> Soldiers stay in the border region of Poland.')
+    deps = [c.subject for c in ex.claims if isinstance(c.subject, Deployment)]
+    assert [(d.deployer.key, d.troops_min) for d in deps] == [("belarus", 4000)], deps
+
+
+def test_we_in_a_government_transcript_is_its_state() -> None:
+    text = "MR. KIRBY:  We have added more forces in Jordan this week.\n"
+    assert found(text, outlet="The White House (briefing transcript)") == [("united-states", "jordan")]
+
+
+def test_we_in_a_news_article_is_nobody() -> None:
+    assert found("We have added more forces in Jordan this week, the colonel said.") == []
+
+
+def test_joint_statement_is_claimed_by_each_signatory() -> None:
+    ex = run("We condemn the deployment of Belarusian troops to Kazakhstan.", outlet="The White House",
+             title="Joint Statement of Japan, the Republic of Korea, and the United States")
+    deps = [c for c in ex.claims if isinstance(c.subject, Deployment)]
+    assert deps and sorted(e.key for e in deps[0].claimants) == ["japan", "south-korea", "united-states"], deps
