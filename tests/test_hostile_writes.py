@@ -19,7 +19,9 @@ import httpx
 import pytest
 
 from kg import ns
+from kg.errors import StoreUnavailable
 from kg.model import Article
+from kg.store import open_store
 from kg.store.oxigraph import OxigraphStore
 from tests.conftest import ROOT, SEED_JSON, free_port
 
@@ -237,11 +239,19 @@ def test_read_commands_refuse_a_path_that_is_not_a_store(tmp_path: Path, command
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert f"{typo} does not exist" in result.stderr and "kg ingest" in result.stderr, result.stderr
     assert not typo.exists()
+
+
+def test_a_folder_that_is_not_a_store_is_named_as_such(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    result = kg(*args, "--store", str(empty))
+    result = kg("stats", "--store", str(empty))
     assert result.returncode == 2 and "is an empty folder, not a store" in result.stderr, result.stderr
     assert list(empty.iterdir()) == []
+    (empty / "notes.txt").write_text("not a store")
+    with pytest.raises(StoreUnavailable, match="is a folder but not a kg store"):
+        open_store(empty, create=False)
+    with pytest.raises(StoreUnavailable, match="is a file, not a store folder"):
+        open_store(empty / "notes.txt", read_only=True)
 
 
 def test_serve_refuses_a_path_that_is_not_a_store_unless_told_to_create(tmp_path: Path) -> None:
