@@ -1,9 +1,15 @@
 """Ingest throughput and memory: ``kg ingest`` against spaCy's ``nlp.pipe`` alone, both as fresh subprocesses
-(interpreter and model start-up included on both sides) over the same texts with the same process count."""
+(interpreter and model start-up included on both sides) over the same texts with the same process count.
+
+Then the same texts through ``kg ingest --cluster local:N`` (a Dask ``LocalCluster`` of N worker processes,
+each writing to a private Virtuoso) against the same ``nlp.pipe`` pass, and the same command run a second
+time over the unchanged folder (every article skipped) against the first run."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -48,6 +54,38 @@ def write_corpus(folder: Path, n: int) -> tuple[int, int]:
     return written, words
 
 
+def cluster_figures(corpus: Path, count: int, words: int, workers: int, base_time: float, log: object = print
+                    ) -> list[Figure]:
+    """``kg ingest --cluster local:<workers>`` into a private Virtuoso against the bare ``nlp.pipe`` pass over
+    the same texts (``base_time``, measured in this run), and a second run over the unchanged folder."""
+    if not shutil.which("virtuoso-t"):
+        log("  cluster ingest not measured: virtuoso-t is not installed (a cluster writes to a SPARQL server)")
+        return []
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.virtuoso_server import VirtuosoServer
+
+    server = VirtuosoServer.start()
+    try:
+        env = {**os.environ, **server.env()}
+        command = [str(KG), "ingest", str(corpus), "--cluster", f"local:{workers}"]
+        first, _, out = run_measured(command, env=env)
+        again, _, rerun_out = run_measured(command, env=env)
+    finally:
+        server.stop()
+    summary, rerun_summary = (o.strip().splitlines()[-1] if o.strip() else "" for o in (out, rerun_out))
+    log(f"  cluster ingest of {count} articles on local:{workers}: {first:.1f}s ({summary}); nlp.pipe "
+        f"{base_time:.1f}s; second run {again:.2f}s ({rerun_summary})")
+    baseline = f"spaCy nlp.pipe alone, same texts, n_process={workers}"
+    return [
+        throughput(f"cluster ingest articles/s ({count} articles, LocalCluster of {workers})", count / first,
+                   "articles/s", baseline, count / base_time),
+        throughput(f"cluster ingest words/s ({count} articles, LocalCluster of {workers})", words / first,
+                   "words/s", baseline, words / base_time),
+        cost(f"cluster ingest second run over the unchanged {count} articles (all skipped)", again, "s",
+             "the first run", first),
+    ]
+
+
 def run(sizes: tuple[int, int], workers: int, log: object = print) -> list[Figure]:
     """Figures for ingest throughput (at the larger size) and peak RSS at both sizes."""
     figures: list[Figure] = []
@@ -67,6 +105,7 @@ def run(sizes: tuple[int, int], workers: int, log: object = print) -> list[Figur
                 f"{out.strip().splitlines()[-1] if out.strip() else ''}")
             peaks[count] = (kg_peak / 2**20, base_peak / 2**20)
             if n == sizes[-1]:
+                figures += cluster_figures(corpus, count, words, workers, base_time, log)
                 baseline = f"spaCy nlp.pipe alone, same texts, n_process={workers}"
                 figures.append(throughput(f"ingest articles/s ({count} articles, {workers} workers)",
                                           count / kg_time, "articles/s", baseline, count / base_time))
