@@ -138,6 +138,8 @@ def test_entity_page_summary_map_plot(server: LiveServer, browser: object) -> No
     assert marks, "the troop plot has a mark per claim that states a number"
     assert all(float(m.get_attribute("r")) > 0 and m.size["width"] > 0 for m in marks)  # drawn, not just present
     assert driver.find_elements(By.CSS_SELECTOR, "#map svg circle.place")  # type: ignore[attr-defined]
+    co = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#co-mentioned a")]  # type: ignore[attr-defined]
+    assert "Volodymyr Zelensky" in co and "North Korea" not in co
     claims = driver.find_elements(By.CSS_SELECTOR, "#claims article.claim mark")  # type: ignore[attr-defined]
     assert claims and all(m.text for m in claims)
     assert errors(driver) == []
@@ -186,6 +188,22 @@ def test_negotiation_keeps_json_for_scripts(server: LiveServer, seed_extraction:
         assert client.get("/static/..%2Fpages.py").status_code == 404
         assert client.get("/static/yasgui.min.js").headers["content-type"].startswith("text/javascript")
         assert client.get("/entities/nobody-at-all", headers={"Accept": "text/html"}).status_code == 404
+
+
+def test_entity_claims_come_in_pages(server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kg.api.pages
+
+    monkeypatch.setattr(kg.api.pages, "CLAIMS_PER_PAGE", 4)
+    html = {"Accept": "text/html"}
+    with server.client() as client:
+        data = client.get("/entities/zelensky").json()
+        total = len(data["statements"]) + len(data["deployments"])
+        assert total > 4
+        pages = -(-total // 4)
+        first = client.get("/entities/zelensky", headers=html).text
+        last = client.get("/entities/zelensky", params={"page": pages}, headers=html).text
+    assert first.count('<article class="claim') == 4 and f"page 1 of {pages}" in first and 'rel="next"' in first
+    assert last.count('<article class="claim') == total - 4 * (pages - 1) and 'rel="next"' not in last
 
 
 def test_wants_html_follows_q_values() -> None:
