@@ -26,6 +26,7 @@ a clean 400, never a crash).
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -44,6 +45,9 @@ UPDATE_KEYWORDS = frozenset(
 )
 _FORMS = {"SelectQuery": "SELECT", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE", "AskQuery": "ASK"}
 _SERVICE = "SERVICE is refused: this endpoint does not query other endpoints (federation)"
+# pyparsing is not thread-safe (its parse-action wrappers learn their arity on first calls): concurrent parses
+# failed with TypeError under load, so one parse at a time (each takes milliseconds, and holds the GIL anyway).
+_PARSE_LOCK = threading.Lock()
 TOO_DEEP = (
     "the query is nested too deeply, or has too many triple patterns in one group, for this endpoint to check "
     "it (about 100 nested groups or 400 patterns in a group); split it"
@@ -106,7 +110,8 @@ def check_query(sparql: str) -> CheckedQuery:
     """
     _refuse_by_tokens(sparql)
     try:
-        parsed = parseQuery(sparql)
+        with _PARSE_LOCK:
+            parsed = parseQuery(sparql)
     except ParseBaseException as exc:
         near = (exc.line or "")[max(0, exc.col - 1) :][:30].strip()
         raise QueryError(
