@@ -87,6 +87,11 @@ def test_installed_kg_ingests_queries_and_serves(installed: tuple[Path, dict[str
     table = run([kg, "query", "troops-by-location", "--param", "location=Kursk", "--format", "csv",
                  "--store", "store"], work, env)
     assert "North Korea" in table
+    chosen = subprocess.run(  # the spaCy pipeline is configurable: a missing one is named in the failure
+        [str(kg), "extract", "article.json", "--format", "json"], cwd=work, capture_output=True, text=True,
+        env={**env, "KG_SPACY_MODEL": "no_such_pipeline_xyz"}, timeout=120, check=False,
+    )
+    assert chosen.returncode != 0 and "no_such_pipeline_xyz" in chosen.stdout + chosen.stderr
     port = free_port()
     server = subprocess.Popen(
         [kg, "serve", "--store", "store", "--host", "127.0.0.1", "--port", str(port)],
