@@ -37,10 +37,12 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import inspect
 import logging
 import os
 import platform
+import re
 import resource
 import shutil
 import signal
@@ -58,7 +60,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.api.results import RDF_FORMATS, Answer, write_result
-from kg.errors import KgError, QueryError, QueryTimeout, StoreError, StoreUnavailable
+from kg.errors import KgError, QueryError, QueryRefused, QueryTimeout, StoreError, StoreUnavailable
 from kg.store.base import Store
 from kg.store.oxigraph import OxigraphStore
 
@@ -196,7 +198,11 @@ def run_task(task: Task) -> Answer:
     except ValueError as exc:
         raise QueryError(str(exc)) from None
     except OSError as exc:
-        raise StoreError(str(exc)) from None
+        if exc.errno == errno.EACCES or "(os error 13)" in str(exc):  # the seccomp filter refused a socket
+            raise QueryRefused(
+                "the query tried to reach another server; this endpoint's query workers have no network access"
+            ) from None
+        raise StoreError(re.sub(r"\s*\(os error \d+\)", "", str(exc))) from None
     except RecursionError:
         raise QueryError("the query is nested too deeply to run") from None
 
@@ -569,6 +575,8 @@ class QueryRunner:
         kind, message = payload
         if kind == "QueryOverMemory":
             raise self._over_memory()
+        if kind == "QueryRefused":
+            raise QueryRefused(message)
         raise QueryError(message) if kind == "QueryError" else StoreError(message)
 
     def _over_memory(self) -> QueryOverMemory:
