@@ -187,7 +187,10 @@ def test_negotiation_keeps_json_for_scripts(server: LiveServer, seed_extraction:
         assert csv.text.splitlines()[0].startswith("claim,deployer,place") and "North Korea" in csv.text
         assert client.get("/static/..%2Fpages.py").status_code == 404
         assert client.get("/static/yasgui.min.js").headers["content-type"].startswith("text/javascript")
-        assert client.get("/entities/nobody-at-all", headers={"Accept": "text/html"}).status_code == 404
+        missing = client.get("/entities/north-koria", headers={"Accept": "text/html"})
+        assert missing.status_code == 404 and 'href="/entities/north-korea"' in missing.text  # did you mean
+        assert client.get("/entities/north-koria").json()["error"] == "NotFound"
+        assert client.get("/articles/no-such-article", headers={"Accept": "text/html"}).status_code == 404
 
 
 def test_entity_claims_come_in_pages(server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -33,7 +33,7 @@ from starlette.types import Scope
 from kg.api.articles import article_json
 from kg.api.claims import entity_id, plain
 from kg.api.deps import StoreDep
-from kg.api.entities import describe
+from kg.api.entities import describe, search
 from kg.api.guard import query_form
 from kg.errors import NotFound
 from kg.paths import web_dir
@@ -610,7 +610,13 @@ def co_mentioned(store: Store, data: dict[str, Any]) -> list[dict[str, Any]]:
 
 @html_router.get("/entities/{entity}")
 def entity_html(entity: str, store: StoreDep, page: int = 1) -> HTMLResponse:
-    data = describe(store, entity)
+    try:
+        data = describe(store, entity)
+    except NotFound as exc:  # a person followed a stale link or typed the id: offer the closest names
+        suggestions = search(store, entity.replace("-", " "), limit=5, min_score=70)
+        response = render("not_found.html", message=str(exc), suggestions=suggestions)
+        response.status_code = 404
+        return response
     summary = summarise(data)
     claims = data["deployments"] + data["statements"]
     claims.sort(key=lambda c: (c["article"].get("published") or "", c["claim"]), reverse=True)
@@ -671,7 +677,12 @@ def article_text(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 @html_router.get("/articles/{doc_id:path}")
 def article_html(doc_id: str, store: StoreDep) -> HTMLResponse:
-    data = article_json(store, doc_id)
+    try:
+        data = article_json(store, doc_id)
+    except NotFound as exc:
+        response = render("not_found.html", message=str(exc), suggestions=[])
+        response.status_code = 404
+        return response
     return render("article.html", data=data, pieces=article_text(data), range=_range)
 
 
