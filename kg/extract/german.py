@@ -25,13 +25,10 @@ from kg.model import Certainty, Claim, Deployment, Entity, EntityType, Span, Sta
 from kg.ns import normalise, slug
 
 _SENT_END = re.compile(r"(?<=[.!?])[\"“”»]?\s+(?=[A-ZÄÖÜ\"„«])|\n+")
-_SPEECH = re.compile(
-    r"\b(sagte|sagt|sagten|erklärte|erklärt|erklärten|betonte|betont|betonten|warnte|warnt|bekräftigte|"
-    r"bekräftigt|meldete|meldet|meldeten|berichtete|berichtet|teilte|teilt|teilten|kündigte|kündigt|"
-    r"bestätigte|bestätigt|forderte|fordert|versicherte|unterstrich|schrieb|dementierte|bestritt|"
-    r"kritisierte|verkündete|drohte|mahnte|betonte|räumte|hieß|antwortete|ergänzte|fügte|behauptete|"
-    r"behauptet|mitteilte|erklärt)\b"
-)
+_SPEECH = re.compile(r"\b(" + "|".join(sorted(words("de", "speech_verbs"), key=len, reverse=True)) + r")\b")
+_IMPERSONAL = re.compile(r"\b(" + "|".join(re.escape(w) for w in words("de", "impersonal_speech")) + r")\b")
+_BODY = re.compile(r"(?<![\w-])(" + "|".join(sorted(words("de", "body_nouns"), key=len, reverse=True))
+                   + r")(?![\w-])")
 _OWN_SOURCE = re.compile(r"\b[Nn]ach\s+(eigenen|[a-zäöü]+en)\s+Angaben\b")
 _ZUFOLGE = re.compile(r"\b(zufolge)\b")
 _LAUT = re.compile(r"\b(laut|Laut)\s+")
@@ -85,6 +82,7 @@ def german_claims(ctx: Context) -> list[Claim]:
     reporter = ctx.outlet if ctx.outlet is not None and ctx.outlet.type is EntityType.OUTLET else None
     last_speaker: Entity | None = None
     places_state = _DeState()
+    memory = _SpeechMemory()
     seen_sentences: set[str] = set()
     people: dict[str, Entity] = {}
     for raw_start, raw_end in sentences(text):
@@ -101,7 +99,8 @@ def german_claims(ctx: Context) -> list[Claim]:
         if unknown:
             actors = sorted(actors + [m for m, _direct in unknown], key=lambda m: m.start_char)
         span = Span(start, end, sent)
-        speakers = _speakers(ctx, sent, start, actors, last_speaker)
+        memory.learn_titles(sent, start, actors)
+        speakers = _speakers(ctx, sent, start, actors, last_speaker, memory)
         for m, direct in unknown:
             if direct and m.entity not in speakers:
                 speakers.append(m.entity)
@@ -139,8 +138,57 @@ def german_claims(ctx: Context) -> list[Claim]:
     return claims
 
 
+@dataclass
+class _SpeechMemory:
+    """What the German speaker rules remember across sentences: the state of the last government body that
+    spoke ("das Ministerium" is that ministry), and the persons introduced by a state and a title ("Russlands
+    Präsident Putin": "der russische Präsident" later is Putin)."""
+
+    body_state: Entity | None = None
+    titles: dict[tuple[str, str], Entity] = field(default_factory=dict)
+
+    def learn_titles(self, sent: str, offset: int, actors: list[Mention]) -> None:
+        states = [m for m in actors if m.entity.type is EntityType.STATE]
+        people = [m for m in actors if m.entity.type is EntityType.PERSON]
+        for st in states:
+            for person in people:
+                gap = sent[st.end_char - offset:person.start_char - offset]
+                title = re.fullmatch(r"\w*\s+([A-ZÄÖÜ][\wäöüß-]+)\s+", gap)
+                if title:
+                    self.titles[(st.entity.key, title.group(1).lower())] = person.entity
+        for person in people:
+            title = re.search(r"([A-ZÄÖÜ][\wäöüß-]+)\s+$", sent[:person.start_char - offset])
+            if title and _not_name(title.group(1)):
+                self.titles[("", title.group(1).lower())] = person.entity
+
+    def by_title(self, phrase: str) -> Entity | None:
+        """The person last introduced with the title of "der Präsident" (a title alone, no state)."""
+        title = re.fullmatch(r"\s*(?:der|die)\s+([A-ZÄÖÜ][\wäöüß-]+)\s*", phrase)
+        return self.titles.get(("", title.group(1).lower())) if title else None
+
+    def titled(self, sent: str, offset: int, m: Mention) -> Entity | None:
+        """The person a state adjective and a title stand for ("der russische Präsident"), if introduced."""
+        if m.entity.type is not EntityType.STATE or not sent[m.start_char - offset:][:1].islower():
+            return None
+        title = re.match(r"\s+([A-ZÄÖÜ][\wäöüß-]+)", sent[m.end_char - offset:])
+        return self.titles.get((m.entity.key, title.group(1).lower())) if title else None
+
+
+def _body_speaker(sent: str, offset: int, actors: list[Mention], start: int, end: int,
+                  memory: _SpeechMemory) -> Entity | None:
+    """The state a government body in ``sent[start:end]`` speaks for ("das Verteidigungsministerium in
+    Moskau", "die russische Behörde"), else the state of the last body that spoke ("das Ministerium")."""
+    if not _BODY.search(sent[start:end]):
+        return None
+    inside = [m for m in actors if start <= m.start_char - offset < end and m.entity.type is EntityType.STATE]
+    if inside:
+        memory.body_state = inside[0].entity
+    return memory.body_state
+
+
 def _speakers(ctx: Context, sent: str, offset: int, actors: list[Mention],
-              last_speaker: Entity | None) -> list[Entity]:
+              last_speaker: Entity | None, memory: _SpeechMemory | None = None) -> list[Entity]:
+    memory = memory or _SpeechMemory()
     out: list[Entity] = []
     # "Ukraine-Krieg: ..." names the war, not a speaker
     actors = [m for m in actors if not sent[m.end_char - offset:].startswith("-Krieg")]
@@ -151,15 +199,31 @@ def _speakers(ctx: Context, sent: str, offset: int, actors: list[Mention],
                  or _title_gap(sent[verb.end():max(verb.end(), m.start_char - offset)])]
         before = [m for m in actors if m.end_char - offset <= verb.start()]
         speaker: Entity | None = None
+        phrase_end = verb.end() + (re.search(r"[,.;:!?\"“”»]|\smit\b|$", sent[verb.end():])
+                                   or re.search("$", "")).start()  # type: ignore[union-attr]
+        subject_start = max(sent.rfind(c, 0, verb.start()) for c in ",;:\"“”»") + 1
         if after:
-            speaker = after[0].entity
+            speaker = memory.titled(sent, offset, after[0]) or after[0].entity
         elif _ARTICLE.match(sent[verb.end():]):
-            speaker = None  # "sagte der Republikaner": a description the rules do not resolve
-        elif _PRONOUN.match(sent[verb.end():]) and last_speaker is not None:
-            speaker = last_speaker
+            # "teilte das Verteidigungsministerium in Moskau mit": a body speaks for its state; "sagte der
+            # Präsident": the person introduced with that title; another description ("sagte der
+            # Republikaner") the rules do not resolve
+            speaker = (_body_speaker(sent, offset, actors, verb.end(), phrase_end, memory)
+                       or memory.by_title(sent[verb.end():phrase_end]))
+        elif (_PRONOUN.match(sent[verb.end():]) and last_speaker is not None
+              and not [m for m in before if m.entity.type is EntityType.PERSON
+                       and m.start_char - offset >= subject_start]):
+            speaker = last_speaker  # "sagte er"; not "Selenskyj wies sie zurück"
+        elif _IMPERSONAL.match(sent[verb.start():]) and last_speaker is not None:
+            speaker = last_speaker  # '"...", hieß es': the last speaker again
         elif before:
             people = [m for m in before if m.entity.type is EntityType.PERSON]
-            speaker = (people or before)[-1].entity
+            closest = (people or before)[-1]
+            speaker = memory.titled(sent, offset, closest) or closest.entity
+            if not people:
+                speaker = _body_speaker(sent, offset, actors, subject_start, verb.start(), memory) or speaker
+        else:
+            speaker = _body_speaker(sent, offset, actors, subject_start, verb.start(), memory)
         if speaker is not None and speaker not in out:
             out.append(speaker)
     own = _OWN_SOURCE.search(sent)
@@ -189,27 +253,17 @@ _NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}"
 #: speech frames that name a person: "Makeiev sagte", "..., sagte Makeiev" (the inverted order after the
 #: reported clause), "so Makeiev", "nach Angaben von X"
 _NAME_FRAMES = (
-    re.compile(rf"(?:^|[,;:]\s*|[.!?\"“”»]\s+)(?P<name>{_NAME})\s*,?\s+{_SPEECH.pattern}"),
+    re.compile(rf"(?:^|[,;:]\s*|[.!?\"“”»]\s+)(?:(?:Der|Die|der|die)\s+(?:[a-zäöüß-]+\s+){{0,2}})?"
+               rf"(?P<name>{_NAME})\s*,?\s+{_SPEECH.pattern}"),
     re.compile(rf"[,:\"“”»]\s*{_SPEECH.pattern}\s+(?P<name>{_NAME})(?=\s*[.,;:!?\"“”»]|\s+(?:am|im|in|bei|gegenüber|auf|dem|der|den|zu)\b|$)"),
     re.compile(rf"(?:,\s*|^)so\s+(?P<name>{_NAME})\b"),
     re.compile(rf"\b[Nn]ach\s+Angaben\s+von\s+(?P<name>{_NAME})\b"),
+    # "sagte der Kommandeur des Heeres, Olexander Pawljuk, ...": a description, then the name in apposition
+    re.compile(rf"{_SPEECH.pattern}\s+(?:der|die)\s+[^,.;:\"“”»]{{1,60}},\s+(?P<name>{_NAME})\s*(?=[,.;]|$)"),
 )
 #: capitalised words that are not names: function words, pronouns, titles, common nouns
-_NOT_NAMES = {"der", "die", "das", "dem", "den", "des", "ein", "eine", "einer", "eines", "er", "sie", "es", "wir",
-              "ihr", "man", "dies", "diese", "dieser", "auch", "aber", "doch", "und", "oder", "nun", "dann", "so",
-              "zudem", "außerdem", "damit", "dabei", "hier", "dort", "heute", "gestern", "am", "im", "in", "mit",
-              "von", "zu", "nach", "bei", "wie", "was", "wer", "als", "weil", "dass", "ob", "seine", "ihre", "sein",
-              "jetzt", "bereits", "noch", "erst", "zuvor", "später", "allerdings", "jedoch", "präsident",
-              "kanzler", "minister", "ministerin", "sprecher", "sprecherin", "regierung", "botschafter",
-              "außenminister", "verteidigungsminister", "kremlsprecher", "chef", "generalsekretär", "staatschef",
-              "ministerium", "armee", "militär", "agentur", "behörden", "experten", "nachrichtenagentur",
-              "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"}
-_NOUN_SUFFIX = re.compile(r"(ung|heit|keit|schaft|ium|tion|ität|ismus|tum|nis|chen|ministerium|sprecher|"
-                          r"sprecherin|minister|ministerin|präsident|präsidentin|kanzler|kanzlerin|agentur|"
-                          r"behörde|behörden|führung|chef|chefin|dienst|amt|rat|berater|beraterin|experte|"
-                          r"expertin|gouverneur|gouverneurin|botschafter|botschafterin|vorsitzende|vorsitzender|"
-                          r"leiter|leiterin|kommandeur|general|analyst|analystin|fernsehen|sender|zeitung|"
-                          r"korrespondent|korrespondentin|bürgermeister|bürgermeisterin)$")
+_NOT_NAMES = words("de", "not_names")
+_NOUN_SUFFIX = re.compile("(" + "|".join(sorted(words("de", "noun_suffixes"), key=len, reverse=True)) + ")$")
 _ARTICLES = {"der", "die", "das", "dem", "den", "des", "ein", "eine", "einer", "eines", "einem"}
 
 

@@ -1,0 +1,56 @@
+"""German speakers from patterns in kg/extract/patterns/de.json: a government body speaking for its state, a
+title standing for the person it introduced, an apposition after the speech verb, an object pronoun that is
+no speaker, impersonal "hieß es".  Sentences written for the test; each pattern has a case that must not fire."""
+
+from __future__ import annotations
+
+from kg.extract import extract_one
+from kg.model import Article, Statement
+
+
+def speakers(text: str) -> list[str]:
+    ex = extract_one(Article(id="t", language="de", outlet="Deutschlandfunk", text=text))
+    return [c.subject.speaker.key for c in ex.claims if isinstance(c.subject, Statement)]
+
+
+def test_a_body_speaks_for_the_state_named_with_it_and_later_alone() -> None:
+    assert speakers("Die Lage sei stabil, teilte das Außenministerium in Moskau mit. "
+                    "Weitere Angriffe seien abgewehrt worden, teilte das Ministerium später mit.") == [
+        "russia", "russia"]
+    assert speakers("Die Lage sei stabil, teilte das Ministerium mit.") == []  # no state ever named
+
+
+def test_a_title_stands_for_the_person_it_introduced() -> None:
+    text = ("Russlands Präsident Putin empfing am Montag Gäste. "
+            "Der russische Präsident sagte, die Gespräche seien gut verlaufen.")
+    assert speakers(text) == ["putin"]
+    # no one was introduced as the Ukrainian president: the state adjective stays the speaker
+    assert speakers("Der ukrainische Präsident sagte, die Gespräche seien gut verlaufen.") == ["ukraine"]
+
+
+def test_a_title_alone_after_the_verb() -> None:
+    text = ("Präsident Wladimir Putin empfing am Montag Gäste. "
+            "\"Wir sind zufrieden\", sagte der Präsident.")
+    assert speakers(text) == ["putin"]
+    assert speakers("\"Wir sind zufrieden\", sagte der Präsident.") == []
+
+
+def test_an_apposition_names_the_speaker_after_the_verb() -> None:
+    found = speakers("Die Front halte, sagte der Kommandeur des Heeres, Andrij Kowalenko, am Abend.")
+    assert found == ["andrij-kowalenko"]
+    assert speakers("Die Front halte, sagte der Kommandeur des Heeres am Abend.") == []
+
+
+def test_an_object_pronoun_after_the_verb_is_no_speaker() -> None:
+    text = "Putin sagte, er wolle verhandeln. Wolodymyr Selenskyj wies sie am Dienstag entschieden zurück."
+    assert speakers(text) == ["putin", "zelensky"]
+    assert speakers("Putin sagte, er wolle verhandeln. Das sei falsch, sagte er.") == ["putin", "putin"]
+
+
+def test_impersonal_hiess_es_is_the_last_speaker() -> None:
+    assert speakers("Die Lage sei ruhig, sagte Putin. \"Es gibt keine Opfer\", hieß es.") == ["putin", "putin"]
+    assert speakers("\"Es gibt keine Opfer\", hieß es.") == []
+
+
+def test_a_capitalised_adverb_is_no_name() -> None:
+    assert speakers("Ähnlich äußerte sich der Sprecher.") == []
