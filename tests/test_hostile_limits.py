@@ -75,7 +75,7 @@ def _storm(url: str, count: int, statuses: list[int]) -> list[threading.Thread]:
 @pytest.mark.parametrize("store", ["oxigraph"], indirect=True)
 def test_health_and_rest_answer_under_45_runaway_queries(seeded: Store, live_server: type) -> None:
     fill(seeded)
-    settings = Settings(query_workers=1, query_timeout=3, query_per_client=100, query_queue=8)
+    settings = Settings(query_workers=1, query_timeout=1.5, query_per_client=100, query_queue=4)
     app = create_app(seeded, settings)
     statuses: list[int] = []
     with live_server(app) as server:
@@ -85,10 +85,10 @@ def test_health_and_rest_answer_under_45_runaway_queries(seeded: Store, live_ser
         gate = app.state.gate
         with httpx.Client(base_url=server.url, timeout=1.0) as quick:  # /health must answer within 1 s
             for _ in range(200):
-                if gate.in_flight >= 8:
+                if gate.in_flight >= 4:
                     break
                 threading.Event().wait(0.02)
-            assert gate.in_flight == 8, gate.in_flight  # the queue is full: the rest were refused
+            assert gate.in_flight == 4, gate.in_flight  # the queue is full: the rest were refused
             for _ in range(5):
                 assert quick.get("/health").json() == {"status": "ok"}
         with httpx.Client(base_url=server.url, timeout=10) as client:
@@ -103,17 +103,12 @@ def test_health_and_rest_answer_under_45_runaway_queries(seeded: Store, live_ser
 @pytest.mark.parametrize("store", ["oxigraph"], indirect=True)
 def test_one_client_may_have_only_so_many_queries_in_flight(store: Store, live_server: type) -> None:
     fill(store)
-    settings = Settings(query_workers=1, query_timeout=3, query_per_client=2, query_queue=10)
+    settings = Settings(query_workers=1, query_timeout=1.5, query_per_client=2, query_queue=10)
     statuses: list[int] = []
     with live_server(create_app(store, settings)) as server:
         for thread in _storm(server.url, 5, statuses):
             thread.join(timeout=60)
-        with server.client() as client:
-            for _ in range(3):  # a lone call is refused only while that client's others still run
-                response = client.get("/sparql", params={"query": RUNAWAY})
-                if response.status_code == 503:
-                    break
-    assert statuses.count(429) >= 1, statuses
+    assert statuses.count(429) >= 1, statuses  # all five from 127.0.0.1: at most two in flight
     assert set(statuses) <= {429, 503}, statuses
 
 
