@@ -173,6 +173,8 @@ def test_negotiation_keeps_json_for_scripts(server: LiveServer, seed_extraction:
         home = client.get("/")
         assert home.headers["content-type"].startswith("application/json")
         assert home.json()["counts"]["articles"] == 1
+        offered = {q["name"] for q in home.json()["queries"]}
+        assert {"troops-by-location", "actor-statements"} <= offered and "export-claims" not in offered
         published = seed_extraction.article.published.isoformat()  # type: ignore[union-attr]
         assert home.json()["dates"] == {"first": published, "last": published, "undated": 0}
         assert client.get("/", headers={"Accept": "text/html"}).text.lstrip().startswith("<!doctype html>")

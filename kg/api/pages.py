@@ -170,13 +170,17 @@ def overview(store: Store) -> dict[str, Any]:
     }
 
 
-def researcher_queries() -> list[NamedQuery]:
-    """The named queries offered as forms: SELECT queries whose parameters a person types (no IRI
-    parameters, which the pages themselves fill in), those with parameters first."""
+def researcher_queries(with_params_only: bool = True) -> list[NamedQuery]:
+    """The named queries offered as examples: SELECT queries whose parameters a person types (no IRI
+    parameters, which the pages fill in themselves), those with parameters first.  The home page's forms take
+    only queries with parameters: the parameterless ones (counts, latest articles, whole-store listings for
+    exports) are either on the page already or too large for a table; the editor offers them all."""
     offered = [
         q
         for q in load_queries().values()
-        if query_form(q.text) == "SELECT" and all(p.type != "iri" for p in q.params)
+        if query_form(q.text) == "SELECT"
+        and all(p.type != "iri" for p in q.params)
+        and (q.params or not with_params_only)
     ]
     return sorted(offered, key=lambda q: (not q.params, q.title.casefold()))
 
@@ -262,7 +266,7 @@ def editor_examples() -> list[dict[str, str]]:
     ``queries/*.rq`` (its parameters are listed in its header; in the editor they are plain variables)."""
     prefixes = "\n".join(f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items())
     tabs = [{"name": "Who is where", "query": STARTER.format(prefixes=prefixes)}]
-    for q in researcher_queries():
+    for q in researcher_queries(with_params_only=False):
         tabs.append({"name": q.title, "query": q.text})
     return tabs
 
