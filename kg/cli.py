@@ -397,7 +397,14 @@ def serve(
 
     from kg.api.app import create_app
 
-    uvicorn.run(create_app(_open(store, create=create)), host=host, port=port, log_level="info")
+    target = _open(store, create=create)
+    try:
+        api = create_app(target)
+    except KgError as exc:  # a bad setting, KG_SNAPSHOT_DIR not writable: one line and exit 2, not a traceback
+        target.close()
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    uvicorn.run(api, host=host, port=port, log_level="info")
 
 
 @app.command()

@@ -183,3 +183,16 @@ def test_client_mistakes_are_400_with_a_plain_message(seeded: Store, live_server
         syntax = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p }"})
         assert syntax.status_code == 400 and "1:" in plain(syntax), syntax.text
         assert client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True
+
+
+def test_kg_serve_with_an_unwritable_snapshot_folder_says_so_and_exits(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    env = {"KG_SNAPSHOT_DIR": str(blocker / "snapshots"), "COLUMNS": "500"}
+    result = CliRunner().invoke(app, ["serve", "--store", str(tmp_path / "store"), "--create"], env=env)
+    assert result.exit_code == 2, result.output
+    assert "KG_SNAPSHOT_DIR" in result.output and "Traceback" not in result.output, result.output
