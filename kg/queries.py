@@ -44,6 +44,9 @@ MAX_LIMIT = 1000
 #: at least ``GROUP_MIN_ROWS`` rows.
 GROUP_ROWS = 4
 GROUP_MIN_ROWS = 64
+#: The most ``ORDER BY`` keys a paged query gets with its tie-breakers (Virtuoso 7 refuses a sort of over 20
+#: keys: "SQ186: Over 20 keys in group by or hash join").
+MAX_ORDER_KEYS = 12
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -199,23 +202,28 @@ def paged_text(query: NamedQuery, limit: int, offset: int) -> str:
 
     Appended, not wrapped in a sub-select, so the query's own ``ORDER BY`` orders the pages (a sub-select's
     order is not kept by the query around it) and each engine can plan a top-k sort.  A page is only
-    well-defined when the order is total, so a paged SELECT must end in an ``ORDER BY``, and every variable
-    it projects is added to that ``ORDER BY`` as a tie-breaker: two rows the query's own order ties (two
-    claimants of one claim) then come in the same order on every page and every engine.
+    well-defined when the order is total, so a paged SELECT must end in an ``ORDER BY``, and the variables
+    it projects that its ``ORDER BY`` does not name are added to it as tie-breakers, in projection order, up
+    to ``MAX_ORDER_KEYS`` keys in all: two rows the query's own order ties (two claimants of one claim) then
+    come in the same order on every page and every engine.  A query whose rows differ only past those keys
+    must order them itself.
 
     :raises QueryError: the query already has an outermost ``LIMIT``, ``OFFSET`` or trailing ``VALUES``, or
         a SELECT without an outermost ``ORDER BY``.
     """
     depth = 0
     outer: list[str] = []  # keywords after the outermost group closed
+    ordered: set[str] = set()  # the variables named after them (the ORDER BY's)
     for token, _, _ in spans(query.text):
         if token.text == "{":
             depth += 1
-            outer = []
+            outer, ordered = [], set()
         elif token.text == "}":
             depth -= 1
         elif depth == 0 and token.kind == "word":
             outer.append(token.text.upper())
+        elif depth == 0 and token.kind == "var" and "ORDER" in outer:
+            ordered.add("?" + token.text[1:])
     clash = sorted({"LIMIT", "OFFSET", "VALUES"}.intersection(outer))
     if clash:
         raise QueryError(f"query {query.name!r} cannot be paged: it ends in its own {', '.join(clash)}")
@@ -223,7 +231,8 @@ def paged_text(query: NamedQuery, limit: int, offset: int) -> str:
     if query.form == "SELECT":
         if "ORDER" not in outer:
             raise QueryError(f"query {query.name!r} cannot be paged: it has no outermost ORDER BY")
-        ties = " ".join(projected(query.text))
+        extra = [v for v in projected(query.text) if v not in ordered]
+        ties = " ".join(extra[: max(0, MAX_ORDER_KEYS - len(ordered))])
     return f"{query.text.rstrip()} {ties}\nLIMIT {int(limit)}\nOFFSET {int(offset)}\n"
 
 

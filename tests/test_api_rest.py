@@ -131,8 +131,11 @@ def test_named_queries_are_listed_and_checked(client: Any) -> None:
     rows = response.json()["rows"]
     assert any(r["deployer"] == "North Korea" and r["place"] == "Kursk Oblast" for r in rows), rows
     assert client.get("/queries/troops-by-location").status_code == 400  # required parameter missing
-    unknown = client.get("/queries/troops-by-location", params={"location": "Kursk", "limit": "3"})
-    assert unknown.status_code == 400 and "limit" in unknown.json()["message"], unknown.text
+    unknown = client.get("/queries/troops-by-location", params={"location": "Kursk", "city": "3"})
+    assert unknown.status_code == 400 and "city" in unknown.json()["message"], unknown.text
+    page = client.get("/queries/troops-by-location", params={"location": "Kursk", "limit": "1"})  # a page's size
+    assert page.status_code == 200 and page.json()["count"] == 1 and page.json()["next"], page.text
+    assert client.get("/queries/troops-by-location", params={"location": "Kursk", "limit": "x"}).status_code == 400
     assert client.get("/queries/entity", params={"entity": "not an iri"}).status_code == 400
     assert client.get("/queries/no-such-query").status_code == 404
     graph = client.get("/queries/entity-graph", params={"entity": str(ns.entity_iri("north-korea"))})

@@ -21,10 +21,11 @@ from starlette.concurrency import run_in_threadpool
 from kg import ns
 from kg.api.claims import claims_from_rows, plain
 from kg.api.deps import StoreDep
+from kg.api.paging import DEFAULT_LIMIT, LimitQ, OffsetQ, paged_json
 from kg.api.security import ERROR_RESPONSES, require_token
 from kg.errors import InputError, NotFound, ShapeViolation
 from kg.ns import KG, SCHEMA
-from kg.queries import run_named
+from kg.queries import run_named, run_page
 from kg.store.base import Store
 
 router = APIRouter(tags=["articles"], responses=ERROR_RESPONSES)
@@ -68,6 +69,25 @@ def article_json(store: Store, doc_id: str) -> dict[str, Any]:
             data["notes"].append(str(value))
     data["claims"] = claims_from_rows([row for row in rows if "claim" in row])
     return data
+
+
+@router.get("/articles", summary="The stored articles, newest first; a page at a time (limit, offset)")
+def list_articles(
+    request: Request, store: StoreDep, limit: LimitQ = DEFAULT_LIMIT, offset: OffsetQ = 0
+) -> JSONResponse:
+    page = run_page(store, "articles", limit=limit, offset=offset)
+    articles = [
+        {
+            "id": plain(row.get("id")),
+            "iri": plain(row.get("article")),
+            "url": f"/articles/{quote(str(row.get('id')), safe='')}",
+            "headline": plain(row.get("headline")),
+            "published": plain(row.get("published")),
+            "publisher": plain(row.get("publisher")),
+        }
+        for row in page.rows
+    ]
+    return paged_json(request, {"count": len(articles), "results": articles}, limit, offset, page.next_offset)
 
 
 @router.get("/articles/{doc_id:path}", summary="One article: metadata and every claim extracted from it")

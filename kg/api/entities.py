@@ -1,5 +1,9 @@
 """``GET /entities?q=`` (search by name, alias-aware and fuzzy) and ``GET /entities/{id}`` (JSON, HTML or
-Turtle), ``GET /deployments`` (filtered claims of deployments)."""
+Turtle), ``GET /deployments`` (filtered claims of deployments).
+
+Every list comes in pages (``kg.api.paging``): the search's hits, an entity's claims and the deployments
+each take ``limit`` and ``offset`` and say where the next page is (``next``, ``Link``).  A page of claims
+holds whole claims (one claim is several rows, one per claimant: ``kg.queries.run_page``)."""
 
 from __future__ import annotations
 
@@ -15,11 +19,12 @@ from rdflib.namespace import OWL, RDF, SKOS, XSD
 from kg import ns
 from kg.api.claims import claims_from_rows, entity_id, entity_index, entity_type
 from kg.api.deps import StoreDep
+from kg.api.paging import DEFAULT_LIMIT, LimitQ, OffsetQ, link_headers, next_url, paged_json, slice_page
 from kg.api.security import ERROR_RESPONSES
 from kg.api.sparql import negotiate
 from kg.errors import NotFound, QueryError
 from kg.ns import KG
-from kg.queries import get_query, run_named
+from kg.queries import get_query, run_named, run_page
 from kg.rdf import bind_prefixes
 from kg.store.base import Store
 
@@ -28,9 +33,10 @@ router = APIRouter(tags=["entities"], responses=ERROR_RESPONSES)
 CERTAINTIES = ("asserted", "possible", "denied")
 
 
-def search(store: Store, q: str, limit: int, min_score: float) -> list[dict[str, Any]]:
+def search(store: Store, q: str, limit: int | None, min_score: float) -> list[dict[str, Any]]:
     """Entities whose labels or aliases match ``q``: exact (after normalisation) 100, a whole-word part
-    of a label 95, else rapidfuzz's weighted ratio (typos, transliterations, word order)."""
+    of a label 95, else rapidfuzz's weighted ratio (typos, transliterations, word order); best first, at
+    most ``limit`` (None: every one)."""
     needle = ns.normalise(q)
     hits = []
     for iri, item in entity_index(store).items():
@@ -59,24 +65,29 @@ def search(store: Store, q: str, limit: int, min_score: float) -> list[dict[str,
                     "score": round(best, 1),
                 }
             )
-    hits.sort(key=lambda h: (-h["score"], h["label"].casefold()))
-    return hits[:limit]
+    hits.sort(key=lambda h: (-h["score"], h["label"].casefold(), h["id"]))  # a total order: stable pages
+    return hits if limit is None else hits[:limit]
 
 
-@router.get("/entities", summary="Search entities by name or alias")
+@router.get("/entities", summary="Search entities by name or alias; a page of hits, best first")
 def list_entities(
     store: StoreDep,
+    request: Request,
     q: Annotated[
         str, Query(max_length=200, description="A name, alias or misspelling ('Selenskyj', 'Kursk region').")
     ] = "",
-    limit: Annotated[int, Query(ge=1, le=500)] = 20,
+    limit: LimitQ = 20,
+    offset: OffsetQ = 0,
     min_score: Annotated[float, Query(ge=0, le=100, description="Lowest fuzzy score (0-100) to list.")] = 75,
-) -> dict[str, Any]:
-    return {"q": q, "results": search(store, q, limit, min_score)}
+) -> JSONResponse:
+    hits, next_offset = slice_page(search(store, q, None, min_score), limit, offset)
+    return paged_json(request, {"q": q, "results": hits}, limit, offset, next_offset)
 
 
-def describe(store: Store, key: str) -> dict[str, Any]:
-    """The JSON description of entity ``key``: labels, type, sameAs, and its deployments and statements.
+def describe(store: Store, key: str, limit: int = DEFAULT_LIMIT, offset: int = 0) -> dict[str, Any]:
+    """The JSON description of entity ``key``: labels, type, sameAs, and one page of the claims it takes
+    part in (``limit`` claims from row ``offset``), split into deployments and statements; ``next_offset``
+    says where the next page starts (None: this is the last).
 
     :raises NotFound: no such entity.
     """
@@ -101,7 +112,8 @@ def describe(store: Store, key: str) -> dict[str, Any]:
             same_as.append(str(value))
         elif predicate == KG.isoCode:
             extra["isoCode"] = str(value)
-    claims = claims_from_rows(run_named(store, "claim-details", {"entity": str(iri)}), entity=str(iri))
+    page = run_page(store, "claim-details", {"entity": str(iri)}, limit=limit, offset=offset, group="claim")
+    claims = claims_from_rows(page.rows, entity=str(iri))
     return {
         "id": key,
         "iri": str(iri),
@@ -112,6 +124,7 @@ def describe(store: Store, key: str) -> dict[str, Any]:
         **extra,
         "deployments": [c for c in claims if c["kind"] == "deployment"],
         "statements": [c for c in claims if c["kind"] == "statement"],
+        "next_offset": page.next_offset,
     }
 
 
@@ -128,7 +141,9 @@ _ENTITY_TYPES = {
     summary="One entity, with its deployments, statements and claims",
     responses={200: {"content": {"application/json": {}, "text/html": {}, "text/turtle": {}}}},
 )
-def get_entity(entity: str, store: StoreDep, request: Request) -> Response:
+def get_entity(
+    entity: str, store: StoreDep, request: Request, limit: LimitQ = DEFAULT_LIMIT, offset: OffsetQ = 0
+) -> Response:
     media_type = negotiate(request.headers.get("accept"), _ENTITY_TYPES, "application/json")
     if media_type is None:
         raise HTTPException(406, "an entity is available as application/json, text/html or text/turtle")
@@ -143,10 +158,11 @@ def get_entity(entity: str, store: StoreDep, request: Request) -> Response:
         if not len(graph):
             raise NotFound(f"no entity {entity!r}")
         return Response(graph.serialize(format="turtle"), media_type="text/turtle; charset=utf-8")
-    data = describe(store, entity)
+    data = describe(store, entity, limit, offset)
+    url = next_url(request, data.pop("next_offset"))
     if media_type == "text/html":
-        return HTMLResponse(entity_page(data))
-    return JSONResponse(data)
+        return HTMLResponse(entity_page(data), headers=link_headers(url))
+    return JSONResponse({**data, "limit": limit, "offset": offset, "next": url}, headers=link_headers(url))
 
 
 def _evidence_html(claim: dict[str, Any]) -> str:
@@ -207,14 +223,19 @@ def entity_page(data: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-@router.get("/deployments", summary="Deployments, filtered by location, deployer, claimant and certainty")
+@router.get(
+    "/deployments", summary="Deployments, filtered by location, deployer, claimant and certainty; a page of claims"
+)
 def deployments(
     store: StoreDep,
+    request: Request,
     location: Annotated[str | None, Query(description="Part of a place name or alias ('Kursk').")] = None,
     deployer: Annotated[str | None, Query(description="Part of the deployer's name or alias.")] = None,
     claimant: Annotated[str | None, Query(description="Part of a claimant's name or alias.")] = None,
     certainty: Annotated[str | None, Query(description="asserted, possible or denied.")] = None,
-) -> dict[str, Any]:
+    limit: LimitQ = DEFAULT_LIMIT,
+    offset: OffsetQ = 0,
+) -> JSONResponse:
     values: dict[str, str] = {}
     for name, value in (("location", location), ("deployer", deployer), ("claimant", claimant)):
         if value:
@@ -223,8 +244,9 @@ def deployments(
         if certainty not in CERTAINTIES:
             raise QueryError(f"certainty must be one of {', '.join(CERTAINTIES)}, got {certainty!r}")
         values["certainty"] = str(KG[certainty])
-    claims = claims_from_rows(run_named(store, "deployments", values))
-    return {
+    page = run_page(store, "deployments", values, limit=limit, offset=offset, group="claim")
+    claims = claims_from_rows(page.rows)
+    body = {
         "filters": {
             k: v
             for k, v in (
@@ -238,3 +260,4 @@ def deployments(
         "count": len(claims),
         "results": claims,
     }
+    return paged_json(request, body, limit, offset, page.next_offset)

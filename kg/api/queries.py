@@ -1,5 +1,8 @@
 """``GET /queries`` (the named queries of ``queries/*.rq`` with their header documentation) and
-``GET /queries/{name}`` (run one, its parameters checked against the header and bound as values)."""
+``GET /queries/{name}`` (run one, its parameters checked against the header and bound as values).
+
+A SELECT answers one page of rows (``limit``, default 100, at most 1,000, and ``offset``) with the next
+page's address in ``next`` and a ``Link`` header; a CONSTRUCT or DESCRIBE answers its triples as Turtle."""
 
 from __future__ import annotations
 
@@ -11,9 +14,10 @@ from fastapi.responses import Response
 from kg.api.claims import plain
 from kg.api.deps import StoreDep
 from kg.api.guard import query_form
+from kg.api.paging import PAGE_PARAMS, paged_json
 from kg.api.security import ERROR_RESPONSES
 from kg.errors import QueryError
-from kg.queries import NamedQuery, get_query, load_queries
+from kg.queries import DEFAULT_LIMIT, NamedQuery, get_query, load_queries, run_page
 
 router = APIRouter(tags=["queries"], responses=ERROR_RESPONSES)
 
@@ -29,6 +33,7 @@ def query_doc(query: NamedQuery) -> dict[str, Any]:
             {"name": p.name, "type": p.type, "required": p.required, "default": p.default, "description": p.description}
             for p in query.params
         ],
+        "paged": query.form == "SELECT",
     }
 
 
@@ -39,7 +44,7 @@ def list_queries() -> list[dict[str, Any]]:
 
 @router.get(
     "/queries/{name}",
-    summary="Run a named query; parameters as query-string values",
+    summary="Run a named query; parameters as query-string values; SELECT answers a page (limit, offset)",
     responses={200: {"content": {"application/json": {}, "text/turtle": {}}}},
 )
 def run_query(name: str, request: Request, store: StoreDep) -> Any:
@@ -50,13 +55,18 @@ def run_query(name: str, request: Request, store: StoreDep) -> Any:
         if len(given) > 1:
             raise QueryError(f"give parameter {key!r} once, not {len(given)} times")
         values[key] = given[0]
+    page = {key: _integer(key, values.pop(key)) for key in PAGE_PARAMS if key in values}
     bound = query.bind(values)
     if query_form(query.text) in ("CONSTRUCT", "DESCRIBE"):
+        if page:
+            raise QueryError(f"query {name!r} answers triples, not rows: it has no pages (no limit or offset)")
         graph = store.construct(query.text, bound)
         return Response(graph.serialize(format="turtle"), media_type="text/turtle; charset=utf-8")
-    rows = store.select(query.text, bound)
+    limit, offset = page.get("limit", DEFAULT_LIMIT), page.get("offset", 0)
+    result = run_page(store, query, values, limit=limit, offset=offset)
+    rows = result.rows
     columns = list(dict.fromkeys(k for row in rows for k in row))
-    return {
+    body = {
         "query": name,
         "title": query.title,
         "params": {k: str(v) for k, v in bound.items()},
@@ -64,3 +74,11 @@ def run_query(name: str, request: Request, store: StoreDep) -> Any:
         "count": len(rows),
         "rows": [{k: plain(v) for k, v in row.items()} for row in rows],
     }
+    return paged_json(request, body, limit, offset, result.next_offset)
+
+
+def _integer(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise QueryError(f"{name} must be a whole number, got {raw!r}") from None

@@ -240,6 +240,11 @@ class SparqlStore:
             raise StoreError(f"{what}: {url} refused the credentials ({response.status_code}): {message}")
         if _is_timeout(message):
             raise QueryTimeout(f"{what}: the server stopped the query: {message}")
+        if "SR353" in message:
+            raise QueryError(
+                f"{what}: this page ends past the rows Virtuoso sorts for one answer (MaxSortedTopRows, 10,000 by "
+                f"default; an operator raises it in the [Parameters] section of virtuoso.ini): {message[:300]}"
+            )
         if response.status_code == 400 or _is_syntax_error(message):
             raise QueryError(f"{what}: the server rejected the query: {message}")
         if response.status_code in (502, 503, 504):

@@ -1,0 +1,117 @@
+"""Every REST list comes in pages: ``limit`` and ``offset`` with a bounded default and maximum, the next
+page's address in ``next`` and in a ``Link: <...>; rel="next"`` header, none on the last page; walking the
+pages gives exactly the whole list, in order, with no claim split between two pages.  On every backend,
+over a real uvicorn server."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from kg.api.app import create_app
+from kg.api.deps import Settings
+from kg.ingest import store_extraction
+from kg.model import Extraction
+from kg.queries import MAX_LIMIT
+from kg.store import Store
+
+COPIES = ("paging-a", "paging-b")
+
+
+@pytest.fixture
+def client(seeded: Store, seed_extraction: Extraction, live_server: type) -> Iterator[Any]:
+    """The seed and two copies under other ids: three articles, every claim three times."""
+    for doc in COPIES:
+        article = dataclasses.replace(seed_extraction.article, id=doc)
+        assert store_extraction(seeded, dataclasses.replace(seed_extraction, article=article)).ok
+    with live_server(create_app(seeded, Settings(query_workers=1))) as server, server.client() as http:
+        yield http
+
+
+def walk(http: Any, path: str, params: dict[str, Any], key: str) -> tuple[list[Any], int]:
+    """Every item of a paged list, following ``next``; and how many pages that took."""
+    items: list[Any] = []
+    url: str | None = path
+    pages = 0
+    while url is not None:
+        response = http.get(url, params=params if pages == 0 else None)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        link = response.headers.get("link")
+        if body["next"] is None:
+            assert link is None, link
+        else:
+            assert link == f'<{body["next"]}>; rel="next"', (link, body["next"])
+            assert re.search(r"[?&]offset=\d+", body["next"]), body["next"]
+        items += body[key]
+        url = body["next"]
+        pages += 1
+        assert pages < 100, "the pages never end"
+    return items, pages
+
+
+def claim_ids(claims: list[dict[str, Any]]) -> list[str]:
+    return [c["claim"] for c in claims]
+
+
+def test_every_list_pages_to_the_whole(client: Any) -> None:
+    # deployments: a page is whole claims, and the pages together are the whole list
+    response = client.get("/deployments", params={"limit": MAX_LIMIT})
+    assert response.status_code == 200, response.text
+    whole = response.json()
+    assert whole["next"] is None and whole["count"] > 3, whole
+    paged, pages = walk(client, "/deployments", {"limit": 2}, "results")
+    assert pages > 2
+    assert claim_ids(paged) == claim_ids(whole["results"])
+    assert paged == whole["results"]  # each claim with all its claimants: none split between pages
+
+    # an entity's claims
+    whole = client.get("/entities/north-korea", params={"limit": MAX_LIMIT}).json()
+    assert whole["next"] is None and len(whole["deployments"]) >= 3, whole
+    url: str | None = "/entities/north-korea?limit=1"
+    deployments: list[Any] = []
+    statements: list[Any] = []
+    pages = 0
+    while url is not None:
+        body = client.get(url).json()
+        assert len(body["deployments"]) + len(body["statements"]) <= 1, body
+        deployments += body["deployments"]
+        statements += body["statements"]
+        url, pages = body["next"], pages + 1
+    assert pages > 3
+    assert deployments == whole["deployments"] and statements == whole["statements"]
+
+    # the articles, newest first
+    every, pages = walk(client, "/articles", {"limit": 1}, "results")
+    assert pages == 3 and sorted(a["id"] for a in every) == sorted(["seed-001", *COPIES]), every
+    assert client.get(every[0]["url"]).status_code == 200
+
+    # entity search
+    hits = client.get("/entities", params={"q": "", "min_score": 0, "limit": MAX_LIMIT}).json()
+    assert hits["next"] is None and len(hits["results"]) > 5
+    paged, _ = walk(client, "/entities", {"q": "", "min_score": 0, "limit": 4}, "results")
+    assert paged == hits["results"]
+
+    # a named query: rows, in the query's order, ties broken the same way on every page
+    whole = client.get("/queries/claim-details", params={"limit": MAX_LIMIT}).json()
+    paged, pages = walk(client, "/queries/claim-details", {"limit": 5}, "rows")
+    assert pages > 2 and paged == whole["rows"]
+
+
+def test_limits_are_bounded(client: Any) -> None:
+    default = client.get("/queries/claim-details").json()
+    assert default["limit"] == 100 and default["offset"] == 0
+    for path in ("/deployments", "/articles", "/entities", "/entities/north-korea", "/queries/claim-details"):
+        for params in ({"limit": MAX_LIMIT + 1}, {"limit": 0}, {"offset": -1}):
+            response = client.get(path, params=params)
+            assert response.status_code == 400, (path, params, response.text)
+    response = client.get("/queries/entity-graph", params={"entity": "https://w3id.org/kg/id/entity/x", "limit": 5})
+    assert response.status_code == 400 and "no pages" in response.json()["message"], response.text
+    response = client.get("/deployments", params={"offset": 5_000})
+    assert response.status_code == 200, response.text
+    past = response.json()
+    assert past["results"] == [] and past["next"] is None
