@@ -78,3 +78,39 @@ def test_joint_statement_is_claimed_by_each_signatory() -> None:
              title="Joint Statement of Japan, the Republic of Korea, and the United States")
     deps = [c for c in ex.claims if isinstance(c.subject, Deployment)]
     assert deps and sorted(e.key for e in deps[0].claimants) == ["japan", "south-korea", "united-states"], deps
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # an X-led presence noun: the leader's forces
+    ("The French-led mission in Mali ended in 2022.", [("france", "mali")]),
+    # "NATO troops", "UN peacekeepers": an organisation's forces
+    ("NATO troops are deployed in Kosovo.", [("nato", "kosovo")]),
+    # a base is presence
+    ("The drones took off from a Turkish base in Somalia.", [("turkey", "somalia")]),
+    # an attack on a warship puts the warship's owner there
+    ("A Dutch frigate in the Red Sea came under attack from drones.", [("netherlands", "red-sea")]),
+])
+def test_presence_pattern_fires(text: str, expected: list[tuple[str, str]]) -> None:
+    assert found(text) == expected, found(text)
+
+
+@pytest.mark.parametrize(("text", "absent"), [
+    # the attackers are not placed by an attack on others
+    ("Iranian drones attacked a tanker in the Gulf of Oman.", "iran"),
+    # nationals among irregular fighters are not their state's forces
+    ("Pakistani fighters were recruited to fight in Syria.", "pakistan"),
+    ("Shia fighters from Pakistan were sent to Syria.", "pakistan"),
+    # "the invasion of X": X is the place, never the invader
+    ("After the invasion of Afghanistan, Kabul turned to India.", "afghanistan"),
+    # "there was" places nothing
+    ("British forces were accused. There was gunfire near the gate.", "united-kingdom"),
+])
+def test_presence_pattern_does_not_fire(text: str, absent: str) -> None:
+    assert all(d != absent for d, _ in found(text)), found(text)
+
+
+def test_refusal_to_deploy_is_denied() -> None:
+    ex = run("Berlin repeated its refusal to deploy German troops in Ukraine.")
+    deps = [c for c in ex.claims if isinstance(c.subject, Deployment)]
+    assert [(c.subject.deployer.key, c.subject.location.key, c.certainty.value) for c in deps] == [
+        ("germany", "ukraine", "denied")], deps

@@ -28,7 +28,8 @@ FORCE_NOUNS = {
     "brigade", "brigades", "battalion", "battalions", "warships", "warship", "navy", "contingent",
     "paratroopers", "infantry", "commandos", "special forces", "militia", "militias", "boots",
     "instructors", "advisers", "advisors", "gunmen", "rebels", "insurgents", "division",
-    "divisions", "regiment", "regiments", "detachment", "squad",
+    "divisions", "regiment", "regiments", "detachment", "squad", "peacekeepers", "peacekeeping", "command",
+    "garrison", "destroyers", "destroyer", "frigate", "frigates",
     # German
     "soldaten", "truppen", "armee", "streitkräfte", "einheiten", "söldner", "kämpfer", "militär",
 }
@@ -41,7 +42,8 @@ IRREGULAR_FORCES = {"fighters", "militants", "mercenaries", "gunmen", "rebels", 
 PRESENCE_NOUNS = {
     "incursion", "invasion", "offensive", "raid", "ground operation", "operation", "escalation",
     "deployment", "presence", "occupation", "advance", "assault", "counteroffensive", "counter-offensive",
-    "involvement", "participation", "fighting", "clashes", "battle", "campaign",
+    "involvement", "participation", "fighting", "clashes", "battle", "campaign", "base", "bases", "outpost",
+    "coalition", "mission",
     "vormarsch", "einmarsch", "einsatz",
 }
 PRESENCE_VERBS = {
@@ -49,7 +51,7 @@ PRESENCE_VERBS = {
     "capture", "seize", "occupy", "storm", "raid", "board", "patrol", "dispatch", "transfer", "move",
     "launch", "push", "battle", "engage", "gain", "hold", "land", "cross", "base",
     "position", "mass", "amass", "reinforce", "strengthen", "join", "participate", "serve", "bog", "kill",
-    "conduct", "remain", "stay", "help", "assist", "train", "guard", "defend", "attack", "besiege", "add",
+    "conduct", "remain", "stay", "help", "assist", "train", "guard", "defend", "besiege", "add",
     "flow", "surge", "rotate", "keep",
 }
 #: presence verbs that need a ground object ("launched a ground operation", "sent troops")
@@ -63,7 +65,8 @@ GROUND_OBJECTS = {"troops", "soldiers", "forces", "units", "incursion", "invasio
 STRIKE_WORDS = {"strike", "strikes", "airstrike", "airstrikes", "missile", "missiles", "drone", "drones",
                 "rocket", "rockets", "bombing", "shelling", "bombardment", "air", "weapons", "aid", "shells"}
 GROUND_WORDS = {"ground", "troops", "soldiers", "incursion", "raid", "boots", "infantry", "mercenaries",
-                "fighters", "militants", "units", "personnel", "forces", "army"}
+                "fighters", "militants", "units", "personnel", "forces", "army", "warship", "warships",
+                "destroyer", "destroyers", "frigate", "frigates", "marines", "base", "bases", "peacekeepers"}
 POSSIBLE_WORDS = {
     "could", "may", "might", "would", "expected", "expect", "planned", "plan", "plans", "planning",
     "preparing", "prepare", "prepares", "considering", "consider", "considers", "likely", "possible",
@@ -72,7 +75,8 @@ POSSIBLE_WORDS = {
     "könnten", "sollen", "soll", "möglicherweise", "offenbar", "angeblich",
 }
 HEDGES = {"could", "may", "might", "perhaps", "possibly", "likely", "probably", "allegedly", "reportedly"}
-DENY_WORDS = {"deny", "denies", "denied", "denying", "dismissed", "rejected", "rejects", "refuted",
+DENY_WORDS = {"deny", "denies", "denied", "denying", "dismissed", "rejected", "rejects", "refuted", "refusal",
+              "refused", "refuses",
               "bestreitet", "bestritt", "dementiert"}
 NEGATION_WORDS = {"not", "n't", "no", "never", "nicht", "kein", "keine"}
 CASUALTY_WORDS = {"killed", "died", "dead", "wounded", "injured", "casualties", "losses", "captured",
@@ -132,6 +136,19 @@ def _co_owners(ctx: Context, token: Token, owner: Entity) -> list[Entity]:
     return out
 
 
+def _leader(ctx: Context, noun: Token) -> Entity | None:
+    """The state or group that leads a presence noun's forces: "the US-led invasion", "a Saudi-led coalition"
+    ("X-backed" names a sponsor, not the forces' owner)."""
+    doc = ctx.doc
+    for k in range(max(noun.i - 4, noun.sent.start), noun.i):
+        if doc[k].lower_ in ("led", "-led") and k > 0:
+            j = k - 1 if doc[k].lower_ == "-led" else (k - 2 if doc[k - 1].text in "-‐‑" else k - 1)
+            m = ctx.mention_at(j) if j >= 0 else None
+            if m is not None and m.entity.type in FORCE_TYPES:
+                return m.entity
+    return None
+
+
 def _backing(ctx: Context, m_end: int) -> bool:
     """"US-backed Kurdish fighters": the mention names a backer, not the owner."""
     doc = ctx.doc
@@ -168,8 +185,15 @@ def _force_owner(ctx: Context, token: Token, sent: Span) -> Entity | None:
             if cm is None:
                 cm = next((x for x in ctx.mentions_in(child.left_edge.i, child.right_edge.i + 1)
                            if x.entity.type in FORCE_TYPES), None)
+            if (cm is not None and cm.entity.type is EntityType.STATE and token.lower_ in IRREGULAR_FORCES
+                    and (ctx.doc[cm.start].pos_ == "ADJ" or ctx.doc[cm.start].ent_type_ == "NORP")):
+                continue  # "Pakistani Shia fighters", "Iraqi militias": nationals, not the state's forces
             if cm is not None and cm.entity.type in FORCE_TYPES and not _backing(ctx, cm.end):
                 return cm.entity
+            if (cm is not None and cm.entity.type is EntityType.ORGANISATION and child.dep_ == "compound"
+                    and cm.end == token.i and not _backing(ctx, cm.end)
+                    and not (cm.source == "minted" and token.lower_ in IRREGULAR_FORCES)):
+                return cm.entity  # "NATO troops", "UN peacekeepers": the organisation's forces
             if (cm is not None and cm.source == "minted" and cm.entity.type is EntityType.ORGANISATION
                     and token.lower_ in IRREGULAR_FORCES and not _backing(ctx, cm.end)):
                 # "Rusich fighters", "al-Shabab militants": an unknown organisation with fighters is armed
@@ -185,9 +209,10 @@ def _force_owner(ctx: Context, token: Token, sent: Span) -> Entity | None:
             before = [x for x in ctx.mentions_in(sent.start, token.i) if x.entity.type in FORCE_TYPES]
             if before:
                 return before[0].entity
-    # "troops from North Korea", "forces of Russia"
+    # "troops from North Korea", "forces of Russia" ("fighters from Pakistan" are its nationals, not its forces)
     for child in token.children:
-        if child.dep_ == "prep" and child.lower_ in ("from", "of"):
+        if child.dep_ == "prep" and (child.lower_ == "of" or (
+                child.lower_ == "from" and token.lower_ not in IRREGULAR_FORCES)):
             for obj in child.children:
                 cm = ctx.mention_at(obj.i)
                 if cm is not None and cm.entity.type in FORCE_TYPES:
@@ -604,7 +629,8 @@ def _vague_place(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> 
         if t.lower_ not in VAGUE_PLACE:
             continue
         if t.lower_ in ("there", "inside"):
-            nouns.append(t)
+            if t.dep_ != "expl":  # "there was gunfire" places nothing
+                nouns.append(t)
         elif any(c.dep_ == "prep" and c.lower_ == "of" for c in t.children):
             named = _named_place(ctx, t)  # "the village of Lastochkyne" is named, not vague
             if named is not None:
@@ -625,6 +651,9 @@ def _vague_place(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> 
     for i, place in reversed(ctx.deployment_places):
         if place.key != deployer.key and before - i <= 250:
             return place
+    if word in ("region", "area"):
+        # a region is a place the gazetteer knows, not a name NER guessed at
+        candidates = [m for m in candidates if m.source == "gazetteer"]
     return candidates[0].entity if candidates else None
 
 
@@ -673,6 +702,8 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
                     cm = ctx.mention_at(child.i)
                     if cm is not None and cm.entity.type in FORCE_TYPES and not _backing(ctx, cm.end):
                         deployer = cm.entity
+            if deployer is None:
+                deployer = _leader(ctx, token)  # "the US-led invasion", "a Saudi-led coalition"
             if deployer is None and token.i + 2 < sent.end and ctx.doc[token.i + 1].lower_ == "by":
                 k = token.i + 2
                 while k < sent.end - 1 and ctx.doc[k].lower_ in ("the", "a"):
@@ -680,7 +711,7 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
                 cm = ctx.mention_at(k)
                 if cm is not None and cm.entity.type in FORCE_TYPES:
                     deployer = cm.entity  # "troop deployments by the DPRK to Russia" (however "by" is attached)
-            if deployer is None:
+            if deployer is None and token.lemma_.lower() not in PLACE_OF_NOUNS:
                 for child in token.children:
                     if child.dep_ == "prep" and child.lower_ == "of":
                         for obj in child.children:
