@@ -54,3 +54,9 @@ def test_impersonal_hiess_es_is_the_last_speaker() -> None:
 
 def test_a_capitalised_adverb_is_no_name() -> None:
     assert speakers("Ähnlich äußerte sich der Sprecher.") == []
+
+
+def test_according_to_a_state_or_its_body() -> None:
+    assert speakers("Russischen Angaben nach ist die Brücke zerstört.") == ["russia"]
+    assert speakers("Angaben des russischen Gesundheitsministeriums zufolge ist die Brücke zerstört.") == ["russia"]
+    assert speakers("Neuen Angaben nach ist die Brücke zerstört.") == []

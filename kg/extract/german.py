@@ -29,7 +29,8 @@ _SPEECH = re.compile(r"\b(" + "|".join(sorted(words("de", "speech_verbs"), key=l
 _IMPERSONAL = re.compile(r"\b(" + "|".join(re.escape(w) for w in words("de", "impersonal_speech")) + r")\b")
 _BODY = re.compile(r"(?<![\w-])(" + "|".join(sorted(words("de", "body_nouns"), key=len, reverse=True))
                    + r")(?![\w-])")
-_OWN_SOURCE = re.compile(r"\b[Nn]ach\s+(eigenen|[a-zäöü]+en)\s+Angaben\b")
+_OWN_SOURCE = re.compile(r"\b(?:[Nn]ach\s+(eigenen|[a-zäöü]+en)\s+Angaben\b|([A-ZÄÖÜ][a-zäöü]+en)\s+Angaben\s+"
+                         r"(?:nach|zufolge)\b)")
 _ZUFOLGE = re.compile(r"\b(zufolge)\b")
 _LAUT = re.compile(r"\b(laut|Laut)\s+")
 _FORCE = re.compile(r"\b(Armee|Truppen|Soldaten|Streitkräfte|Einheiten|Söldner|Kämpfer|Militär|Marine|"
@@ -241,6 +242,11 @@ def _speakers(ctx: Context, sent: str, offset: int, actors: list[Mention],
         near = [a for a in actors if 0 <= m.start() - (a.end_char - offset) <= 2]
         if near and near[-1].entity.type is not EntityType.OUTLET:
             out.append(near[-1].entity)
+        elif not near:  # "Angaben des russischen Gesundheitsministeriums zufolge": the body's state
+            phrase = re.search(r"\bAngaben\s+(?:des|der)\s+[^,.;:]{1,60}$", sent[:m.start()])
+            body = phrase and _body_speaker(sent, offset, actors, phrase.start(), m.start(), memory)
+            if body:
+                out.append(body)
     for m in _LAUT.finditer(sent):
         near = [a for a in actors if 0 <= a.start_char - offset - m.end() <= 4]
         if near and near[0].entity.type is not EntityType.OUTLET:
