@@ -95,3 +95,15 @@ def test_language_is_detected_before_parsing() -> None:
     assert ex.reduced_coverage
     assert [(c.subject.deployer.key, c.subject.location.key) for c in ex.claims
             if isinstance(c.subject, Deployment)] == [("russia", "kursk-oblast")]
+
+
+def test_no_place_named_continues_the_deployers_last_place_for_a_few_sentences() -> None:
+    first = "Russische Truppen stehen nahe der Kleinstadt Nowohradiwka. "
+    assert [p for _, p, _ in deployments(first + "Der Bürgermeister bestätigte den russischen Angriff.")] == [
+        "nowohradiwka", "nowohradiwka"]
+    # another deployer, or too many sentences later: no place to continue
+    assert [p for _, p, _ in deployments(first + "Der Bürgermeister bestätigte den ukrainischen Angriff.")] == [
+        "nowohradiwka"]
+    quiet = "Es regnete. Die Schulen blieben zu. Der Markt war leer. Die Busse fuhren nicht. "
+    assert [p for _, p, _ in deployments(first + quiet + "Der Bürgermeister bestätigte den russischen Angriff.")] \
+        == ["nowohradiwka"]

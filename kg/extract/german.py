@@ -394,6 +394,9 @@ class _DeState:
 
     last_place: Entity | None = None
     minted: dict[str, Entity] = field(default_factory=dict)
+    #: the place of each deployer's last deployment, forgotten after ``RECENT_SENTENCES`` sentences without one
+    recent: dict[str, Entity] = field(default_factory=dict)
+    quiet: int = 0
 
 
 def _places(sent: str, offset: int, mentions: list[Mention], state: _DeState) -> list[_Place]:
@@ -523,6 +526,9 @@ def _deployments(sent: str, offset: int, mentions: list[Mention],
     Places: the named places after a place preposition or noun, all of a list ("in den Gebieten A und B"),
     the nearest after the trigger first; none named but "dort": the last place of a deployment."""
     state = state or _DeState()
+    state.quiet += 1
+    if state.quiet > 3:
+        state.recent.clear()
     actors = [m for m in mentions if m.entity.type in FORCE_TYPES]
     places = _places(sent, offset, mentions, state)
     owners: list[tuple[Entity, int]] = []
@@ -581,6 +587,13 @@ def _deployments(sent: str, offset: int, mentions: list[Mention],
         if not chosen and state.last_place is not None and state.last_place.key != deployer.key \
                 and _words_re("place_back_references").search(sent):
             out.append((deployer, state.last_place, certainty))
+        elif not chosen and not places and deployer.key in state.recent:
+            # no place named at all: the forces are where the article last put this deployer's, if that was
+            # in the last few sentences ("Selenskyj bestätigte den russischen Angriff")
+            out.append((deployer, state.recent[deployer.key], certainty))
     if out:
         state.last_place = out[-1][1]
+    for deployer, place, _c in out:
+        state.recent[deployer.key] = place
+        state.quiet = 0
     return out
