@@ -421,7 +421,8 @@ def export(
     with _opened(store) as target:
         if format in (ExportFormat.trig, ExportFormat.nquads):
             media = "application/trig" if format is ExportFormat.trig else "application/n-quads"
-            output.write_bytes(target.dump(media))
+            with output.open("wb") as sink:  # written as it is read, never whole in memory
+                target.dump(media, sink)
         else:
             from kg.export import ExportFilter, build_graph, write_graph
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -233,33 +233,56 @@ def _claim(row: Row) -> dict[str, Any]:
     }
 
 
+def graph_lines(graph: nx.MultiDiGraph, format: str) -> Iterator[bytes]:
+    """``graph`` as GEXF 1.2 (dynamic when dated) or GraphML, a piece at a time (networkx's
+    ``generate_gexf``/``generate_graphml``), so the document is never held whole in memory.
+
+    :raises QueryError: another format (before anything is generated).
+    """
+    if format not in FORMATS:
+        raise QueryError(f"export format must be one of {', '.join(FORMATS)}, not {format!r}")
+    return _lines(graph, format)
+
+
+def _lines(graph: nx.MultiDiGraph, format: str) -> Iterator[bytes]:
+    if format == "gexf":
+        dynamic = any("start" in d for _, _, d in graph.edges(data=True))
+        mode = graph.graph.get("mode")
+        graph.graph["mode"] = "dynamic" if dynamic else "static"
+        try:
+            yield b'<?xml version="1.0" encoding="utf-8"?>\n'
+            for line in nx.generate_gexf(graph, version="1.2draft"):
+                yield (line + "\n").encode("utf-8")
+        finally:
+            if mode is None:
+                graph.graph.pop("mode", None)
+            else:
+                graph.graph["mode"] = mode
+    else:
+        view = nx.MultiDiGraph()  # the same nodes and edges without the GEXF-only time attributes
+        view.graph.update(graph.graph)
+        view.add_nodes_from((n, {k: v for k, v in d.items() if k not in _TIME}) for n, d in graph.nodes(data=True))
+        edges = graph.edges(keys=True, data=True)
+        view.add_edges_from((s, t, k, {a: v for a, v in d.items() if a not in _TIME}) for s, t, k, d in edges)
+        yield b'<?xml version="1.0" encoding="utf-8"?>\n'
+        for line in nx.generate_graphml(view, named_key_ids=True):
+            yield (line + "\n").encode("utf-8")
+
+
+_TIME = ("start", "end")
+
+
 def graph_bytes(graph: nx.MultiDiGraph, format: str) -> bytes:
-    """``graph`` as GEXF 1.2 (dynamic when dated) or GraphML.
+    """``graph`` as GEXF 1.2 (dynamic when dated) or GraphML, whole (see ``graph_lines``).
 
     :raises QueryError: another format.
     """
-    import io
-
-    buffer = io.BytesIO()
-    if format == "gexf":
-        dynamic = any("start" in d for _, _, d in graph.edges(data=True))
-        out = graph.copy()
-        out.graph["mode"] = "dynamic" if dynamic else "static"
-        nx.write_gexf(out, buffer, version="1.2draft")
-    elif format == "graphml":
-        out = graph.copy()
-        for _, data in out.nodes(data=True):
-            data.pop("start", None)
-            data.pop("end", None)
-        for _, _, data in out.edges(data=True):
-            data.pop("start", None)
-            data.pop("end", None)
-        nx.write_graphml(out, buffer, named_key_ids=True)
-    else:
-        raise QueryError(f"export format must be one of {', '.join(FORMATS)}, not {format!r}")
-    return buffer.getvalue()
+    return b"".join(graph_lines(graph, format))
 
 
 def write_graph(graph: nx.MultiDiGraph, path: Path | str, format: str) -> None:
-    """Write ``graph`` to ``path`` as ``gexf`` or ``graphml``."""
-    Path(path).write_bytes(graph_bytes(graph, format))
+    """Write ``graph`` to ``path`` as ``gexf`` or ``graphml``, a piece at a time."""
+    pieces = graph_lines(graph, format)
+    with Path(path).open("wb") as sink:
+        for piece in pieces:
+            sink.write(piece)

@@ -72,6 +72,8 @@ def test_exports_over_http_read_back_with_attributes(seeded: Store, live_server:
         bad = client.get("/export.gexf", params={"since": "last week"})
     assert gexf.status_code == 200 and gexf.headers["content-type"].startswith("application/gexf+xml"), gexf.text
     assert b'mode="dynamic"' in gexf.content and b'timeformat="date"' in gexf.content
+    # streamed as generated: chunked, no length known in advance
+    assert "content-length" not in gexf.headers and gexf.headers.get("transfer-encoding") == "chunked", gexf.headers
     check_graph(nx.read_gexf(io.BytesIO(gexf.content)), dynamic=True)
     assert graphml.status_code == 200, graphml.text
     check_graph(nx.read_graphml(io.BytesIO(graphml.content), force_multigraph=True), dynamic=False)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS, XSD
 
 from kg import ns
@@ -232,6 +232,25 @@ def test_dump(store: Store) -> None:
     store.replace_graph(G1, triples("a"))
     body = store.dump("application/n-quads").decode()
     assert f"<{G1}>" in body and '"a"' in body, body
+
+
+@pytest.mark.parametrize(("media_type", "fmt"), [("application/n-quads", "nquads"), ("application/trig", "trig")])
+def test_dump_streams_to_a_file_and_reads_back(store: Store, tmp_path: Path, media_type: str, fmt: str) -> None:
+    store.replace_graph(G1, triples("a", 'say "b" .\n c'))
+    entity = Graph().add((URIRef(EX + "e"), P, Literal(1)))
+    store.replace_graph(G2, triples(Literal("ç", lang="fr"), subject="t"), entity)
+    path = tmp_path / f"dump.{fmt}"
+    with path.open("wb") as sink:
+        assert store.dump(media_type, sink) == b""
+    dataset = Dataset().parse(path, format=fmt)
+    quads = {(s, p, o, getattr(g, "identifier", g)) for s, p, o, g in dataset.quads((None, None, None, None))}
+    plain = {(s, p, Literal(str(o), lang=o.language) if isinstance(o, Literal) and o.datatype in (None, XSD.string)
+              else o, g) for s, p, o, g in quads}  # a plain literal may read back typed or untyped
+    assert {(URIRef(EX + "s"), P, Literal(v), G1) for v in ("a", 'say "b" .\n c')} <= plain, quads
+    assert (URIRef(EX + "t"), P, Literal("ç", lang="fr"), G2) in plain
+    assert (URIRef(EX + "e"), P, Literal(1), ns.ENTITY_GRAPH) in plain
+    assert len(quads) == 4
+    assert store.dump(media_type) == path.read_bytes() or fmt == "trig"  # the same N-Quads either way
 
 
 def test_many_rows_are_not_truncated(store: Store) -> None:

@@ -1,15 +1,16 @@
-"""``GET /export.gexf`` and ``GET /export.graphml``: the claim graph for Gephi (see ``kg.export``)."""
+"""``GET /export.gexf`` and ``GET /export.graphml``: the claim graph for Gephi (see ``kg.export``), streamed
+as networkx generates it rather than serialised whole first."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from kg.api.deps import StoreDep
 from kg.api.security import ERROR_RESPONSES
-from kg.export import ExportFilter, build_graph, graph_bytes
+from kg.export import ExportFilter, build_graph, graph_lines
 
 router = APIRouter(tags=["export"], responses=ERROR_RESPONSES)
 
@@ -25,8 +26,8 @@ def _export(
     store: StoreDep, format: str, location: str | None, actor: str | None, since: str | None, until: str | None
 ) -> Response:
     graph = build_graph(store, ExportFilter.parse(location=location, actor=actor, since=since, until=until))
-    return Response(
-        graph_bytes(graph, format),
+    return StreamingResponse(
+        graph_lines(graph, format),
         media_type=_MEDIA[format],
         headers={"Content-Disposition": f'attachment; filename="kg.{format}"'},
     )

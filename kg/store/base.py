@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import BinaryIO, Protocol, runtime_checkable
 
 from rdflib import Graph
 from rdflib.term import Identifier, Literal, URIRef, Variable
@@ -81,8 +81,9 @@ class Store(Protocol):
 
     def quad_count(self, graph: URIRef | None = None) -> int: ...
 
-    def dump(self, media_type: str) -> bytes:
-        """The whole dataset as TriG or N-Quads."""
+    def dump(self, media_type: str, output: BinaryIO | None = None) -> bytes:
+        """The whole dataset as TriG or N-Quads; written to ``output`` as it is read (a graph at a time, never
+        the whole dataset in memory) when one is given, and then ``b""`` is returned."""
         ...
 
     def close(self) -> None: ...

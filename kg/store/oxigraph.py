@@ -19,6 +19,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -223,10 +224,13 @@ class OxigraphStore:
         assert isinstance(rows, ox.QuerySolutions)
         return int(next(iter(rows))["n"].value)  # type: ignore[union-attr]
 
-    def dump(self, media_type: str) -> bytes:
+    def dump(self, media_type: str, output: BinaryIO | None = None) -> bytes:
         fmt = {"application/trig": ox.RdfFormat.TRIG, "application/n-quads": ox.RdfFormat.N_QUADS}.get(media_type)
         if fmt is None:
             raise StoreError(f"a dataset dump is TriG or N-Quads, not {media_type}")
+        if output is not None:  # pyoxigraph writes as it reads
+            self._store.dump(output, format=fmt)
+            return b""
         return self._store.dump(format=fmt) or b""
 
     def flush(self) -> None:

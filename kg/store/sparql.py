@@ -73,16 +73,17 @@ What was measured on Virtuoso 07.20.3229 (Debian), and what this module does abo
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
 import time
 from collections.abc import Callable, Generator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 from urllib.parse import urlencode
 
 import httpx
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
@@ -439,17 +440,25 @@ class SparqlStore:
         rows = self._select_json(sparql)
         return int(rows[0]["n"]) if rows else 0  # type: ignore[call-overload]
 
-    def dump(self, media_type: str) -> bytes:
+    def dump(self, media_type: str, output: BinaryIO | None = None) -> bytes:
+        """One graph at a time: each fetched as N-Triples and written out as N-Quads lines, or as one TriG
+        block of N-Triples lines (valid TriG), so the dataset is never held whole in memory."""
         if media_type not in ("application/trig", "application/n-quads"):
             raise StoreError(f"a dataset dump is TriG or N-Quads, not {media_type}")
-        dataset = Dataset()
+        buffer = io.BytesIO() if output is None else None
+        sink: BinaryIO = output or buffer  # type: ignore[assignment]
+        trig = media_type == "application/trig"
         for graph in self.graphs():
-            triples = self.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
-            target = dataset.graph(graph)
-            for triple in triples:
-                target.add(triple)
-        fmt = "trig" if media_type == "application/trig" else "nquads"
-        return dataset.serialize(format=fmt, encoding="utf-8")
+            query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+            body = self._query(query, GRAPH_TYPE).content
+            # each N-Triples line ends in " .\n" and a literal never holds a raw line feed
+            lines = [line for line in body.split(b"\n") if line.strip() and not line.startswith(b"#")]
+            if trig:
+                sink.write(b"<%s> {\n%s\n}\n" % (str(graph).encode(), b"\n".join(lines)))
+            else:
+                name = b" <%s> .\n" % str(graph).encode()
+                sink.write(b"".join(line.rstrip()[:-1].rstrip() + name for line in lines))
+        return buffer.getvalue() if buffer is not None else b""
 
     def close(self) -> None:
         self._client.close()
