@@ -114,3 +114,16 @@ def test_refusal_to_deploy_is_denied() -> None:
     deps = [c for c in ex.claims if isinstance(c.subject, Deployment)]
     assert [(c.subject.deployer.key, c.subject.location.key, c.certainty.value) for c in deps] == [
         ("germany", "ukraine", "denied")], deps
+
+
+def test_forces_acting_where_the_article_is() -> None:
+    # salience: the place named most often so far, when the sentence names none
+    text = ("Crowds gathered at Harbour Gate on Friday. Guards closed Harbour Gate at noon. "
+            "Later, Dutch soldiers fired warning shots above the crowd.")
+    assert found(text) == [("netherlands", "harbour-gate")], found(text)
+
+
+def test_forces_not_acting_take_no_salient_place() -> None:
+    text = ("Crowds gathered at Harbour Gate on Friday. Guards closed Harbour Gate at noon. "
+            "Officials praised Dutch soldiers for their restraint. Dutch soldiers did not fire.")
+    assert found(text) == [], found(text)

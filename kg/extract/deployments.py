@@ -36,6 +36,8 @@ FORCE_NOUNS = {
 #: military assets that put their owner somewhere when they are based, stationed or deployed there
 ASSET_NOUNS = words("en", "asset_nouns")
 STATIONING_VERBS = words("en", "stationing_verbs")
+#: what forces do on the spot: a force doing it is where the article is, when the sentence names no place
+ACTION_VERBS = words("en", "action_verbs")
 #: force words only armed groups have: their unknown owner is an armed group
 IRREGULAR_FORCES = {"fighters", "militants", "mercenaries", "gunmen", "rebels", "insurgents", "militiamen",
                     "militia", "militias", "jihadists"}
@@ -657,6 +659,41 @@ def _vague_place(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> 
     return candidates[0].entity if candidates else None
 
 
+def _acts(force: Token) -> bool:
+    """The force word is the subject of an action done on the spot ("Marines were standing", "its troops
+    fired"), not negated, not speech: presence where the article is, though the sentence names no place."""
+    if not _is_force_word(force) or force.dep_ not in ("nsubj", "nsubjpass"):
+        return False
+    verb = force.head
+    if any(c.dep_ == "neg" for c in verb.children):
+        return False
+    return verb.lemma_.lower() in ACTION_VERBS
+
+
+def salient_place(ctx: Context, before: int, deployer: Entity, *, min_mentions: int = 2) -> Entity | None:
+    """The place an article is about at token ``before``: the specific location (not a state) named most often
+    so far, at least ``min_mentions`` times, the most recent on a tie; a salience-based resolver of places
+    that sentences leave unnamed."""
+    counts: dict[str, int] = {}
+    last: dict[str, int] = {}
+    entities: dict[str, Entity] = {}
+    for m in ctx.mentions:
+        if m.start >= before:
+            break
+        if m.entity.key == deployer.key or normalise(m.entity.label) in BROAD_REGIONS:
+            continue
+        # a name NER typed a person once and a place once ("Abbey Gate") counts for the place
+        counts[m.entity.key] = counts.get(m.entity.key, 0) + 1
+        last[m.entity.key] = m.start
+        if m.entity.type is EntityType.LOCATION:
+            entities[m.entity.key] = m.entity
+    counts = {k: n for k, n in counts.items() if k in entities}
+    if not counts:
+        return None
+    key = max(counts, key=lambda k: (counts[k], last[k]))
+    return entities[key] if counts[key] >= min_mentions else None
+
+
 def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
     """The deployments one sentence states (at most one per deployer and place)."""
     lowered = {t.lower_ for t in sent}
@@ -733,6 +770,12 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
             vague = _vague_place(ctx, sent, deployer, token)
             if vague is not None:
                 locations = [vague]
+        if not locations and _acts(token) and not any(
+                is_place(m.entity) and m.entity.key != deployer.key for m in ctx.mentions_in(sent.start, sent.end)):
+            # forces acting in a sentence that names no place act where the article is: its salient place
+            salient = salient_place(ctx, sent.start, deployer)
+            if salient is not None:
+                locations = [salient]
         if casualties:
             troops = (None, None, False)
         for owner, location in [(d, loc) for d in (deployer, *co) for loc in locations]:
