@@ -107,3 +107,9 @@ def test_no_place_named_continues_the_deployers_last_place_for_a_few_sentences()
     quiet = "Es regnete. Die Schulen blieben zu. Der Markt war leer. Die Busse fuhren nicht. "
     assert [p for _, p, _ in deployments(first + quiet + "Der Bürgermeister bestätigte den russischen Angriff.")] \
         == ["nowohradiwka"]
+
+
+def test_an_attributive_participle_of_control_and_no_agent_as_place() -> None:
+    found = deployments("Russische Soldaten stehen in der teilweise von der Ukraine kontrollierten Region Kursk.")
+    assert sorted(found) == [("russia", "kursk-oblast", "asserted"), ("ukraine", "kursk-oblast", "asserted")]
+    assert deployments("Das Gebiet Kursk wurde von der Ukraine informiert.") == []

@@ -413,8 +413,11 @@ def _places(sent: str, offset: int, mentions: list[Mention], state: _DeState) ->
     def anchored(at: int) -> bool:
         before = sent[:at].split()
         k = len(before) - 1
-        while k >= 0 and (before[k] in fillers or (before[k][:1].islower() and before[k] not in
-                                                   words("de", "place_prepositions"))) and k >= len(before) - 4:
+        # up to three words of article, adjective or place noun between ("ins russische Gebiet"); an agent
+        # ("in der teilweise von der Ukraine kontrollierten ...") is no place
+        while k >= 0 and k > len(before) - 4 and (before[k] in fillers or (
+                before[k][:1].islower() and before[k] not in words("de", "place_prepositions")
+                and before[k] not in words("de", "place_blockers"))):
             k -= 1
         return k >= 0 and bool(prep.fullmatch(before[k]))
 
