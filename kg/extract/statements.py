@@ -47,12 +47,16 @@ _PERSON_NOUNS = {
     "negotiator", "prosecutor", "judge", "chairman", "chairwoman", "vice", "colonel", "lieutenant", "major",
     "captain", "sergeant", "admiral", "marshal", "ruler", "monarch", "cleric", "founder", "boss",
 }
+#: bodies often named by a proper noun before them: "the BRIEF news outlet", "the RMT union"
+_NAMED_BODIES = {"outlet", "agency", "newspaper", "broadcaster", "channel", "website", "union", "group",
+                 "company", "firm", "organization", "organisation", "committee", "network"}
 _BODY_NOUNS = {
     "military", "army", "ministry", "government", "administration", "forces", "force", "navy", "kremlin",
     "command", "office", "agency", "service", "embassy", "mission", "company", "firm", "group",
     "organization", "organisation", "movement", "militia", "rebels", "hospital", "authorities",
     "officials", "police", "department", "statement", "council", "court", "cabinet", "operator", "ministries",
     "outlet", "website", "broadcaster", "network", "newspaper", "channel", "spokesperson", "side",
+    "services", "panel", "tribunal", "union", "committee",
 }
 #: "an umbrella group ... calling itself the Islamic Resistance in Iraq": the name is the speaker's
 _NAMING = {"call", "know", "name", "dub", "style", "brand"}
@@ -123,9 +127,33 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
         if child.dep_ in ("relcl", "acl") and child.i > subj.i and child.lemma_.lower() not in _NAMING:
             right = min(right, child.left_edge.i)
     head = ctx.mention_at(subj.i)
+    for child in subj.children:
+        # "The head of the committee, Mohammed Ali, said", "Another media outlet, Baza, reported"
+        if child.dep_ == "appos":
+            named = ctx.mention_at(child.i)
+            if named is not None and named.entity.type in ACTOR_TYPES and (
+                    head is None or named.entity.type is EntityType.PERSON):
+                return named.entity
     if head is not None and head.entity.type in ACTOR_TYPES:
         return head.entity
     word = subj.lower_
+    if word in _NAMED_BODIES:
+        # "Russia's Baza news outlet", "Russian state news agency TASS": the body's own name, not its country
+        for child in subj.children:
+            if child.dep_ == "compound" and child.pos_ == "PROPN":
+                named = ctx.mention_at(child.i)
+                if named is not None and named.entity.type in ACTOR_TYPES and (
+                        named.entity.type is not EntityType.STATE):
+                    return named.entity
+                if named is None:
+                    start = child.i
+                    while start - 1 >= subj.left_edge.i and ctx.doc[start - 1].pos_ == "PROPN" and (
+                            ctx.mention_at(start - 1) is None):
+                        start -= 1
+                    name = ctx.doc[start:child.i + 1].text
+                    kind = EntityType.OUTLET if word in ("outlet", "agency", "newspaper", "broadcaster",
+                                                         "channel", "website") else EntityType.ORGANISATION
+                    return Entity(key=slug(name), label=name, type=kind, labels=(name,))
     if word in FORCE_WORDS and head is None:
         return None  # "North Korean soldiers could be ..." is not speech
     # "reports last week from Israeli news outlet Globes", "a statement by the ministry"
@@ -174,7 +202,7 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
                     return resolve_subject(ctx, obj, prefer_before=prefer_before)
     determiners = {c.lower_ for c in subj.children if c.dep_ in ("det", "poss")}
     modifiers = {c.lower_ for c in subj.children if c.dep_ in ("amod", "compound")}
-    if word in ("officials", "official", "spokesman", "spokeswoman", "spokesperson", "sources") and (
+    if word in ("officials", "official", "services", "spokesman", "spokeswoman", "spokesperson", "sources") and (
         modifiers & {"military", "defense", "defence", "army", "security", "government"}
     ):
         # "military officials said": the state the text speaks of
@@ -204,6 +232,11 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
                 return m.entity
         return None
     if word in _BODY_NOUNS and (determiners & {"the", "its", "their"}):
+        for m in ctx.mentions_before(prefer_before, 400):
+            # "the court" is the International Court of Justice named before, "the ministry" the ministry
+            if m.entity.type in (EntityType.ORGANISATION, EntityType.ARMED_GROUP) and (
+                    word in normalise(m.entity.label).split() or word in m.text.lower().split()):
+                return m.entity
         if word in {"military", "army", "ministry", "government", "forces", "navy", "command",
                     "administration", "authorities", "officials", "cabinet", "embassy", "side"}:
             return _antecedent(ctx, prefer_before, {EntityType.STATE, EntityType.ARMED_FORCE,
@@ -354,7 +387,7 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
             group = _group(ctx, subj)
             speaker = group[0] if group else resolve_subject(ctx, subj, prefer_before=subj.left_edge.i)
         speakers = group or ([speaker] if speaker is not None else [])
-        if subj is not None and not group and speaker is not None:
+        if subj is not None and not group:
             # "Sunak and Starmer both insisted", "The Iranian government and Hamas say": one act each
             for conj in subj.conjuncts:
                 if conj.i > subj.i:

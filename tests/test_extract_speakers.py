@@ -1,0 +1,49 @@
+"""Speakers named by apposition, by a body's own name, by the body noun of a name said before, and coordinated
+subjects; sentences written for these tests, each with one where the rule must not fire."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kg.extract import extract_one
+from kg.model import Article, Extraction, Statement
+
+
+def run(text: str) -> Extraction:
+    return extract_one(Article(id="t", text=text, outlet="CNN", published=dt.date(2024, 5, 2), language="en"))
+
+
+def speakers(text: str) -> list[str]:
+    return [c.subject.speaker.key for c in run(text).claims if isinstance(c.subject, Statement)]
+
+
+def test_appositive_person_is_the_speaker() -> None:
+    assert speakers("The head of the Sahel council, Amadou Diallo, said the roads were closed.") == [
+        "amadou-diallo"]
+
+
+def test_appositive_description_leaves_the_named_speaker() -> None:
+    assert speakers("Hamas, the group that runs Gaza, said the talks had stalled.") == ["hamas"]
+
+
+def test_a_body_named_before_its_noun_speaks_not_its_country() -> None:
+    assert speakers("Russia's Zvezda news outlet reported that the bridge had been hit.") == ["zvezda"]
+
+
+def test_a_state_before_the_body_noun_is_the_state() -> None:
+    assert speakers("A Russia news agency reported that the bridge had been hit.") == ["russia"]
+
+
+def test_the_court_is_the_court_named_before() -> None:
+    text = ("The International Court of Justice heard the case in May. "
+            "The court ruled that the blockade must end.")
+    assert speakers(text) == ["international-court-of-justice"]
+
+
+def test_the_court_without_a_court_named_is_nobody_named() -> None:
+    found = speakers("Judges heard the case in May. The court ruled that the blockade must end.")
+    assert "international-court-of-justice" not in found, found
+
+
+def test_an_anonymous_first_subject_leaves_the_named_one() -> None:
+    assert speakers("State media and Hamas indicated that the talks had stalled.") == ["hamas"]
