@@ -2,7 +2,10 @@
 ``GET /queries/{name}`` (run one, its parameters checked against the header and bound as values).
 
 A SELECT answers one page of rows (``limit``, default 100, at most 1,000, and ``offset``) with the next
-page's address in ``next`` and a ``Link`` header; a CONSTRUCT or DESCRIBE answers its triples as Turtle."""
+page's address in ``next`` and a ``Link`` header.  A CONSTRUCT or DESCRIBE (``estimate-claims``, a bulk
+export) answers all its triples as Turtle serialised by the store itself (``Store.query_raw``): never parsed
+into an rdflib graph and written out again, which for a large answer cost more time and memory than the
+query."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from kg.api.paging import PAGE_PARAMS, paged_json
 from kg.api.security import ERROR_RESPONSES
 from kg.errors import QueryError
 from kg.queries import DEFAULT_LIMIT, NamedQuery, get_query, load_queries, run_page
+from kg.store.base import bind_values
 
 router = APIRouter(tags=["queries"], responses=ERROR_RESPONSES)
 
@@ -60,8 +64,8 @@ def run_query(name: str, request: Request, store: StoreDep) -> Any:
     if query_form(query.text) in ("CONSTRUCT", "DESCRIBE"):
         if page:
             raise QueryError(f"query {name!r} answers triples, not rows: it has no pages (no limit or offset)")
-        graph = store.construct(query.text, bound)
-        return Response(graph.serialize(format="turtle"), media_type="text/turtle; charset=utf-8")
+        raw = store.query_raw(bind_values(query.text, bound), "text/turtle")
+        return Response(raw.body, media_type="text/turtle; charset=utf-8")
     limit, offset = page.get("limit", DEFAULT_LIMIT), page.get("offset", 0)
     result = run_page(store, query, values, limit=limit, offset=offset)
     rows = result.rows
