@@ -194,6 +194,8 @@ class Session:
 
     def close(self) -> None:
         if self._client is not None:
+            # a client whose scheduler went away logs that it gave up reconnecting: the run already said so
+            logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
             try:
                 self._client.close(timeout=10)
             except Exception as exc:  # a scheduler already gone: nothing left to close cleanly
@@ -222,8 +224,6 @@ def ingest_cluster(
     :raises ClusterUnavailable: the scheduler cannot be reached or went away; the outcomes yielded before
         stand (those articles are stored).
     """
-    from distributed import as_completed
-
     version = extractor_version()
     batches = _batches(documents, batch_size)
     if skip_unchanged:
@@ -237,7 +237,9 @@ def ingest_cluster(
                 yield item
                 continue
             client = session.client()
-            if finished is None:
+            if finished is None:  # Dask is imported (a second) only when there is work: a re-run has none
+                from distributed import as_completed
+
                 finished = as_completed()
                 limit = in_flight or 2 * session.threads()
             future = client.submit(extract_and_store, item, batch_size, dict(settings), version, pure=False)

@@ -284,3 +284,14 @@ def test_embedded_ingest_skips_unchanged_articles_and_force_extracts_them(tmp_pa
     changed["title"] = changed.get("title", "") + " (updated)"
     article.write_text(json.dumps(changed), encoding="utf-8")
     assert "1 stored, 0 failed of 1 documents" in ingest(), "a changed input is extracted again"
+
+
+def test_an_unreachable_scheduler_or_a_bad_address_is_a_clear_error() -> None:
+    from kg.cluster import ClusterUnavailable, Session
+
+    address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
+    with pytest.raises(ClusterUnavailable, match=f"cannot reach the Dask scheduler at {address}"):
+        Session(address, connect_timeout=2).client()
+    for spec in ("local:0", "local:two", "scheduler-host"):
+        with pytest.raises(ClusterUnavailable, match="--cluster"):
+            Session(spec)
