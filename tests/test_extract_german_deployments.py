@@ -113,3 +113,12 @@ def test_an_attributive_participle_of_control_and_no_agent_as_place() -> None:
     found = deployments("Russische Soldaten stehen in der teilweise von der Ukraine kontrollierten Region Kursk.")
     assert sorted(found) == [("russia", "kursk-oblast", "asserted"), ("ukraine", "kursk-oblast", "asserted")]
     assert deployments("Das Gebiet Kursk wurde von der Ukraine informiert.") == []
+
+
+def test_a_doubtful_guess_is_english_and_other_languages_get_names_only() -> None:
+    assert detect_language(Article(id="x", text="Kursk, Sumy, Belgorod.")) == "en"
+    french = ("Les troupes russes sont entrées dans la ville de Koursk mardi, a déclaré le ministère de la "
+              "Défense, qui a ajouté que les combats continuaient dans toute la région.")
+    assert detect_language(Article(id="x", text=french)) == "fr"
+    ex = extract_one(Article(id="x", text=french))
+    assert ex.reduced_coverage and not ex.claims

@@ -21,7 +21,7 @@ from itertools import islice
 
 import numpy
 import spacy
-from langdetect import DetectorFactory, LangDetectException, detect
+from langdetect import DetectorFactory, LangDetectException, detect_langs
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -47,14 +47,26 @@ CHUNK_CHARS = 100_000
 FITTED_PARTS: list[DeploymentFilter] = [DeploymentFilter()]
 
 
+#: langdetect's probability below which an article is read as English: only English gets the full parse, so
+#: a doubtful guess (a short text, a list of names) must not send an English article down a reduced route
+MIN_LANGUAGE_PROBABILITY = 0.9
+#: fewer words than this and the article is read as English (see ``detect_language``)
+MIN_LANGUAGE_WORDS = 10
+
+
 def detect_language(article: Article) -> str:
-    """The article's language: its ``language`` field when given, else langdetect (seeded)."""
+    """The article's language: its ``language`` field when given, else langdetect's guess (seeded) when the
+    text has at least ``MIN_LANGUAGE_WORDS`` words and the guess is at least ``MIN_LANGUAGE_PROBABILITY``
+    sure, else English."""
     if article.language:
         return article.language.lower()[:2]
+    if len(article.text.split()) < MIN_LANGUAGE_WORDS:
+        return "en"  # too short to tell: langdetect is sure of "Kursk, Sumy, Belgorod." being Polish
     try:
-        return detect(article.text[:5000])
-    except LangDetectException:
+        best = detect_langs(article.text[:5000])[0]
+    except (LangDetectException, IndexError):
         return "en"
+    return str(best.lang)[:2] if best.prob >= MIN_LANGUAGE_PROBABILITY else "en"
 
 
 def extract(articles: Iterable[Article], *, batch_size: int = 16, n_process: int = 1,
