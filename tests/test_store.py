@@ -18,6 +18,7 @@ from kg.errors import QueryError, StoreError
 from kg.queries import load_queries
 from kg.store import Store
 from kg.store.base import RawResult
+from kg.store.oxigraph import OxigraphStore
 
 EX = "https://w3id.org/kg/test/"
 G1 = ns.article_graph("store-test-1")
@@ -110,6 +111,25 @@ def test_empty_store(store: Store) -> None:
     assert store.graphs() == []
     assert store.quad_count() == 0
     assert store.select(f"SELECT ?o WHERE {{ <{EX}s> ?p ?o }}") == []
+
+
+def test_two_writers_of_one_new_article_never_merge(store: Store, request: pytest.FixtureRequest) -> None:
+    """The embedded store writes a new article with one ``load`` and a stored one with an update: two threads
+    writing the same new article at once must still leave one version whole, never both added together."""
+    if not isinstance(store, OxigraphStore):
+        # Seen here: Virtuoso under repeatable read (DefaultIsolation = 4) lets two concurrent requests each
+        # drop the absent graph and insert, so both versions end up in it (a phantom; serializable isolation
+        # would prevent it).  Kept running so that a fix shows as XPASS.
+        request.node.add_marker(pytest.mark.xfail(reason="Virtuoso merges two concurrent writes of one new graph"))
+    versions = [{Literal(f"{tag}{i}", datatype=XSD.string) for i in range(300)} for tag in "ab"]
+    for attempt in range(6):  # without the store's write lock, 6 in 10 attempts merged here
+        graph = ns.article_graph(f"store-test-race-{attempt}")
+        writers = [threading.Thread(target=store.replace_graph, args=(graph, triples(*v))) for v in versions]
+        for writer in writers:
+            writer.start()
+        for writer in writers:
+            writer.join()
+        assert objects_in(store, graph) in versions, attempt
 
 
 def test_default_graph_is_the_union(store: Store) -> None:
