@@ -194,6 +194,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from kg.extract import extract_candidates
+    from kg.train import use_scorer
+
+    scorer_path = args.scorer or args.gold.parent / "eval" / "score.py"
+    use_scorer(args.gold, scorer_path)
 
     wanted = {p.stem for p in args.gold.glob("*.json") if p.name != "entities.json"}
     corpora = args.corpus or [args.gold.parent / "corpus", args.gold.parent / "seeds"]
@@ -222,7 +226,6 @@ def main(argv: list[str] | None = None) -> int:
     # also at build/pred.jsonl, where the scorer's own instructions look for it
     shutil.copyfile(preds["in-sample"], args.out.parent / "pred.jsonl")
 
-    scorer_path = args.scorer or args.gold.parent / "eval" / "score.py"
     base = [sys.executable, str(scorer_path), "--gold", str(args.gold), "--pred", str(preds["in-sample"])]
     for corpus in corpora:
         base += ["--articles", str(corpus)]

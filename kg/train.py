@@ -29,9 +29,17 @@ from kg.model import Extraction
 C = 0.3  # inverse L2 strength: strong, for a few hundred candidates
 
 
+_SCORER_PATHS: dict[Path, Path] = {}
+
+
+def use_scorer(gold: Path, script: Path) -> None:
+    """Label the candidates of ``gold`` with this ``score.py`` (default: ``GOLD/../eval/score.py``)."""
+    _SCORER_PATHS[gold.resolve()] = script
+
+
 @cache
 def _scorer(gold: Path) -> ModuleType:
-    path = gold.parent / "eval" / "score.py"
+    path = _SCORER_PATHS.get(gold.resolve(), gold.parent / "eval" / "score.py")
     spec = importlib.util.spec_from_file_location("kg_gold_score", path)
     if spec is None or spec.loader is None:
         raise FileNotFoundError(f"{path}: the shared scorer is needed to label candidates")

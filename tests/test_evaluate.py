@@ -56,3 +56,41 @@ def test_out_of_fold_never_fits_on_the_article_it_scores() -> None:
         trained_on = set(e.notes[-1].split(","))
         assert e.article.id not in trained_on
         assert trained_on == {i for i, k in folds.items() if k != folds[e.article.id]}
+
+
+def test_make_eval_prints_genres_side_by_side_on_a_small_gold(tmp_path: Path) -> None:
+    """kg.evaluate end to end on two articles written for the test, scored by the shared scorer."""
+    import json
+
+    from kg.evaluate import main
+
+    from .conftest import shared_dir
+
+    shared_gold = shared_dir("gold")
+    gold = tmp_path / "gold"
+    corpus = tmp_path / "corpus"
+    gold.mkdir()
+    corpus.mkdir()
+    (gold / "entities.json").write_text((shared_gold / "entities.json").read_text(encoding="utf-8"),
+                                        encoding="utf-8")
+    articles = {
+        "t-news": ("en", "CNN", "Russian troops are in the Kursk region, the ministry said on Monday."),
+        "t-de": ("de", "Deutschlandfunk", "Russische Truppen stehen seit Wochen im Gebiet Kursk, sagte Putin."),
+    }
+    for article_id, (language, outlet, text) in articles.items():
+        (corpus / f"{article_id}.json").write_text(json.dumps(
+            {"id": article_id, "text": text, "language": language, "outlet": outlet}), encoding="utf-8")
+        (gold / f"{article_id}.json").write_text(json.dumps({"id": article_id, "deployments": [
+            {"deployer": "russia", "location": "kursk-oblast", "troops": None, "certainty": "asserted",
+             "claimants": [["russia"]] if language == "en" else [["putin", "russia"]],
+             "evidence": text}], "statements": []}), encoding="utf-8")
+    out = tmp_path / "eval"
+    assert main(["--gold", str(gold), "--corpus", str(corpus), "--out", str(out),
+                 "--scorer", str(shared_gold.parent / "eval" / "score.py")]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["genre_of"] == {"t-news": "news", "t-de": "German"}
+    assert set(summary["figures"]) == {"all", "news", "German"}
+    for genre in summary["figures"].values():
+        assert {"in-sample", "out-of-fold", "rules alone"} <= set(genre)
+        assert genre["in-sample"]["deployments"] == 1.0
+    assert "out-of-fold" in (out / "summary.txt").read_text(encoding="utf-8")
