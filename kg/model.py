@@ -69,6 +69,9 @@ class Entity:
     labels: tuple[str, ...] = ()
     wikidata: str | None = None
     iso_code: str | None = None
+    #: WGS84 coordinates of a place, where offline place data gives them (for a map); None otherwise
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from spacy.tokens import Doc, Span, Token
 from kg.extract.entities import Mention, find_mentions
 from kg.extract.gazetteer import Gazetteer, load_gazetteer
 from kg.extract.lexicon import words
+from kg.extract.places import find_place
 from kg.model import Article, Entity, EntityType
 from kg.ns import normalise, slug
 
@@ -227,6 +228,7 @@ def make_context(article: Article, doc: Doc, *, english: bool = True) -> Context
     mentions = find_mentions(doc, gaz, mint=english)
     if english:
         mentions = resolve_short_names(regions_of_states(doc, gaz, _outside_turn_labels(article.text, mentions)))
+        mentions = type_places(doc, mentions)
     return Context(article=article, doc=doc, gaz=gaz, mentions=mentions,
                    outlet=outlet_entity(article, gaz), english=english)
 
@@ -256,6 +258,31 @@ def regions_of_states(doc: Doc, gaz: Gazetteer, mentions: list[Mention]) -> list
                 found = Entity(key=slug(label), label=label, type=EntityType.LOCATION, labels=(name,))
             m = replace(m, start=first.i, start_char=first.idx, text=name, entity=found)
         out.append(m)
+    return out
+
+
+_LOCATIVE_PREPS = {"in", "at", "near", "into", "across", "outside", "around", "toward", "towards", "inside"}
+
+
+def type_places(doc: Doc, mentions: list[Mention]) -> list[Mention]:
+    """Offline place knowledge for names: a place keeps the coordinates GeoNames gives it, and a name NER
+    called a person or organisation is a place when the text puts it where places go ("fighting in Pokrovsk")
+    and offline data knows a place of exactly that name."""
+    out = []
+    for m in mentions:
+        entity = m.entity
+        if entity.type is EntityType.LOCATION and entity.latitude is None:
+            info = find_place(m.text) or find_place(entity.label)
+            if info is not None and info.latitude is not None:
+                entity = replace(entity, latitude=info.latitude, longitude=info.longitude)
+        elif m.source != "gazetteer" and entity.type in (EntityType.PERSON, EntityType.ORGANISATION):
+            root = doc[m.start:m.end].root
+            info = find_place(m.text)
+            if (info is not None and normalise(info.name) == normalise(m.text) and root.dep_ == "pobj"
+                    and root.head.lower_ in _LOCATIVE_PREPS):
+                entity = replace(entity, type=EntityType.LOCATION, latitude=info.latitude,
+                                 longitude=info.longitude)
+        out.append(m if entity is m.entity else replace(m, entity=entity))
     return out
 
 

