@@ -196,3 +196,15 @@ def test_kg_serve_with_an_unwritable_snapshot_folder_says_so_and_exits(tmp_path:
     result = CliRunner().invoke(app, ["serve", "--store", str(tmp_path / "store"), "--create"], env=env)
     assert result.exit_code == 2, result.output
     assert "KG_SNAPSHOT_DIR" in result.output and "Traceback" not in result.output, result.output
+
+
+def test_a_query_slow_to_check_is_stopped_at_the_time_limit(seeded: Store, live_server: type) -> None:
+    """rdflib takes ~5 ms per item of an IN list: the check runs in a worker killed at the time limit."""
+    slow = "SELECT * WHERE { ?s ?p ?o FILTER(?o IN (" + ", ".join(str(i) for i in range(5000)) + ")) }"
+    settings = Settings(query_workers=1, query_timeout=1)
+    with live_server(create_app(seeded, settings)) as server, server.client() as client:
+        assert client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True
+        response = client.post("/sparql", data={"query": slow})
+        assert response.status_code == 503 and "checked" in plain(response), response.text
+        assert client.get("/health").status_code == 200
+        assert client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True

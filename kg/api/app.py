@@ -5,7 +5,6 @@ app on every backend.  Three ways in: the SPARQL endpoint (``/sparql``), REST lo
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -52,9 +51,6 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     )
     if runner.uses_workers:
         check_snapshot_dir(settings.snapshot_dir)
-    # The SPARQL guard parses with rdflib, which recurses per nested group and per triple pattern: room for
-    # ~100 nested groups or ~400 patterns in a group (5000 frames stay far inside a thread's 8 MB C stack).
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -17,10 +17,11 @@ Three checks, each of which alone refuses:
    network (``kg.api.runner``), so a spelling nobody thought of still fetches nothing.  For Virtuoso the
    parse is the barrier, as Virtuoso's own ``SERVICE`` would fetch.
 
-rdflib's parser recurses once per nested group and per triple pattern of a group: a query nested about a
-hundred groups deep, or with several hundred triple patterns in one group, is refused with a 400 rather than
-checked (``create_app`` raises Python's recursion limit to 5000 for this; 10,000 nested braces still end in
-a clean 400, never a crash).
+The public endpoint runs ``check_query`` in a query worker (``QueryRunner.check``): rdflib's parser is slow on
+crafted texts (about 5 ms per item of an ``IN (...)`` list), so the check is killed at the time limit rather
+than holding the server.  The parser recurses once per nested group and per triple pattern of a group: with
+the worker's recursion limit of 5000, a query nested about a hundred groups deep, or with about 400 triple
+patterns in one group, is refused with a 400 rather than checked (10,000 nested braces: a clean 400).
 """
 
 from __future__ import annotations

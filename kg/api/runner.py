@@ -59,6 +59,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg.api.guard import CheckedQuery, check_query
 from kg.api.results import RDF_FORMATS, Answer, write_result
 from kg.errors import KgError, QueryError, QueryRefused, QueryTimeout, StoreError, StoreUnavailable
 from kg.store.base import Store
@@ -163,6 +164,15 @@ class Task:
     union: bool = True  # the default graph is the union of all graphs (the query names no dataset itself)
 
 
+@dataclass(frozen=True)
+class CheckTask:
+    """One query text for a worker to check (``kg.api.guard.check_query``): rdflib's parser can take many
+    seconds on a crafted query (about 5 ms per item of an ``IN (...)`` list), so it runs where it can be
+    killed at the time limit, not in the server."""
+
+    sparql: str
+
+
 _opened: list[tuple[str, ox.Store]] = []  # the worker's last snapshot, kept open for the next query
 
 
@@ -176,12 +186,16 @@ def _open_read_only(path: str) -> ox.Store:
     return _opened[0][1]
 
 
-def run_task(task: Task) -> Answer:
-    """Open the store read-only, run the query and serialise the answer (in a worker process).
+def run_task(task: Task | CheckTask) -> Answer | CheckedQuery:
+    """Open the store read-only, run the query and serialise the answer (in a worker process); or check a
+    query's text.
 
     :raises QueryError: the query is malformed (the message is pyoxigraph's parser's).
+    :raises QueryRefused: a check found an update or SERVICE.
     :raises StoreError: the store cannot be opened or read.
     """
+    if isinstance(task, CheckTask):
+        return check_query(task.sparql)
     store = _open_read_only(task.path)
     kwargs: dict[str, Any] = {}
     if task.default_graph_uris:
@@ -263,6 +277,9 @@ def child_main(memory_mb: int = 0) -> None:
     barriers = deny_network()
     if memory_mb:
         cap_memory(memory_mb)
+    # rdflib's parser recurses per nested group and per triple pattern: room for ~100 nested groups or ~400
+    # patterns in a group, and a clean RecursionError (a 400) beyond, far inside the main thread's C stack
+    sys.setrecursionlimit(5000)
     worker_main(_Pipe(Connection(0, writable=False), Connection(answers, readable=False)), barriers)
 
 
@@ -488,17 +505,40 @@ class QueryRunner:
     network_barriers: list[str] = field(default_factory=list)  # what keeps the last worker off the network
     _idle: list[_Worker] = field(default_factory=list, repr=False)
     _slots: threading.BoundedSemaphore = field(init=False, repr=False)
+    _check_idle: list[_Worker] = field(default_factory=list, repr=False)  # workers that check query texts
+    _check_slots: threading.BoundedSemaphore = field(init=False, repr=False)
+    _checked: dict[str, CheckedQuery] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _closed: bool = False
     snapshots: Snapshots | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._slots = threading.BoundedSemaphore(max(1, self.workers))
+        self._check_slots = threading.BoundedSemaphore(max(1, self.workers))
 
     @property
     def uses_workers(self) -> bool:
         """True when queries run in killable worker processes (the embedded on-disk store)."""
         return isinstance(self.store, OxigraphStore) and self.store.path is not None
+
+    def check(self, sparql: str) -> CheckedQuery:
+        """``kg.api.guard.check_query`` in a worker process (no network, memory capped, killed at the time
+        limit), on every backend; answers are remembered for the texts last checked.
+
+        :raises QueryRefused: an update or ``SERVICE``, however spelt.
+        :raises QueryError: not one SPARQL 1.1 query.
+        :raises QueryTimeout: the check did not finish within ``timeout`` (a text crafted to be slow to parse).
+        """
+        known = self._checked.get(sparql)
+        if known is not None:
+            return known
+        checked = self._in_worker(CheckTask(sparql), self._check_idle, self._check_slots)
+        assert isinstance(checked, CheckedQuery)
+        with self._lock:
+            if len(self._checked) >= 256:
+                self._checked.pop(next(iter(self._checked)))
+            self._checked[sparql] = checked
+        return checked
 
     def run(
         self,
@@ -533,21 +573,31 @@ class QueryRunner:
                     self.max_rows,
                     union,
                 )
-                return self._in_worker(task)
+                answer = self._in_worker(task, self._idle, self._slots)
+                assert isinstance(answer, Answer)
+                return answer
             finally:
                 self.snapshots.release(snapshot)
         return self._inline(sparql, media_type, default_graph_uris, named_graph_uris)
 
     # embedded store: worker processes ----------------------------------------------------------------
-    def _in_worker(self, task: Task) -> Answer:
-        if not self._slots.acquire(timeout=self.timeout):
+    def _in_worker(
+        self, task: Task | CheckTask, idle: list[_Worker], slots: threading.BoundedSemaphore
+    ) -> Answer | CheckedQuery:
+        if not slots.acquire(timeout=self.timeout):
             raise QueryTimeout(f"all {self.workers} query workers stayed busy for {self.timeout:g} s; try again")
         try:
-            worker = self._checkout()
+            worker = self._checkout(idle)
             worker.conn.send(task)
             started = time.monotonic()
             if not worker.conn.poll(self.timeout):
                 worker.kill()
+                if isinstance(task, CheckTask):
+                    log.warning("query check stopped after %.1f s, worker %d killed", self.timeout, worker.pid)
+                    raise QueryTimeout(
+                        f"the query could not even be checked within the time limit of {self.timeout:g} s "
+                        "(KG_QUERY_TIMEOUT): it is too long or too complex for this endpoint; simplify it"
+                    )
                 self.killed.append(worker.pid)
                 log.warning("query stopped after %.1f s, worker %d killed", time.monotonic() - started, worker.pid)
                 raise QueryTimeout(
@@ -566,11 +616,11 @@ class QueryRunner:
             if status == "error" and payload[0] == "QueryOverMemory":
                 worker.kill()  # its heap may be fragmented or half-freed: start afresh
             else:
-                self._checkin(worker)
+                self._checkin(worker, idle)
         finally:
-            self._slots.release()
+            slots.release()
         if status == "ok":
-            assert isinstance(payload, Answer)
+            assert isinstance(payload, (Answer, CheckedQuery))
             return payload
         kind, message = payload
         if kind == "QueryOverMemory":
@@ -585,10 +635,10 @@ class QueryRunner:
             "was stopped; narrow it (fewer cross-joined patterns, a smaller ORDER BY or GROUP BY)"
         )
 
-    def _checkout(self) -> _Worker:
+    def _checkout(self, idle: list[_Worker]) -> _Worker:
         with self._lock:
-            while self._idle:
-                worker = self._idle.pop()
+            while idle:
+                worker = idle.pop()
                 if worker.alive():
                     return worker
                 worker.kill()
@@ -599,12 +649,12 @@ class QueryRunner:
                 log.warning("query workers could not be cut off from the network on this system")
         return worker
 
-    def _checkin(self, worker: _Worker) -> None:
+    def _checkin(self, worker: _Worker, idle: list[_Worker]) -> None:
         with self._lock:
             if self._closed:
                 worker.stop()
             else:
-                self._idle.append(worker)
+                idle.append(worker)
 
     # any other store: through query_raw ---------------------------------------------------------------
     def _inline(
@@ -633,7 +683,8 @@ class QueryRunner:
         """Stop every worker."""
         with self._lock:
             self._closed = True
-            idle, self._idle = self._idle, []
+            idle, self._idle = self._idle + self._check_idle, []
+            self._check_idle = []
         for worker in idle:
             worker.stop()
         if self.snapshots is not None:
