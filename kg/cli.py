@@ -175,6 +175,7 @@ def ingest(
             error = str(exc)
         finally:
             if session is not None:
+                getattr(outcomes, "close", lambda: None)()  # cancel what is in flight (--fail-fast), then leave
                 session.close()
     target.close()
     bad = counts["rejected"] + counts["failed"]
