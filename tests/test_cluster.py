@@ -295,3 +295,37 @@ def test_an_unreachable_scheduler_or_a_bad_address_is_a_clear_error() -> None:
     for spec in ("local:0", "local:two", "scheduler-host"):
         with pytest.raises(ClusterUnavailable, match="--cluster"):
             Session(spec)
+
+
+def test_which_articles_are_unchanged_is_one_query_a_batch() -> None:
+    """The check a re-run makes: one query for a whole batch; an article is skipped only when its stored graph
+    records the same input hash and extractor version (no spaCy here: graphs of extractions with no claims)."""
+    from dataclasses import replace
+
+    from kg.ingest import Outcome, skip_stored
+    from kg.model import Article, Extraction
+    from kg.rdf import article_graph
+    from kg.store.oxigraph import OxigraphStore
+
+    class Counting(OxigraphStore):
+        queries = 0
+
+        def select(self, sparql: str, bindings: Any = None) -> Any:
+            Counting.queries += 1
+            return super().select(sparql, bindings)
+
+    store = Counting()
+    articles = [Article(f"a{i}", f"Troops arrived in town {i}.", title=f"Article {i}") for i in range(6)]
+    for article in articles[:5]:  # a5 was never stored
+        store.replace_graph(ns.article_graph(article.id), article_graph(Extraction(article)))
+    old_version = article_graph(Extraction(articles[4]))  # a4 stored by another extractor version
+    old_version.set((ns.article_iri("a4"), ns.KG.extractorVersion, old_version.value(
+        ns.article_iri("a4"), ns.KG.extractorVersion) + "-older"))  # type: ignore[operator]
+    store.replace_graph(ns.article_graph("a4"), old_version)
+    batch = [*articles[:3], replace(articles[3], text="A corrected text."), *articles[4:]]
+    out = list(skip_stored(store, [batch]))
+    assert Counting.queries == 1
+    skipped = [o.doc for o in out if isinstance(o, Outcome)]
+    assert skipped == ["a0", "a1", "a2"] and all(o.status == "skipped" for o in out if isinstance(o, Outcome))
+    assert [a.id for a in out[-1]] == ["a3", "a4", "a5"]  # type: ignore[union-attr]
+    store.close()
