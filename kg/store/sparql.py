@@ -227,14 +227,18 @@ class SparqlStore:
         except httpx.HTTPError as exc:
             raise StoreUnavailable(f"{what}: cannot reach {url}: {exc}") from exc
         if response.is_success:
-            state = response.headers.get("x-sql-state")
-            if state or response.status_code == 206:
+            state = (response.headers.get("x-sql-state") or "").strip()
+            detail = (response.headers.get("x-sql-message") or "").strip()
+            if what == "query" and (state == "S1TAT" or response.status_code == 206):
                 # Virtuoso's anytime query: the server stopped at the time limit and sent what it had
-                detail = response.headers.get("x-sql-message") or f"status {response.status_code}"
                 raise QueryTimeout(
                     f"{what}: the query ran past its time limit (KG_QUERY_TIMEOUT) and the server stopped it; "
-                    f"its partial answer was dropped ({state or response.status_code}: {detail.strip()[:300]})"
+                    f"its partial answer was dropped ({state or response.status_code}: {detail[:300]})"
                 )
+            if "SR172" in detail or "deadlock" in detail.lower():
+                # seen under load: an update answered 200 with "X-SQL-State: 00000" and "X-SQL-Message: SR172:
+                # Transaction deadlocked"; kg's writes are idempotent, so it is retried as a deadlock (40001)
+                raise StoreError(f"{what}: 40001 the server reported a deadlock in a 200 answer: {detail[:300]}")
             return response
         message = _server_message(response)
         if response.status_code in (401, 403):
@@ -372,7 +376,7 @@ class SparqlStore:
     def drop_graph(self, graph: URIRef) -> bool:
         existed = self.ask(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
         if existed:
-            self.update(f"DROP SILENT GRAPH <{graph}>")
+            self._write(f"DROP SILENT GRAPH <{graph}>", str(graph))
         return existed
 
     # reads -----------------------------------------------------------------------------------------
