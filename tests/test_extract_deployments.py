@@ -127,3 +127,38 @@ def test_forces_not_acting_take_no_salient_place() -> None:
     text = ("Crowds gathered at Harbour Gate on Friday. Guards closed Harbour Gate at noon. "
             "Officials praised Dutch soldiers for their restraint. Dutch soldiers did not fire.")
     assert found(text) == [], found(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a presence owned by the subject of a having verb
+    ("Russia maintains a military presence in Transnistria.", [("russia", "transnistria")]),
+    # "men in the country": the state last named
+    ("Mali's junta hired Wagner. Wagner has about 1,500 men in the country.", [("wagner-group", "mali")]),
+    # police sent abroad
+    ("Kenyan police arrived in Port-au-Prince on Tuesday.", [("kenya", "port-au-prince")]),
+    # "led a coalition in X": each leader
+    ("The United States and France have led a coalition in the Sahel.",
+     [("france", "sahel"), ("united-states", "sahel")]),
+    # an unknown name with rebels is an armed group, and the town it seized is a place
+    ("The M23 rebels seized Goma.", [("m23", "goma")]),
+    # passive stationing needs no object
+    ("Chinese coast guard vessels were positioned near Second Thomas Shoal.", [("china", "second-thomas-shoal")]),
+])
+def test_new_conflict_pattern_fires(text: str, expected: list[tuple[str, str]]) -> None:
+    assert found(text) == expected, found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Russia maintains a trade presence in Transnistria.",  # trade, not forces: no force word or ground object
+    "Pakistani Shia fighters were recruited for the war.",  # a faith and a nationality are no armed group
+    "Kenyan officials arrived in Port-au-Prince on Tuesday.",  # officials are not forces
+    "The M23 rebels denied the report.",  # no place
+])
+def test_new_conflict_pattern_does_not_fire(text: str) -> None:
+    assert found(text) == [], found(text)
+
+
+def test_an_armed_group_claiming_attacks_operates_there() -> None:
+    keys = found("JNIM claimed attacks in the Mopti region.")
+    assert keys == [("jnim", "mopti-region")], keys
+    assert found("The ministry claimed progress in the Mopti region.") == []

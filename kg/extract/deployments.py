@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from spacy.tokens import Span, Token
 
-from kg.extract.entities import is_place
+from kg.extract.entities import Mention, is_place
 from kg.extract.lexicon import words
 from kg.extract.numbers import parse_troops
 from kg.extract.pipeline import ACTOR_TYPES, FORCE_TYPES, Context, is_heading
@@ -29,7 +29,7 @@ FORCE_NOUNS = {
     "paratroopers", "infantry", "commandos", "special forces", "militia", "militias", "boots",
     "instructors", "advisers", "advisors", "gunmen", "rebels", "insurgents", "division",
     "divisions", "regiment", "regiments", "detachment", "squad", "peacekeepers", "peacekeeping", "command",
-    "garrison", "destroyers", "destroyer", "frigate", "frigates",
+    "garrison", "destroyers", "destroyer", "frigate", "frigates", "men", "police", "policemen", "gendarmes",
     # German
     "soldaten", "truppen", "armee", "streitkräfte", "einheiten", "söldner", "kämpfer", "militär",
 }
@@ -38,6 +38,11 @@ ASSET_NOUNS = words("en", "asset_nouns")
 STATIONING_VERBS = words("en", "stationing_verbs")
 #: what forces do on the spot: a force doing it is where the article is, when the sentence names no place
 ACTION_VERBS = words("en", "action_verbs")
+#: verbs whose subject owns the forces or presence that is their object: "Wagner has 1,500 men in Mali",
+#: "Russia maintains a military presence in Transnistria"
+HAVING_VERBS = {"have", "maintain", "keep", "establish", "expand", "build", "retain", "operate"}
+#: what makes a presence military ("a military presence", not "a trade presence")
+MILITARY_MODIFIERS = {"military", "naval", "troop", "army", "armed", "air", "security", "ground", "boots"}
 #: force words only armed groups have: their unknown owner is an armed group
 IRREGULAR_FORCES = {"fighters", "militants", "mercenaries", "gunmen", "rebels", "insurgents", "militiamen",
                     "militia", "militias", "jihadists"}
@@ -54,15 +59,16 @@ PRESENCE_VERBS = {
     "launch", "push", "battle", "engage", "gain", "hold", "land", "cross", "base",
     "position", "mass", "amass", "reinforce", "strengthen", "join", "participate", "serve", "bog", "kill",
     "conduct", "remain", "stay", "help", "assist", "train", "guard", "defend", "besiege", "add",
-    "flow", "surge", "rotate", "keep",
+    "flow", "surge", "rotate", "keep", "lead",
 }
 #: presence verbs that need a ground object ("launched a ground operation", "sent troops")
 OBJECT_VERBS = {"launch", "send", "push", "gain", "hold", "move", "transfer", "mass", "amass", "engage",
-                "position", "reinforce", "strengthen", "dispatch", "add", "flow", "surge", "rotate", "keep"}
+                "position", "reinforce", "strengthen", "dispatch", "add", "flow", "surge", "rotate", "keep", "lead"}
 GROUND_OBJECTS = {"troops", "soldiers", "forces", "units", "incursion", "invasion", "offensive", "operation",
                   "operations", "raid", "raids", "escalation", "assault", "counteroffensive", "brigade",
                   "brigades", "battalion", "battalions", "mercenaries", "fighters", "personnel", "army",
-                  "ground", "positions", "position", "contingent", "warships", "marines", "paratroopers"}
+                  "ground", "positions", "position", "contingent", "warships", "marines", "paratroopers",
+                  "coalition", "mission", "presence", "men", "assets"}
 #: "strike", "bomb", "shell" and the like are not deployments unless a ground word is also present
 STRIKE_WORDS = {"strike", "strikes", "airstrike", "airstrikes", "missile", "missiles", "drone", "drones",
                 "rocket", "rockets", "bombing", "shelling", "bombardment", "air", "weapons", "aid", "shells"}
@@ -84,7 +90,7 @@ NEGATION_WORDS = {"not", "n't", "no", "never", "nicht", "kein", "keine"}
 CASUALTY_WORDS = {"killed", "died", "dead", "wounded", "injured", "casualties", "losses", "captured",
                   "getötet", "gefallen", "verwundet", "tot"}
 VAGUE_PLACE = {"region", "area", "there", "territory", "inside", "camp", "city", "town", "village", "outpost",
-               "base", "hospital", "province"}
+               "base", "hospital", "province", "country"}
 
 _NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                  "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "hundred", "hundreds",
@@ -136,6 +142,11 @@ def _co_owners(ctx: Context, token: Token, owner: Entity) -> list[Entity]:
                     and all(cm.entity.key != e.key for e in out)):
                 out.append(cm.entity)
     return out
+
+
+def _unknown_name(m: Mention | None) -> bool:
+    """No mention, or one NER guessed ("M23" a location) that is no state or group of the gazetteer."""
+    return m is None or (m.source == "minted" and m.entity.type not in FORCE_TYPES)
 
 
 def _leader(ctx: Context, noun: Token) -> Entity | None:
@@ -205,6 +216,14 @@ def _force_owner(ctx: Context, token: Token, sent: Span) -> Entity | None:
             ours = _we(ctx, child)
             if ours is not None:
                 return ours  # "our troops" in the government's own transcript
+    if token.lower_ in IRREGULAR_FORCES:
+        names = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "PROPN"
+                 and c.ent_type_ != "NORP" and _unknown_name(ctx.mention_at(c.i))]
+        if names:
+            # "M23 rebels", "Katiba Macina fighters": an unknown name with irregular forces is an armed group
+            start = min(c.left_edge.i for c in names)
+            name = ctx.doc[start:token.i].text
+            return Entity(key=slug(name), label=name, type=EntityType.ARMED_GROUP, labels=(name,))
     # "its troops", "their forces": the actor the sentence is about
     for child in token.children:
         if child.dep_ == "poss" and child.lower_ in ("its", "their"):
@@ -221,7 +240,8 @@ def _force_owner(ctx: Context, token: Token, sent: Span) -> Entity | None:
                     return cm.entity
     # "Russia has deployed 50,000 troops", "Russia has sent tens of thousands of troops"
     verb = _governing_verb(token)
-    if verb.i != token.i and verb.lemma_.lower() in PRESENCE_VERBS and token.i > verb.i:
+    if verb.i != token.i and (verb.lemma_.lower() in PRESENCE_VERBS or verb.lemma_.lower() in HAVING_VERBS) and (
+            token.i > verb.i):
         owner = _subject_owner(ctx, verb)
         if owner is not None:
             return owner
@@ -381,8 +401,7 @@ def _allowed_heads(trigger: Token) -> set[int]:
 
 
 #: verbs whose object is the place: "invaded Lebanon", "entered the camp", "captured Avdiivka"
-PLACE_OBJECT_VERBS = {"invade", "enter", "occupy", "reoccupy", "storm", "capture", "seize", "raid", "besiege",
-                      "cross", "overrun", "retake", "recapture", "infiltrate", "take"}
+PLACE_OBJECT_VERBS = words("en", "place_object_verbs")
 #: presence nouns whose "of X" is the place ("the invasion of Ukraine"), not the actor ("the offensive of
 #: Ukraine")
 PLACE_OF_NOUNS = {"invasion", "occupation", "annexation", "incursion", "bombardment", "siege"}
@@ -645,6 +664,12 @@ def _vague_place(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> 
         return None
     word = nouns[0].lower_
     before = sent.start
+    if word == "country":
+        # "the country" is the state last named (not the deployer's own): "Wagner has 1,500 men in the country"
+        for m in ctx.mentions_before(before, 400):
+            if m.entity.type is EntityType.STATE and m.entity.key != deployer.key:
+                return m.entity
+        return None
     candidates = [replace(m, entity=_as_place(m.entity)) for m in ctx.mentions_before(before, 300)
                   if is_place(m.entity) and m.entity.type is not EntityType.STATE and m.entity.key != deployer.key]
     for m in candidates:
@@ -721,11 +746,21 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
             deployer = _force_owner(ctx, token, sent)
             if deployer is not None:
                 troops = _number(ctx, token, sent)
+        elif token.pos_ == "VERB" and token.lemma_.lower() == "claim" and any(
+                c.dep_ == "dobj" and c.lemma_.lower() in ("attack", "responsibility", "raid", "ambush")
+                for c in token.children):
+            # an armed group claiming attacks somewhere is operating there ("JNIM claimed attacks in Mopti")
+            subj = next((c for c in token.children if c.dep_ == "nsubj"), None)
+            named = ctx.mention_at(subj.i) if subj is not None else None
+            if named is not None and named.entity.type is EntityType.ARMED_GROUP:
+                deployer = named.entity
+            elif named is not None and named.source == "minted" and named.entity.type is EntityType.ORGANISATION:
+                deployer = replace(named.entity, type=EntityType.ARMED_GROUP)  # who claims attacks is armed
         elif token.pos_ == "VERB" and token.lemma_.lower() in PRESENCE_VERBS:
             lemma = token.lemma_.lower()
             if lemma == "kill":
                 continue
-            if lemma in OBJECT_VERBS and not any(
+            if lemma in OBJECT_VERBS and not any(c.dep_ == "nsubjpass" for c in token.children) and not any(
                 c.dep_ == "dobj" and any(x.lower_ in GROUND_OBJECTS for x in c.subtree)
                 for c in token.children
             ):
@@ -741,6 +776,10 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
                         deployer = cm.entity
             if deployer is None:
                 deployer = _leader(ctx, token)  # "the US-led invasion", "a Saudi-led coalition"
+            owned = token.dep_ == "dobj" and token.head.lemma_.lower() in HAVING_VERBS | OBJECT_VERBS
+            if deployer is None and owned and (token.lemma_.lower() != "presence" or any(
+                    c.lower_ in MILITARY_MODIFIERS for c in token.children)):
+                deployer = _subject_owner(ctx, token.head)  # "Russia maintains a military presence in X"
             if deployer is None and token.i + 2 < sent.end and ctx.doc[token.i + 1].lower_ == "by":
                 k = token.i + 2
                 while k < sent.end - 1 and ctx.doc[k].lower_ in ("the", "a"):

@@ -278,8 +278,9 @@ def type_places(doc: Doc, mentions: list[Mention]) -> list[Mention]:
         elif m.source != "gazetteer" and entity.type in (EntityType.PERSON, EntityType.ORGANISATION):
             root = doc[m.start:m.end].root
             info = find_place(m.text)
-            if (info is not None and normalise(info.name) == normalise(m.text) and root.dep_ == "pobj"
-                    and root.head.lower_ in _LOCATIVE_PREPS):
+            placed = (root.dep_ == "pobj" and root.head.lower_ in _LOCATIVE_PREPS) or (
+                root.dep_ == "dobj" and root.head.lemma_.lower() in words("en", "place_object_verbs"))
+            if info is not None and normalise(info.name) == normalise(m.text) and placed:
                 entity = replace(entity, type=EntityType.LOCATION, latitude=info.latitude,
                                  longitude=info.longitude)
         out.append(m if entity is m.entity else replace(m, entity=entity))
