@@ -162,3 +162,22 @@ def test_an_armed_group_claiming_attacks_operates_there() -> None:
     keys = found("JNIM claimed attacks in the Mopti region.")
     assert keys == [("jnim", "mopti-region")], keys
     assert found("The ministry claimed progress in the Mopti region.") == []
+
+
+def test_calling_for_forces_places_none() -> None:
+    assert found("Warsaw called for more NATO troops in Poland.") == []
+    # the forces themselves calling for something are still there
+    assert found("NATO troops in Poland called for calm.") == [("nato", "poland")]
+
+
+def test_an_attack_on_forces_places_the_victims_not_the_attackers() -> None:
+    assert found("Houthi fighters attacked American troops in Syria.") == [("united-states", "syria")]
+    # attackers who are not attacking forces keep their place
+    assert found("Houthi fighters attacked the port in Hodeidah.") == [("houthis", "hodeidah")]
+
+
+def test_deployment_of_troops_belongs_to_the_possessor_before_it() -> None:
+    text = "Ministers condemned Belarus's support for Russia's war, including the deployment of troops to Russia."
+    assert found(text) == [("belarus", "russia")], found(text)
+    # a possessor that is the place itself is not the deployer
+    assert found("Ministers discussed Russia's war, including the deployment of troops to Russia.") == []

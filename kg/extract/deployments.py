@@ -41,6 +41,10 @@ ACTION_VERBS = words("en", "action_verbs")
 #: verbs whose subject owns the forces or presence that is their object: "Wagner has 1,500 men in Mali",
 #: "Russia maintains a military presence in Transnistria"
 HAVING_VERBS = {"have", "maintain", "keep", "establish", "expand", "build", "retain", "operate"}
+#: verbs that ask for forces rather than place them
+REQUEST_VERBS = {"call", "urge", "demand", "request", "ask", "appeal", "plead", "seek", "lobby"}
+#: verbs of attack: the attacked are where the attack is, the attackers need not be
+ATTACK_VERBS = {"attack", "strike", "target", "hit", "shell", "ambush", "bomb", "raid"}
 #: what makes a presence military ("a military presence", not "a trade presence")
 MILITARY_MODIFIERS = {"military", "naval", "troop", "army", "armed", "air", "security", "ground", "boots"}
 #: force words only armed groups have: their unknown owner is an armed group
@@ -141,6 +145,38 @@ def _co_owners(ctx: Context, token: Token, owner: Entity) -> list[Entity]:
             if (cm is not None and cm.entity.type in FORCE_TYPES and cm.entity.key != owner.key
                     and all(cm.entity.key != e.key for e in out)):
                 out.append(cm.entity)
+    return out
+
+
+def _called_for(trigger: Token) -> bool:
+    """The forces are what someone asks for: "called for more troops", "urged ... troops", "demands forces"."""
+    t = trigger
+    for _ in range(4):
+        if t.head == t:
+            return False
+        if t.dep_ == "pobj" and t.head.lower_ == "for" and t.head.head.lemma_.lower() in REQUEST_VERBS:
+            return True
+        t = t.head
+        if t.lemma_.lower() in REQUEST_VERBS and trigger.dep_ != "nsubj":
+            return True
+    return False
+
+
+def _attacks_forces(trigger: Token) -> bool:
+    """The trigger is the subject of an attack on forces."""
+    verb = trigger.head
+    return trigger.dep_ == "nsubj" and verb.lemma_.lower() in ATTACK_VERBS and any(
+        c.dep_ == "dobj" and (_is_force_word(c) or c.lower_ in ASSET_NOUNS) for c in verb.children)
+
+
+def _victims(trigger: Token) -> set[int]:
+    """Token indices of the object of an attack whose subject is the trigger: where the attacked are."""
+    if trigger.dep_ != "nsubj" or trigger.head.lemma_.lower() not in ATTACK_VERBS:
+        return set()
+    out: set[int] = set()
+    for obj in trigger.head.children:
+        if obj.dep_ == "dobj":
+            out.update(t.i for t in obj.subtree)
     return out
 
 
@@ -776,6 +812,16 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
                         deployer = cm.entity
             if deployer is None:
                 deployer = _leader(ctx, token)  # "the US-led invasion", "a Saudi-led coalition"
+            if deployer is None and any(c.dep_ == "prep" and c.lower_ == "of" and any(
+                    _is_force_word(o) and not any(x.dep_ in ("poss", "amod", "compound") for x in o.children)
+                    for o in c.children) for c in token.children):
+                # "the DPRK's ongoing support ..., including the deployment of troops to Russia"
+                poss = [m for m in ctx.mentions_in(sent.start, token.i) if m.entity.type in FORCE_TYPES
+                        and ctx.doc[m.start:m.end].root.dep_ == "poss"]
+                after = {m.entity.key for m in ctx.mentions_in(token.i, sent.end)}
+                poss = [m for m in poss if m.entity.key not in after]  # not the place ("Russia's war ... to Russia")
+                if poss:
+                    deployer = poss[-1].entity
             owned = token.dep_ == "dobj" and token.head.lemma_.lower() in HAVING_VERBS | OBJECT_VERBS
             if deployer is None and owned and (token.lemma_.lower() != "presence" or any(
                     c.lower_ in MILITARY_MODIFIERS for c in token.children)):
@@ -794,7 +840,9 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
                             cm = ctx.mention_at(obj.i)
                             if cm is not None and cm.entity.type in FORCE_TYPES:
                                 deployer = cm.entity
-        if deployer is None:
+        if deployer is None or _called_for(token) or _attacks_forces(token):
+            # "called for more NATO troops in Poland" asks for forces, it does not place them; "Houthi fighters
+            # attacked US troops in Syria" places the troops attacked, not the attackers
             continue
         if _is_force_word(token):
             co = _co_owners(ctx, token, deployer)
@@ -804,6 +852,10 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
             co = []
         places = sorted(_object_places(ctx, token, deployer) + _locations(ctx, sent, deployer, token),
                         key=lambda p: p[2])
+        victims = _victims(token)
+        if victims:
+            # "Houthi fighters attacked US troops in Syria": the place of the victims, not of the attackers
+            places = [p for p in places if p[1] not in victims]
         locations = _nearest_places(ctx, places, token)
         if not locations:
             vague = _vague_place(ctx, sent, deployer, token)
