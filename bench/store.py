@@ -414,7 +414,8 @@ def params_for(query: NamedQuery, ex: Extractions) -> dict[str, str]:
             value = "1000"
         else:
             value = "2024-01-01"
-        if param.required or param.name in ("location",):
+        # what the REST endpoints run: /entities/{id} asks claim-details for one entity's claims
+        if param.required or param.name in ("location",) or (query.name, param.name) == ("claim-details", "entity"):
             values[param.name] = value
     return values
 
