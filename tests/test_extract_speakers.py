@@ -47,3 +47,20 @@ def test_the_court_without_a_court_named_is_nobody_named() -> None:
 
 def test_an_anonymous_first_subject_leaves_the_named_one() -> None:
     assert speakers("State media and Hamas indicated that the talks had stalled.") == ["hamas"]
+
+
+def test_an_unmarked_name_subject_of_speech_is_a_speaker() -> None:
+    found = speakers("On Monday the drone maker Kovalchuk declared that the new model was ready.")
+    assert found and found[0].endswith("kovalchuk"), found
+
+
+def test_a_lowercase_subject_is_no_minted_speaker() -> None:
+    assert speakers("On Monday the engineers declared that the new model was ready.") == []
+
+
+def test_which_of_a_relative_clause_is_the_noun_it_hangs_off() -> None:
+    assert speakers("The report came from Europol, which noted that the gangs had split.") == ["europol"]
+
+
+def test_criticised_is_speech() -> None:
+    assert speakers("Amadou Diallo criticised the donors for failing to act.") == ["amadou-diallo"]

@@ -105,6 +105,8 @@ def _subject(verb: Token) -> Token | None:
     """The speaker's phrase: the active subject, or the agent of a passive ("was told by X"); the passive
     subject ("the Houthis were warned") is the addressee."""
     subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+    if subjects and subjects[0].lower_ in ("which", "who", "that") and verb.dep_ == "relcl":
+        return verb.head  # "Europol, which noted that ...": the noun the clause hangs off
     if subjects:
         # "Reports last week from Israeli news outlet Globes suggested": the named one of two subjects
         named = [c for c in subjects if c.pos_ == "PROPN"]
@@ -222,6 +224,15 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
     if any(c.dep_ in ("compound", "amod") and c.pos_ == "PROPN" and ctx.mention_at(c.i) is None
            for c in subj.children):
         return None  # a named body the gazetteer does not know ("The BRIEF news outlet")
+    if subj.pos_ == "PROPN" and subj.ent_type_ in ("PERSON", "ORG", "") and subj.is_title and not any(
+            c.dep_ == "det" for c in subj.children) and (subj.i > subj.sent.start or subj.ent_type_):
+        # a name NER did not mark, subject of a speech verb ("... Sternenko declared"): a named speaker
+        start = subj.i
+        while start - 1 >= left and ctx.doc[start - 1].pos_ == "PROPN" and ctx.doc[start - 1].is_title:
+            start -= 1
+        name = ctx.doc[start:subj.i + 1].text
+        kind = EntityType.ORGANISATION if subj.ent_type_ == "ORG" else EntityType.PERSON
+        return Entity(key=slug(name), label=name, type=kind, labels=(name,))
     if word in _KIND_NOUNS and (determiners & {"the", "its", "their"}):
         kinds = _KIND_NOUNS[word]
         speaker = ctx.last_speaker(prefer_before, kinds, within=60)
