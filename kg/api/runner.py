@@ -56,12 +56,14 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
 from kg.api.guard import CheckedQuery, check_query
 from kg.api.results import RDF_FORMATS, Answer, write_result
 from kg.errors import KgError, QueryError, QueryRefused, QueryTimeout, StoreError, StoreUnavailable
+from kg.sparql_tokens import spans
 from kg.store.base import Store
 from kg.store.oxigraph import OxigraphStore
 
@@ -162,6 +164,7 @@ class Task:
     named_graph_uris: tuple[str, ...]
     max_rows: int
     union: bool = True  # the default graph is the union of all graphs (the query names no dataset itself)
+    base_iri: str | None = None  # what relative IRIs resolve against (the request's IRI)
 
 
 @dataclass(frozen=True)
@@ -204,6 +207,8 @@ def run_task(task: Task | CheckTask) -> Answer | CheckedQuery:
         kwargs["use_default_graph_as_union"] = True
     if task.named_graph_uris:
         kwargs["named_graphs"] = [ox.NamedNode(u) for u in task.named_graph_uris]
+    if task.base_iri:
+        kwargs["base_iri"] = task.base_iri
     try:
         result = store.query(task.sparql, **kwargs)
         return write_result(result, task.media_type, task.max_rows)
@@ -219,6 +224,34 @@ def run_task(task: Task | CheckTask) -> Answer | CheckedQuery:
         raise StoreError(re.sub(r"\s*\(os error \d+\)", "", str(exc))) from None
     except RecursionError:
         raise QueryError("the query is nested too deeply to run") from None
+
+
+def with_base(sparql: str, base_iri: str) -> str:
+    """``sparql`` with its relative IRIs resolved against ``base_iri``, for a server that takes no base IRI
+    but the query's own (Virtuoso, which also refuses a second ``BASE``): a query without ``BASE`` gets one
+    in front, on its first line so the server's error positions keep their line numbers; a query's own
+    ``BASE`` IRIs are resolved in place (RFC 3986 5.2, each against the one before).
+
+    >>> with_base("SELECT * { <s> ?p ?o }", "http://h/sparql")
+    'BASE <http://h/sparql> SELECT * { <s> ?p ?o }'
+    >>> with_base("# c\\nbase <a/> BASE <b> ASK {}", "http://h/sparql")
+    '# c\\nbase <http://h/a/> BASE <http://h/a/b> ASK {}'
+    """
+    out: list[str] = []
+    done, current, after_base = 0, base_iri, False
+    for token, start, end in spans(sparql):
+        if after_base and token.kind == "iri":
+            resolved = urljoin(current, token.text[1:-1])
+            try:
+                ox.NamedNode(resolved)
+            except ValueError:
+                resolved = token.text[1:-1]  # left as written: the server says what is wrong with it
+            out += [sparql[done:start], f"<{resolved}>"]
+            done, current = end, resolved
+        after_base = token.kind == "word" and token.text.upper() == "BASE"
+    if not out:
+        return f"BASE <{base_iri}> {sparql}"
+    return "".join(out) + sparql[done:]
 
 
 class _Pipe:
@@ -547,15 +580,23 @@ class QueryRunner:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         union: bool = True,
+        base_iri: str | None = None,
     ) -> Answer:
         """Run one read-only query (already checked by ``kg.api.guard.check_query``).  ``union``: the default
         graph is the union of all graphs unless ``default_graph_uris`` are given; False when the query names
-        its own dataset (``FROM``/``FROM NAMED``), which is then honoured.
+        its own dataset (``FROM``/``FROM NAMED``), which is then honoured.  ``base_iri``: what the query's
+        relative IRIs resolve against (the protocol's request IRI; a ``BASE`` in the query resolves against
+        it in turn); an absolute IRI, checked here.
 
         :raises QueryError: malformed query (the parser's message).
         :raises QueryTimeout: the time limit passed, the worker was killed; or ``QueryOverMemory``.
         :raises StoreError: the store failed.
         """
+        if base_iri:
+            try:
+                ox.NamedNode(base_iri)  # an absolute IRI, nothing that could close the BASE declaration
+            except ValueError as exc:
+                raise QueryError(f"cannot resolve the query's IRIs against {base_iri!r}: {exc}") from None
         if self.uses_workers:
             assert isinstance(self.store, OxigraphStore) and self.store.path is not None
             if self.snapshots is None:
@@ -572,12 +613,15 @@ class QueryRunner:
                     tuple(named_graph_uris),
                     self.max_rows,
                     union,
+                    base_iri,
                 )
                 answer = self._in_worker(task, self._idle, self._slots)
                 assert isinstance(answer, Answer)
                 return answer
             finally:
                 self.snapshots.release(snapshot)
+        if base_iri:
+            sparql = with_base(sparql, base_iri)
         return self._inline(sparql, media_type, default_graph_uris, named_graph_uris)
 
     # embedded store: worker processes ----------------------------------------------------------------

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs
 
 import anyio
 import mimeparse
+import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
@@ -30,6 +31,8 @@ A SPARQL 1.1 Protocol endpoint over the whole store, **read-only**.
 * SPARQL Update, `LOAD` and `SERVICE` are refused (403) however they are spelt: the decision is made on the
   parsed query, and the query workers have no network.  A malformed query gets 400 with the position.
 * `FROM`/`FROM NAMED` in the query replace the union default graph, as `default-graph-uri` does.
+* Relative IRIs in the query (`<s>`, and a relative `BASE`) resolve against the endpoint's URL as requested
+  (without its query string).
 * A query is stopped after `KG_QUERY_TIMEOUT` seconds or at `KG_QUERY_MEMORY_MB` of memory (503); an answer
   is cut at `KG_QUERY_MAX_ROWS` rows or triples, and then carries `X-KG-Truncated: true` and a `Warning`
   header.  One client may have `KG_QUERY_PER_CLIENT` queries in flight (429 beyond), all clients together
@@ -100,6 +103,18 @@ def negotiate(accept: str | None, aliases: dict[str, str], default: str) -> str 
     return aliases.get(best, best) if best else None
 
 
+def request_iri(request: Request) -> str | None:
+    """The IRI a query's relative IRIs resolve against (SPARQL 1.1 Protocol, RFC 3986 5.1.3: the retrieval
+    IRI): the endpoint's own URL as the client addressed it, without the query string (which for a ``GET``
+    holds the query itself).  None when the ``Host`` header makes it no IRI at all."""
+    iri = str(request.url.replace(query="", fragment=""))
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return None
+    return iri
+
+
 def _one(values: list[str], name: str) -> str | None:
     if len(values) > 1:
         raise QueryError(f"give exactly one '{name}' parameter, not {len(values)}")
@@ -132,7 +147,9 @@ def _answer(
         offered = tuple(RDF_FORMATS)
     if media_type is None:
         raise HTTPException(406, f"a {form} query can answer only: {', '.join(offered)}")
-    answer = runner.run(query, media_type, default_graphs, named_graphs, union=not checked.has_dataset)
+    answer = runner.run(
+        query, media_type, default_graphs, named_graphs, union=not checked.has_dataset, base_iri=request_iri(request)
+    )
     headers = {"Vary": "Accept"}
     if answer.truncated:
         headers["X-KG-Truncated"] = "true"
