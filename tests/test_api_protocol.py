@@ -4,10 +4,12 @@ results whatever characters a literal holds."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from rdflib import Graph
 
 from kg.api.app import create_app
 from kg.api.deps import Settings
@@ -75,3 +77,54 @@ def test_negotiation_on_the_endpoint(server: Any) -> None:
         )
         assert answer.status_code == 200
         assert answer.headers["content-type"].startswith("application/sparql-results+xml")
+
+
+# ------------------------------------------------------------------ relative IRIs: the request IRI is the base
+def test_relative_iris_resolve_against_the_request_iri(server: Any) -> None:
+    with server.client() as client:
+        posted = client.post(
+            "/sparql",
+            content="CONSTRUCT { <s> <p> 1 } WHERE {}",
+            headers={"Content-Type": "application/sparql-query", "Accept": "application/n-triples"},
+        )
+        assert posted.status_code == 200, posted.text
+        assert f"<{server.url}/s> <{server.url}/p> " in posted.text, posted.text
+        got = client.get(
+            "/sparql",
+            params={"query": "BASE <sub/> SELECT ?x WHERE { BIND(<x> AS ?x) }"},  # a relative BASE, resolved too
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        assert got.status_code == 200, got.text
+        assert got.json()["results"]["bindings"] == [{"x": {"type": "uri", "value": f"{server.url}/sub/x"}}]
+        absolute = client.post(
+            "/sparql",
+            data={"query": "BASE <http://example.org/a/> ASK { FILTER(STR(<b>) = 'http://example.org/a/b') }"},
+        )
+        assert absolute.status_code == 200 and absolute.json()["boolean"] is True, absolute.text
+
+
+# ------------------------------------------------------------------ XML answers are well-formed XML 1.0
+def test_xml_answers_carry_no_character_xml_forbids(server: Any) -> None:
+    value = "a\x01b\x0bc\rd\U0001f600"  # two controls XML 1.0 cannot carry even as references, kept CR, emoji
+    literal = '"a\\u0001b\\u000bc\\rd\\U0001F600"'
+    sparql_ns = "{http://www.w3.org/2005/sparql-results#}"
+    with server.client() as client:
+        results = client.get(
+            "/sparql",
+            params={"query": f"SELECT ?v WHERE {{ BIND({literal}@en AS ?v) }}"},
+            headers={"Accept": "application/sparql-results+xml"},
+        )
+        assert results.status_code == 200, results.text
+        text = ET.fromstring(results.content).find(f".//{sparql_ns}literal")
+        assert text is not None and text.text == "a\ufffdb\ufffdc\rd\U0001f600", results.text
+        assert text.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+        rdf = client.get(
+            "/sparql",
+            params={"query": f"CONSTRUCT {{ <http://example.org/s> <http://example.org/p> {literal} }} WHERE {{}}"},
+            headers={"Accept": "application/rdf+xml"},
+        )
+        assert rdf.status_code == 200, rdf.text
+        graph = Graph().parse(data=rdf.content, format="xml")
+        assert [str(o) for o in graph.objects()] == ["a\ufffdb\ufffdc\nd\U0001f600"]  # XML reads CR as LF
+        as_json = client.get("/sparql", params={"query": f"SELECT ?v WHERE {{ BIND({literal} AS ?v) }}"})
+        assert as_json.json()["results"]["bindings"][0]["v"]["value"] == value  # JSON keeps every character

@@ -11,6 +11,7 @@ import csv
 import io
 import itertools
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,30 @@ RDF_FORMATS: dict[str, ox.RdfFormat] = {
     "application/n-quads": ox.RdfFormat.N_QUADS,
 }
 _QUAD_FORMATS = ("application/trig", "application/n-quads")
+# what XML 1.0 cannot carry at all, not even as a character reference (its production 2, Char)
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: str) -> str:
+    """``value`` with each character XML 1.0 forbids (most C0 controls, lone surrogates, U+FFFE/U+FFFF)
+    replaced by U+FFFD, so an XML answer stays well-formed: Turtle and JSON can carry them (escaped), XML
+    cannot, and a literal holding one (text pasted from a PDF) would otherwise make the whole answer
+    unreadable to an XML parser.
+
+    >>> xml_text("a\\x01b\\x0cc\\td") == "a\\ufffdb\\ufffdc\\td"
+    True
+    """
+    return _NOT_XML.sub("\ufffd", value)
+
+
+def _xml_safe(term: Term) -> Term:
+    if isinstance(term, ox.Literal) and _NOT_XML.search(term.value):
+        if term.language:
+            return ox.Literal(xml_text(term.value), language=term.language)
+        return ox.Literal(xml_text(term.value), datatype=term.datatype)
+    if isinstance(term, ox.Triple):
+        return ox.Triple(term.subject, term.predicate, _xml_safe(term.object))  # type: ignore[arg-type]
+    return term
 
 
 @dataclass(frozen=True)
@@ -79,6 +104,8 @@ def write_triples(triples: Sequence[ox.Triple], media_type: str) -> bytes:
         if fmt == ox.RdfFormat.TRIG:
             return ox.serialize(quads, format=fmt, prefixes=prefixes) or b""
         return ox.serialize(quads, format=fmt) or b""
+    if fmt == ox.RdfFormat.RDF_XML:
+        triples = [ox.Triple(t.subject, t.predicate, _xml_safe(t.object)) for t in triples]  # type: ignore[arg-type]
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
         return ox.serialize(triples, format=fmt, prefixes=prefixes) or b""
     return ox.serialize(triples, format=fmt) or b""
@@ -153,18 +180,24 @@ def _json_term(term: Term) -> dict[str, Any]:
     }
 
 
+def _xml_escape(value: str) -> str:
+    """Text for an XML element: forbidden characters replaced (``xml_text``), markup escaped, and a carriage
+    return as a reference (an XML parser turns a literal one into a line feed)."""
+    return escape(xml_text(value), {"\r": "&#13;"})
+
+
 def _xml_term(term: Term) -> str:
     if isinstance(term, ox.NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
+        return f"<uri>{_xml_escape(term.value)}</uri>"
     if isinstance(term, ox.BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
+        return f"<bnode>{_xml_escape(term.value)}</bnode>"
     if isinstance(term, ox.Literal):
         if term.language:
-            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+            return f"<literal xml:lang={quoteattr(term.language)}>{_xml_escape(term.value)}</literal>"
         if term.datatype.value != XSD_STRING:
-            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
-        return f"<literal>{escape(term.value)}</literal>"
-    return f"<literal>{escape(str(term))}</literal>"
+            return f"<literal datatype={quoteattr(term.datatype.value)}>{_xml_escape(term.value)}</literal>"
+        return f"<literal>{_xml_escape(term.value)}</literal>"
+    return f"<literal>{_xml_escape(str(term))}</literal>"
 
 
 def _csv_term(term: Term) -> str:
