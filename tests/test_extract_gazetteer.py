@@ -109,3 +109,17 @@ def test_states_carry_iso_codes_and_wikidata() -> None:
     russia = gaz.get("russia")
     assert russia is not None and russia.iso_code == "RU" and russia.wikidata == "Q159", russia
     assert sum(1 for e in gaz.entities() if e.iso_code) >= 240
+
+
+def test_seas_straits_and_regions_of_new_conflicts_are_places() -> None:
+    from kg.extract.gazetteer import load_gazetteer
+    from kg.model import EntityType
+
+    gaz = load_gazetteer()
+    for name, key in [("the South China Sea", "south-china-sea"), ("Nord-Kivu", "north-kivu"),
+                      ("the Korean Peninsula", "korean-peninsula"), ("Suwałki Gap", "suwalki-gap")]:
+        found = gaz.lookup(name, fuzzy=False)
+        assert found is not None and found.key == key and found.type is EntityType.LOCATION, (name, found)
+    # the state keeps its own name
+    china = gaz.lookup("China", fuzzy=False)
+    assert china is not None and china.type is EntityType.STATE, china
