@@ -64,3 +64,13 @@ def test_which_of_a_relative_clause_is_the_noun_it_hangs_off() -> None:
 
 def test_criticised_is_speech() -> None:
     assert speakers("Amadou Diallo criticised the donors for failing to act.") == ["amadou-diallo"]
+
+
+def test_a_surname_nobody_marked_is_the_person_named_before() -> None:
+    text = "The new envoy is Tomas Varga. Varga argued in his book that the talks should resume."
+    assert speakers(text) == ["tomas-varga"]
+
+
+def test_a_capitalised_word_that_names_nobody_before_is_no_such_person() -> None:
+    text = "The new envoy is Tomas Varga. Brussels argued that the talks should resume."
+    assert "tomas-varga" not in speakers(text)

@@ -224,6 +224,11 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
     if any(c.dep_ in ("compound", "amod") and c.pos_ == "PROPN" and ctx.mention_at(c.i) is None
            for c in subj.children):
         return None  # a named body the gazetteer does not know ("The BRIEF news outlet")
+    if subj.pos_ == "PROPN" and subj.is_title and ctx.mention_at(subj.i) is None:
+        # "Sariel argued" after "Yossi Sariel": the person named before whose name holds the word
+        for m in ctx.mentions_before(subj.i, 5000):
+            if m.entity.type is EntityType.PERSON and normalise(subj.text) in normalise(m.entity.label).split():
+                return m.entity
     if subj.pos_ == "PROPN" and subj.ent_type_ in ("PERSON", "ORG", "") and subj.is_title and not any(
             c.dep_ == "det" for c in subj.children) and (subj.i > subj.sent.start or subj.ent_type_):
         # a name NER did not mark, subject of a speech verb ("... Sternenko declared"): a named speaker
