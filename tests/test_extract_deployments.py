@@ -181,3 +181,11 @@ def test_deployment_of_troops_belongs_to_the_possessor_before_it() -> None:
     assert found(text) == [("belarus", "russia")], found(text)
     # a possessor that is the place itself is not the deployer
     assert found("Ministers discussed Russia's war, including the deployment of troops to Russia.") == []
+
+
+def test_the_region_is_a_place_named_nearby() -> None:
+    near = "Talks opened in the Sahel on Monday. Chadian troops are now in the region."
+    assert found(near) == [("chad", "sahel")], found(near)
+    filler = " ".join(["The delegates then discussed trade, fisheries, schools and roads at length."] * 16)
+    far = "Talks opened in the Sahel on Monday. " + filler + " Chadian troops are now in the region."
+    assert found(far) == [], found(far)

@@ -45,6 +45,8 @@ HAVING_VERBS = {"have", "maintain", "keep", "establish", "expand", "build", "ret
 REQUEST_VERBS = {"call", "urge", "demand", "request", "ask", "appeal", "plead", "seek", "lobby"}
 #: verbs of attack: the attacked are where the attack is, the attackers need not be
 ATTACK_VERBS = {"attack", "strike", "target", "hit", "shell", "ambush", "bomb", "raid"}
+#: how far back (tokens) "the region" looks for the place it means: a paragraph or two, not the last topic
+REGION_WINDOW = 150
 #: what makes a presence military ("a military presence", not "a trade presence")
 MILITARY_MODIFIERS = {"military", "naval", "troop", "army", "armed", "air", "security", "ground", "boots"}
 #: force words only armed groups have: their unknown owner is an armed group
@@ -716,7 +718,7 @@ def _vague_place(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> 
             return place
     if word in ("region", "area"):
         # a region is a place the gazetteer knows, not a name NER guessed at
-        candidates = [m for m in candidates if m.source == "gazetteer"]
+        candidates = [m for m in candidates if m.source == "gazetteer" and before - m.end <= REGION_WINDOW]
     return candidates[0].entity if candidates else None
 
 
