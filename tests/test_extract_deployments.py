@@ -189,3 +189,13 @@ def test_the_region_is_a_place_named_nearby() -> None:
     filler = " ".join(["The delegates then discussed trade, fisheries, schools and roads at length."] * 16)
     far = "Talks opened in the Sahel on Monday. " + filler + " Chadian troops are now in the region."
     assert found(far) == [], found(far)
+
+
+def test_an_armed_group_kept_or_sent_somewhere_is_there() -> None:
+    assert found("Bamako insisted on keeping Wagner in Mali.") == [("wagner-group", "mali")]
+    assert found("Bamako insisted on keeping Wagner out of politics.") == []
+
+
+def test_the_country_is_the_state_named_not_a_demonym() -> None:
+    text = "Mali's junta met Russian envoys. Bamako insisted on keeping Wagner in the country."
+    assert found(text) == [("wagner-group", "mali")], found(text)

@@ -41,6 +41,8 @@ ACTION_VERBS = words("en", "action_verbs")
 #: verbs whose subject owns the forces or presence that is their object: "Wagner has 1,500 men in Mali",
 #: "Russia maintains a military presence in Transnistria"
 HAVING_VERBS = {"have", "maintain", "keep", "establish", "expand", "build", "retain", "operate"}
+#: verbs that put their object somewhere: an armed group as the object is there ("keeping Wagner in Mali")
+SENDING_VERBS = {"keep", "send", "deploy", "station", "dispatch", "move", "transfer", "bring", "redeploy"}
 #: verbs that ask for forces rather than place them
 REQUEST_VERBS = {"call", "urge", "demand", "request", "ask", "appeal", "plead", "seek", "lobby"}
 #: verbs of attack: the attacked are where the attack is, the attackers need not be
@@ -180,6 +182,16 @@ def _victims(trigger: Token) -> set[int]:
         if obj.dep_ == "dobj":
             out.update(t.i for t in obj.subtree)
     return out
+
+
+def _sent_group(ctx: Context, verb: Token) -> Entity | None:
+    """An armed group that is the object of a sending or keeping verb."""
+    for child in verb.children:
+        if child.dep_ == "dobj":
+            m = ctx.mention_at(child.i)
+            if m is not None and m.entity.type is EntityType.ARMED_GROUP:
+                return m.entity
+    return None
 
 
 def _unknown_name(m: Mention | None) -> bool:
@@ -705,7 +717,8 @@ def _vague_place(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> 
     if word == "country":
         # "the country" is the state last named (not the deployer's own): "Wagner has 1,500 men in the country"
         for m in ctx.mentions_before(before, 400):
-            if m.entity.type is EntityType.STATE and m.entity.key != deployer.key:
+            if m.entity.type is EntityType.STATE and m.entity.key != deployer.key and (
+                    ctx.doc[m.start:m.end].root.pos_ != "ADJ"):  # "Russian envoys" names people, not a country
                 return m.entity
         return None
     candidates = [replace(m, entity=_as_place(m.entity)) for m in ctx.mentions_before(before, 300)
@@ -794,6 +807,9 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
                 deployer = named.entity
             elif named is not None and named.source == "minted" and named.entity.type is EntityType.ORGANISATION:
                 deployer = replace(named.entity, type=EntityType.ARMED_GROUP)  # who claims attacks is armed
+        elif token.pos_ == "VERB" and token.lemma_.lower() in SENDING_VERBS and _sent_group(ctx, token) is not None:
+            # "insisted on keeping Wagner in the country", "sent the Africa Corps to Niger": the group sent
+            deployer = _sent_group(ctx, token)
         elif token.pos_ == "VERB" and token.lemma_.lower() in PRESENCE_VERBS:
             lemma = token.lemma_.lower()
             if lemma == "kill":
