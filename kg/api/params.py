@@ -12,14 +12,13 @@ Refusals are 400 with the JSON error body of every other error.
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 
 from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kg.api.security import error_body
+from kg.api.security import send_error
 
 MAX_PARAM_CHARS = int(os.environ.get("KG_MAX_PARAM_CHARS", 2_000))
 #: parameters that may be given more than once (SPARQL 1.1 Protocol: one per graph)
@@ -63,17 +62,6 @@ class QueryStringRules:
         if scope["type"] == "http" and scope.get("query_string"):
             message = problem(scope.get("path", ""), scope["query_string"], self.limit)
             if message is not None:
-                body = json.dumps(error_body("BadRequest", message)).encode()
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 400,
-                        "headers": [
-                            (b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode()),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
+                await send_error(send, 400, "BadRequest", message)
                 return
         await self.app(scope, receive, send)

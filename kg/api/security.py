@@ -66,6 +66,25 @@ def error_body(error: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": error, "message": message, **extra}
 
 
+async def send_error(
+    send: Send, status: int, error: str, message: str, headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> None:
+    """Answer a JSON error straight from an ASGI middleware, which runs outside FastAPI's exception handlers."""
+    body = json.dumps(error_body(error, message)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error leaves the service as JSON ``{"error", "message"}``."""
 
@@ -150,19 +169,8 @@ class BodyLimit:
                 except ValueError:
                     declared = 0
                 if declared > self.limit:
-                    body = json.dumps(error_body("PayloadTooLarge", BodyTooLarge(self.limit).detail)).encode()
-                    await send(
-                        {
-                            "type": "http.response.start",
-                            "status": 413,
-                            "headers": [
-                                (b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close"),
-                            ],
-                        }
-                    )
-                    await send({"type": "http.response.body", "body": body})
+                    detail = BodyTooLarge(self.limit).detail
+                    await send_error(send, 413, "PayloadTooLarge", detail, ((b"connection", b"close"),))
                     return
         received = 0
 
@@ -219,25 +227,11 @@ class ReadTimeLimit:
         timed_out = True
         task.add_done_callback(_log_late_failure)
         log.warning("%s %s passed the time limit of %g s", scope.get("method"), scope.get("path"), self.seconds)
-        body = json.dumps(
-            error_body(
-                "QueryTimeout",
-                f"the request ran longer than the time limit of {self.seconds:g} s (KG_READ_TIMEOUT); "
-                "narrow it or try again",
-            )
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 503,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", b"5"),
-                ],
-            }
+        message = (
+            f"the request ran longer than the time limit of {self.seconds:g} s (KG_READ_TIMEOUT); "
+            "narrow it or try again"
         )
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, 503, "QueryTimeout", message, ((b"retry-after", b"5"),))
 
 
 def _log_late_failure(task: asyncio.Future[None]) -> None:
