@@ -108,16 +108,10 @@ def _add_claim(graph: Graph, extraction: Extraction, n: int, claim: Claim) -> No
         graph.add((subj, RDF.type, KG.Deployment))
         graph.add((subj, KG.deployer, ns.entity_iri(subject.deployer.key)))
         graph.add((subj, KG.location, ns.entity_iri(subject.location.key)))
-        if subject.troops_min is not None:
-            graph.add((subj, KG.troopsMin, Literal(subject.troops_min, datatype=XSD.integer)))
-        if subject.troops_max is not None:
-            graph.add((subj, KG.troopsMax, Literal(subject.troops_max, datatype=XSD.integer)))
-        if subject.troops_min is not None or subject.troops_max is not None:
-            graph.add((subj, KG.approximate, Literal(subject.approximate)))
+        for number, value in _numbers(subject):
+            graph.add((subj, number, value))
         if subject.on_behalf_of is not None:
             graph.add((subj, KG.onBehalfOf, ns.entity_iri(subject.on_behalf_of.key)))
-        if subject.since is not None:
-            graph.add((subj, KG.since, Literal(subject.since, datatype=XSD.date)))
     elif isinstance(subject, Statement):
         subj = ns.subject_iri(doc_id, n, "statement")
         graph.add((subj, RDF.type, KG.Statement))
@@ -153,6 +147,30 @@ def _add_claim(graph: Graph, extraction: Extraction, n: int, claim: Claim) -> No
     graph.add((position, OA.end, Literal(span.end, datatype=XSD.integer)))
 
 
+#: the claim's copy of each of its deployment's numbers (``kg:derivedFrom`` in ontology/kg.ttl)
+DERIVED_NUMBERS = {
+    KG.troopsMin: KG.claimTroopsMin,
+    KG.troopsMax: KG.claimTroopsMax,
+    KG.approximate: KG.claimApproximate,
+    KG.since: KG.claimSince,
+}
+
+
+def _numbers(deployment: Deployment) -> list[tuple[URIRef, Literal]]:
+    """The deployment's troop numbers, whether they are approximate, and its start, as the n-ary
+    deployment's properties: one place for both the deployment node and the claim's derived copy."""
+    found: list[tuple[URIRef, Literal]] = []
+    if deployment.troops_min is not None:
+        found.append((KG.troopsMin, Literal(deployment.troops_min, datatype=XSD.integer)))
+    if deployment.troops_max is not None:
+        found.append((KG.troopsMax, Literal(deployment.troops_max, datatype=XSD.integer)))
+    if deployment.troops_min is not None or deployment.troops_max is not None:
+        found.append((KG.approximate, Literal(deployment.approximate)))
+    if deployment.since is not None:
+        found.append((KG.since, Literal(deployment.since, datatype=XSD.date)))
+    return found
+
+
 def _add_derived(graph: Graph, extraction: Extraction, n: int, claim: Claim, labels: dict[str, str]) -> None:
     """The claim's "truthy" short paths, as Wikidata writes a direct triple beside each full statement.
 
@@ -184,14 +202,8 @@ def _add_derived(graph: Graph, extraction: Extraction, n: int, claim: Claim, lab
         role(KG.claimDeployer, KG.deployerLabel, subject.deployer)
         role(KG.claimLocation, KG.locationLabel, subject.location)
         role(KG.claimOnBehalfOf, KG.onBehalfOfLabel, subject.on_behalf_of)
-        if subject.troops_min is not None:
-            graph.add((node, KG.claimTroopsMin, Literal(subject.troops_min, datatype=XSD.integer)))
-        if subject.troops_max is not None:
-            graph.add((node, KG.claimTroopsMax, Literal(subject.troops_max, datatype=XSD.integer)))
-        if subject.troops_min is not None or subject.troops_max is not None:
-            graph.add((node, KG.claimApproximate, Literal(subject.approximate)))
-        if subject.since is not None:
-            graph.add((node, KG.claimSince, Literal(subject.since, datatype=XSD.date)))
+        for number, value in _numbers(subject):
+            graph.add((node, DERIVED_NUMBERS[number], value))
         actors += [subject.deployer] + ([subject.on_behalf_of] if subject.on_behalf_of is not None else [])
     elif isinstance(subject, Statement):
         graph.add((node, KG.subjectType, KG.Statement))
