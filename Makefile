@@ -31,6 +31,7 @@ pytest: install
 lint: install
 	$(VENV)/bin/ruff check kg tests bench
 	$(VENV)/bin/mypy kg
+	$(VENV)/bin/lint-imports  # the layers in pyproject.toml ([tool.importlinter])
 
 # The headline and its parts over the gold, per genre, in-sample beside out-of-fold (5 folds by article):
 # build/eval/summary.txt, and the scorer's per-article report build/eval/report.txt

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kg.validate import Report
+    from kg.model import Report
 
 
 class KgError(Exception):

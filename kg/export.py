@@ -33,9 +33,9 @@ from typing import Any
 import networkx as nx
 
 from kg import ns
-from kg.api.claims import entity_id, entity_index, entity_type
 from kg.errors import QueryError
 from kg.queries import run_named
+from kg.rows import entity_id, entity_index, entity_type
 from kg.store.base import Row, Store
 
 log = logging.getLogger(__name__)

@@ -162,3 +162,26 @@ class Extraction:
     @property
     def statements(self) -> list[Claim]:
         return [c for c in self.claims if isinstance(c.subject, Statement)]
+
+
+@dataclass(frozen=True)
+class Result:
+    """One SHACL result: the shape's message, the node it concerns and the property path."""
+
+    message: str
+    focus: str
+    path: str | None
+    severity: str  # "Violation", "Warning" or "Info"
+
+
+@dataclass
+class Report:
+    """What SHACL said about one article; ``conforms`` is false only for violations, never for warnings."""
+
+    doc: str
+    violations: list[Result] = field(default_factory=list)
+    warnings: list[Result] = field(default_factory=list)
+
+    @property
+    def conforms(self) -> bool:
+        return not self.violations

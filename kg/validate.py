@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import cache
 
 from pyshacl import validate as shacl_validate
@@ -21,6 +20,7 @@ from pyshacl.rdfutil.inoculate import inoculate
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
+from kg.model import Report, Result
 from kg.paths import data_dir
 from kg.store.base import Store
 
@@ -47,29 +47,6 @@ def ontology_axioms() -> Graph:
 def conflict_shapes() -> Graph:
     """The store-wide warning shapes (conflicting troop estimates), never run per article at ingest."""
     return Graph().parse(data_dir("ontology") / "conflicts.ttl")
-
-
-@dataclass(frozen=True)
-class Result:
-    """One SHACL result: the shape's message, the node it concerns and the property path."""
-
-    message: str
-    focus: str
-    path: str | None
-    severity: str  # "Violation", "Warning" or "Info"
-
-
-@dataclass
-class Report:
-    """What SHACL said about one article; ``conforms`` is false only for violations, never for warnings."""
-
-    doc: str
-    violations: list[Result] = field(default_factory=list)
-    warnings: list[Result] = field(default_factory=list)
-
-    @property
-    def conforms(self) -> bool:
-        return not self.violations
 
 
 def validate_graph(doc: str, data: Graph | Iterable[Graph], shapes_graph: Graph | None = None) -> Report:

@@ -14,8 +14,8 @@ from kg import errors
 from kg.api.app import create_app
 from kg.api.deps import Settings
 from kg.api.security import STATUS, status_for
+from kg.model import Report, Result
 from kg.store import Store
-from kg.validate import Report, Result
 
 SEED = json.loads((Path(__file__).resolve().parent.parent / "seeds" / "kursk-north-korea-2024-11.json").read_text())
 TOKEN = "s3cret-token-for-tests"

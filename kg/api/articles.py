@@ -19,13 +19,13 @@ from rdflib import URIRef
 from starlette.concurrency import run_in_threadpool
 
 from kg import ns
-from kg.api.claims import claims_from_rows, plain
 from kg.api.deps import StoreDep
 from kg.api.paging import DEFAULT_LIMIT, LimitQ, OffsetQ, paged_json
 from kg.api.security import ERROR_RESPONSES, require_token
 from kg.errors import InputError, NotFound, ShapeViolation
 from kg.ns import KG, SCHEMA
 from kg.queries import run_named, run_page
+from kg.rows import claims_from_rows, plain
 from kg.store.base import Store
 
 router = APIRouter(tags=["articles"], responses=ERROR_RESPONSES)

@@ -17,7 +17,6 @@ from rdflib import Graph, Literal
 from rdflib.namespace import OWL, RDF, SKOS, XSD
 
 from kg import ns
-from kg.api.claims import claims_from_rows, entity_id, entity_index, entity_type
 from kg.api.deps import StoreDep
 from kg.api.paging import DEFAULT_LIMIT, LimitQ, OffsetQ, link_headers, next_url, paged_json, slice_page
 from kg.api.security import ERROR_RESPONSES
@@ -26,6 +25,7 @@ from kg.errors import NotFound, QueryError
 from kg.ns import KG
 from kg.queries import get_query, run_named, run_page
 from kg.rdf import bind_prefixes
+from kg.rows import claims_from_rows, entity_id, entity_index, entity_type
 from kg.store.base import Store
 
 router = APIRouter(tags=["entities"], responses=ERROR_RESPONSES)

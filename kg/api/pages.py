@@ -31,13 +31,13 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from kg.api.articles import article_json
-from kg.api.claims import entity_id, plain
 from kg.api.deps import StoreDep
 from kg.api.entities import describe, search
 from kg.api.guard import query_form
 from kg.errors import NotFound
 from kg.paths import web_dir
 from kg.queries import NamedQuery, get_query, load_queries, run_named
+from kg.rows import entity_id, plain
 from kg.store.base import Store
 
 CLAIMS_PER_PAGE = 20

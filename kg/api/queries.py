@@ -14,13 +14,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from kg.api.claims import plain
 from kg.api.deps import StoreDep
 from kg.api.guard import query_form
 from kg.api.paging import PAGE_PARAMS, paged_json
 from kg.api.security import ERROR_RESPONSES
 from kg.errors import QueryError
 from kg.queries import DEFAULT_LIMIT, NamedQuery, get_query, load_queries, run_page
+from kg.rows import plain
 from kg.store.base import bind_values
 
 router = APIRouter(tags=["queries"], responses=ERROR_RESPONSES)

@@ -1,7 +1,8 @@
 """Entity lookups (labels, types, ids), and claim rows (``queries/claim-details.rq``,
-``queries/deployments.rq``) turned into the JSON the REST endpoints answer: one object per claim.
+``queries/deployments.rq``) turned into plain JSON values: one object per claim.
 
-No web framework here: ``kg.export`` uses these too."""
+Below the service on purpose: the REST endpoints (``kg.api``) answer with these objects, and the Gephi
+export (``kg.export``) labels and types its nodes with them, so neither reaches into the other."""
 
 from __future__ import annotations
 
