@@ -199,3 +199,11 @@ def test_an_armed_group_kept_or_sent_somewhere_is_there() -> None:
 def test_the_country_is_the_state_named_not_a_demonym() -> None:
     text = "Mali's junta met Russian envoys. Bamako insisted on keeping Wagner in the country."
     assert found(text) == [("wagner-group", "mali")], found(text)
+
+
+def test_a_list_of_places_is_one_deployment_each() -> None:
+    # the parser often breaks a list of places; the surface list ending in "and" still holds them all
+    text = "Observers noted the presence of the Wagner Group in Burkina Faso, Chad, and Niger this year."
+    assert found(text) == [("wagner-group", "burkina-faso"), ("wagner-group", "chad"), ("wagner-group", "niger")]
+    # a list that is not closed by "and" or "or" is no list: "Niger" is the speaker here
+    assert found("Russian troops fought in Chad, Niger said on Monday.") == [("russia", "chad")]

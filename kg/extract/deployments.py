@@ -576,15 +576,51 @@ def _nearest_places(ctx: Context, places: list[tuple[Entity, int, int]], trigger
     top = min(rank for _e, _i, rank in places)
     first, at, _rank = min((p for p in places if p[2] == top), key=lambda p: abs(p[1] - trigger.i))
     out = [first]
-    head = ctx.doc[at]
+    head = _mention_root(ctx, at)  # "Burkina Faso, Mali and Niger": the conjuncts hang off "Faso"
     conjuncts = {t.i for t in head.conjuncts} | {head.i}
     for e, i, _r in places:
         if e.key == first.key or e.type is not first.type:
             continue
-        tok = ctx.doc[i]
+        tok = _mention_root(ctx, i)
         if any(t.i in conjuncts for t in (tok, *tok.ancestors) if abs(t.i - i) <= 3) or tok.i in conjuncts:
             out.append(e)
+    for e in _listed_with(ctx, at, first):
+        if all(e.key != x.key for x in out):
+            out.append(e)
     return out
+
+
+def _listed_with(ctx: Context, at: int, first: Entity) -> list[Entity]:
+    """Places of the same kind written in one list with the place at token ``at`` ("in Burkina Faso, Mali,
+    and Niger"), read from the surface, as the parser often breaks such lists: the list must end in "and" or
+    "or" before its last member, and holds only names and commas."""
+    doc = ctx.doc
+    m = ctx.mention_at(at)
+    if m is None:
+        return []
+    members: list[Entity] = []
+    k = m.end
+    while k < len(doc):
+        j = k
+        while j < len(doc) and doc[j].text == ",":
+            j += 1
+        closing = j < len(doc) and doc[j].lower_ in ("and", "or")
+        if closing:
+            j += 1
+        nxt = ctx.mention_at(j) if j > k else None
+        if nxt is None or nxt.start != j or not is_place(nxt.entity) or _as_place(nxt.entity).type is not first.type:
+            return []  # not a list of places after all ("in Mali, Niger's junta said")
+        members.append(_as_place(nxt.entity))
+        k = nxt.end
+        if closing:
+            return members
+    return []
+
+
+def _mention_root(ctx: Context, i: int) -> Token:
+    """The syntactic head of the mention starting at token ``i`` (the token itself when none starts there)."""
+    m = ctx.mention_at(i)
+    return ctx.doc[m.start:m.end].root if m is not None else ctx.doc[i]
 
 
 def _number(ctx: Context, force: Token, sent: Span) -> tuple[int | None, int | None, bool]:
