@@ -60,3 +60,32 @@ def test_according_to_a_state_or_its_body() -> None:
     assert speakers("Russischen Angaben nach ist die Brücke zerstört.") == ["russia"]
     assert speakers("Angaben des russischen Gesundheitsministeriums zufolge ist die Brücke zerstört.") == ["russia"]
     assert speakers("Neuen Angaben nach ist die Brücke zerstört.") == []
+
+
+def test_the_subject_right_before_the_verb_speaks_whatever_follows_it() -> None:
+    """Verb-second order with the subject first: the article after the verb starts the object, not a body."""
+    assert speakers("Selenskyj kritisierte die Entscheidung als Fehler.") == ["zelensky"]
+    # a name governed by a preposition before the verb is no subject: the name after the verb is
+    assert speakers("Für die Ukraine kritisierte Putin den Beschluss.") == ["putin"]
+
+
+def test_a_perfect_of_speech_takes_the_subject_of_its_auxiliary() -> None:
+    assert speakers("Selenskyj hat am Montag einen Austausch der Gefangenen angeboten.") == ["zelensky"]
+    assert speakers("Am Montag hat Russlands Präsident Putin neue Forderungen präsentiert.") == ["putin"]
+    assert speakers("Der Rückzug aus dem Dorf wurde bisher nicht offiziell bestätigt.") == []
+
+
+def test_a_name_after_a_comma_is_the_reported_clause_not_the_speaker() -> None:
+    assert speakers("Selenskyj erklärte, Putin sei isoliert.") == ["zelensky"]
+
+
+def test_inverted_subject_after_a_reflexive_or_before_an_adverb() -> None:
+    assert speakers("Ähnlich äußerte sich NATO-Generalsekretär Jens Stoltenberg.") == ["stoltenberg"]
+    assert speakers("Die Lage sei ernst, sagte Maryna Kowal außerdem.") == ["maryna-kowal"]
+    assert speakers("Die Lage sei ernst, sagte Maryna Kowal außerhalb.") == []
+
+
+def test_an_army_group_speaks_for_its_state() -> None:
+    assert speakers("\"Der Feind greift an\", teilte die ukrainische Armeegruppierung bei Telegram mit.") == [
+        "ukraine"]
+    assert speakers("\"Der Feind greift an\", teilte die Armeegruppierung bei Telegram mit.") == []

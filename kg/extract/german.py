@@ -196,14 +196,32 @@ def _speakers(ctx: Context, sent: str, offset: int, actors: list[Mention],
     for verb in _SPEECH.finditer(sent):
         if _ANONYMOUS.search(sent[:verb.start()]):
             continue  # "nicht genannte Quellen", "Medien", "Kreise": no identifiable speaker
-        after = [m for m in actors if 0 <= m.start_char - offset - verb.end() <= 3
-                 or _title_gap(sent[verb.end():max(verb.end(), m.start_char - offset)])]
+        if _negated(sent[:verb.start()]):
+            continue  # "wurde bisher nicht offiziell bestätigt": no one said it
+        subject_start = max(sent.rfind(c, 0, verb.start()) for c in ",;:\"“”»") + 1
+        # the finite verb: the auxiliary of a perfect ("Putin hat ... angeboten"), else the speech verb
+        aux = None
+        if verb.group() in words("de", "speech_participles"):
+            aux = _words_re("perfect_auxiliaries").search(sent, subject_start, verb.start())
+        fin_start, fin_end = (aux.start(), aux.end()) if aux else (verb.start(), verb.end())
+        # the subject right before the finite verb ("Putin kritisierte die Konferenz") or right after it
+        # ("..., sagte Putin", "äußerte sich NATO-Generalsekretär Stoltenberg"; not "erklärte, Putin sei")
+        right_before = [m for m in actors if m.end_char - offset <= fin_start
+                        and not sent[m.end_char - offset:fin_start].strip()
+                        and sent[m.start_char - offset:][:1].isupper()
+                        and not _governed(sent[subject_start:m.start_char - offset])]
+        after = [m for m in actors if m.start_char - offset >= fin_end
+                 and _adjacent(sent[fin_end:m.start_char - offset])]
+        if after:
+            # "hat Russlands Präsident Putin": the person a state's title introduces
+            after = [_titled_person(sent, offset, actors, after[0])]
         before = [m for m in actors if m.end_char - offset <= verb.start()]
         speaker: Entity | None = None
         phrase_end = verb.end() + (re.search(r"[,.;:!?\"“”»]|\smit\b|$", sent[verb.end():])
                                    or re.search("$", "")).start()  # type: ignore[union-attr]
-        subject_start = max(sent.rfind(c, 0, verb.start()) for c in ",;:\"“”»") + 1
-        if after:
+        if right_before:
+            speaker = memory.titled(sent, offset, right_before[-1]) or right_before[-1].entity
+        elif after:
             speaker = memory.titled(sent, offset, after[0]) or after[0].entity
         elif _ARTICLE.match(sent[verb.end():]):
             # "teilte das Verteidigungsministerium in Moskau mit": a body speaks for its state; "sagte der
@@ -261,7 +279,8 @@ _NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}"
 _NAME_FRAMES = (
     re.compile(rf"(?:^|[,;:]\s*|[.!?\"“”»]\s+)(?:(?:Der|Die|der|die)\s+(?:[a-zäöüß-]+\s+){{0,2}})?"
                rf"(?P<name>{_NAME})\s*,?\s+{_SPEECH.pattern}"),
-    re.compile(rf"[,:\"“”»]\s*{_SPEECH.pattern}\s+(?P<name>{_NAME})(?=\s*[.,;:!?\"“”»]|\s+(?:am|im|in|bei|gegenüber|auf|dem|der|den|zu)\b|$)"),
+    re.compile(rf"[,:\"“”»]\s*{_SPEECH.pattern}\s+(?P<name>{_NAME})(?=\s*[.,;:!?\"“”»]|\s+(?:am|im|in|bei|gegenüber|auf|dem|der|den|zu|"
+               + "|".join(sorted(words("de", "speech_adverbs"))) + r")\b|$)"),
     re.compile(rf"(?:,\s*|^)so\s+(?P<name>{_NAME})\b"),
     re.compile(rf"\b[Nn]ach\s+Angaben\s+von\s+(?P<name>{_NAME})\b"),
     # "sagte der Kommandeur des Heeres, Olexander Pawljuk, ...": a description, then the name in apposition
@@ -320,6 +339,36 @@ def _anonymous_source(sent: str, offset: int, actors: list[Mention]) -> Entity |
     return None
 
 
+def _negated(before: str) -> bool:
+    """A negation right before the verb, at most one adverb between ("nicht offiziell bestätigt")."""
+    last = before.split()[-2:]
+    return any(w in words("de", "speech_negations") for w in last) and all(w.isalpha() and w.islower()
+                                                                           for w in last)
+
+
+def _governed(before: str) -> bool:
+    """A preposition governs the name after ``before`` ("für die Ukraine hat"): no subject."""
+    prep = _words_re("place_prepositions", flags=re.I)
+    last = before.split()[-3:]
+    return any(prep.fullmatch(w) or w.lower() in ("für", "von", "vom", "mit", "gegen", "über", "durch", "zwischen")
+               for w in last)
+
+
+def _titled_person(sent: str, offset: int, actors: list[Mention], first: Mention) -> Mention:
+    """The person a state's title introduces ("Russlands Präsident Putin"), else ``first`` itself."""
+    for m in actors:
+        if m.entity.type is EntityType.PERSON and m.start_char >= first.end_char and _title_gap(
+                sent[first.end_char - offset:m.start_char - offset]):
+            return m
+    return first
+
+
+def _adjacent(gap: str) -> bool:
+    """Only space, a reflexive "sich" or a title stands between a finite verb and a name after it."""
+    gap = re.sub(r"^\s+sich(?=\s)", "", gap)
+    return (not gap.strip() and len(gap) <= 3) or _title_gap(gap)
+
+
 def _title_gap(gap: str) -> bool:
     """Only a title stands between a speech verb and a name: "sagte Botschafter Makeiev"."""
     words = gap.split()
@@ -329,7 +378,7 @@ def _title_gap(gap: str) -> bool:
 
 def _not_name(word: str) -> bool:
     lower = word.lower()
-    return lower in _NOT_NAMES or bool(_NOUN_SUFFIX.search(lower))
+    return lower in _NOT_NAMES or bool(_NOUN_SUFFIX.search(lower)) or word in words("de", "body_nouns")
 
 
 def _cited(sent: str, offset: int, actors: list[Mention]) -> list[Entity]:
