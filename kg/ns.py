@@ -21,6 +21,8 @@ ID = Namespace(BASE + "id/")
 OA = Namespace("http://www.w3.org/ns/oa#")
 SCHEMA = Namespace("https://schema.org/")
 WD = Namespace("http://www.wikidata.org/entity/")
+#: W3C WGS84 positions: ``geo:lat`` and ``geo:long`` of a place, in decimal degrees (for a map)
+GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
 
 
 class KG(DefinedNamespace):
@@ -102,9 +104,21 @@ class KG(DefinedNamespace):
     docId: URIRef
     published: URIRef
     headline: URIRef
+    # identity judgements (kg.judgements): each in its own graph; the canon graph is rebuilt from them
+    Judgement: URIRef  # a person's decision about two entities (a prov:Activity)
+    Merge: URIRef  # the two entities are one: the first (kg:left) is kept as the cluster's canonical IRI
+    Split: URIRef  # the two entities are different: undoes a merge of the pair, keeps them apart for good
+    left: URIRef  # the first entity a judgement names
+    right: URIRef  # the second entity a judgement names
+    reason: URIRef  # why, in the judge's words
+    canonical: URIRef  # canon graph: a member of a merged cluster -> the cluster's canonical entity
 
 
 ENTITY_GRAPH = URIRef(BASE + "graph/entities")
+#: ``?member kg:canonical ?canon`` (and ``owl:sameAs``) for the members of merged clusters only, rebuilt from
+#: the judgement graphs on every merge or split (kg.judgements)
+CANON_GRAPH = URIRef(BASE + "graph/canon")
+JUDGEMENT_GRAPH_PREFIX = BASE + "graph/judgement/"
 
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 
@@ -171,6 +185,21 @@ def evidence_iri(doc_id: str, n: int, part: str = "") -> URIRef:
     """The ``oa:SpecificResource`` of claim ``n`` (``part=""``), or one of its selectors (``quote``, ``position``)."""
     suffix = f"/{part}" if part else ""
     return ID[f"article/{_segment(doc_id)}/evidence/{n}{suffix}"]
+
+
+def judgement_graph(judgement_id: str) -> URIRef:
+    """The named graph holding one identity judgement (and nothing else): deleting it undoes the judgement."""
+    return URIRef(JUDGEMENT_GRAPH_PREFIX + _segment(judgement_id))
+
+
+def judgement_iri(judgement_id: str) -> URIRef:
+    """The judgement itself (a ``prov:Activity``)."""
+    return ID[f"judgement/{_segment(judgement_id)}"]
+
+
+def agent_iri(name: str) -> URIRef:
+    """The person (or token holder) who made a judgement, by name."""
+    return ID[f"agent/{_segment(name)}"]
 
 
 def doc_id_of_graph(graph: str) -> str | None:

@@ -40,30 +40,45 @@ def bind_prefixes(graph: Graph) -> Graph:
         "skos": str(SKOS),
         "prov": str(PROV),
         "wd": str(ns.WD),
+        "geo": str(ns.GEO),
     }.items():
         graph.bind(prefix, namespace, override=True)
     return graph
 
 
 def entity_triples(entities: list[Entity], graph: Graph | None = None) -> Graph:
-    """The canonical description of each entity: type, preferred and alternative labels, Wikidata link.
+    """The canonical description of each entity: type, preferred and alternative labels, Wikidata link
+    (``owl:sameAs wd:Q...``, from the gazetteer's QIDs).
 
     These triples depend only on the entity, never on the article, so any number of concurrent writers
-    add the same facts and the entity graph stays consistent without locking.
+    add the same facts and the entity graph stays consistent without locking; the one exception is the
+    preferred label of an entity the gazetteer does not know, which is each article's own spelling: one
+    per key here, and ``kg.judgements.settle_labels`` leaves one per entity across articles after an ingest.
     """
     graph = graph if graph is not None else Graph()
+    preferred: dict[str, str] = {}  # one skos:prefLabel a key, even if two mentions of one article differ
     for entity in entities:
         iri = ns.entity_iri(entity.key)
+        label = preferred.setdefault(entity.key, entity.label)
         graph.add((iri, RDF.type, ENTITY_CLASSES[entity.type]))
-        graph.add((iri, SKOS.prefLabel, Literal(entity.label)))
-        for label in entity.labels:
-            if label != entity.label:
-                graph.add((iri, SKOS.altLabel, Literal(label)))
+        graph.add((iri, SKOS.prefLabel, Literal(label)))
+        for alt in (entity.label, *entity.labels):
+            if alt != label:
+                graph.add((iri, SKOS.altLabel, Literal(alt)))
         if entity.wikidata:
             graph.add((iri, OWL.sameAs, ns.WD[entity.wikidata]))
         if entity.iso_code:
             graph.add((iri, KG.isoCode, Literal(entity.iso_code)))
+        if entity.latitude is not None and entity.longitude is not None:
+            graph.add((iri, ns.GEO.lat, _degrees(entity.latitude)))
+            graph.add((iri, ns.GEO.long, _degrees(entity.longitude)))
     return graph
+
+
+def _degrees(value: float) -> Literal:
+    """A coordinate as ``xsd:decimal`` to five places (about a metre): the same text on every backend and in
+    every re-ingest, where a double's last digits could differ."""
+    return Literal(f"{value:.5f}", datatype=XSD.decimal)
 
 
 def article_graph(extraction: Extraction) -> Graph:
@@ -90,7 +105,9 @@ def article_graph(extraction: Extraction) -> Graph:
     # what the graph was made from, so a re-run skips the article while neither changed (kg.provenance)
     graph.add((art, KG.inputHash, Literal(input_hash(article))))
     graph.add((art, KG.extractorVersion, Literal(extractor_version())))
-    labels = {entity.key: entity.label for entity in extraction.entities}  # as the entity graph gets them
+    labels: dict[str, str] = {}  # as the entity graph gets them: the first label of each key
+    for entity in extraction.entities:
+        labels.setdefault(entity.key, entity.label)
     for n, claim in enumerate(extraction.claims):
         _add_claim(graph, extraction, n, claim)
         _add_derived(graph, extraction, n, claim, labels)
