@@ -123,3 +123,29 @@ def test_seas_straits_and_regions_of_new_conflicts_are_places() -> None:
     # the state keeps its own name
     china = gaz.lookup("China", fuzzy=False)
     assert china is not None and china.type is EntityType.STATE, china
+
+
+def test_states_without_a_row_know_their_demonym_and_longer_names_from_countryinfo() -> None:
+    gaz = load_gazetteer()
+    for name, key in [("Haitian", "haiti"), ("Ivorian", "cote-d-ivoire"), ("Ivory Coast", "cote-d-ivoire"),
+                      ("DR Congo", "congo"), ("Togolese", "togo")]:
+        found = gaz.lookup(name, fuzzy=False)
+        assert found is not None and found.key == key, (name, found)
+    haiti = gaz.get("haiti")
+    assert haiti is not None and haiti.latitude is not None and 17 < haiti.latitude < 21, haiti
+    # the Republic of the Congo is not the DRC (the CSV's "congo"), whose short name pycountry gives it too
+    brazzaville = gaz.lookup("Congo-Brazzaville", fuzzy=False)
+    assert brazzaville is not None and brazzaville.iso_code == "CG" and brazzaville.key != "congo", brazzaville
+    # a demonym two states share names neither; a single native word that is also a first name is no alias
+    assert gaz.lookup("Dominican", fuzzy=False) is None
+    assert gaz.lookup("Dominique", fuzzy=False) is None
+
+
+def test_the_countryinfo_extract_is_current() -> None:
+    import json
+
+    pytest.importorskip("countryinfo", reason="countryinfo (a dev dependency) regenerates the extract")
+    from kg.extract.gazetteer import COUNTRIES_JSON, country_facts_from_package
+
+    assert json.loads(COUNTRIES_JSON.read_text(encoding="utf-8")) == country_facts_from_package(), (
+        "regenerate with kg.extract.gazetteer.write_country_facts()")
