@@ -177,6 +177,10 @@ def ingest(
             if session is not None:
                 getattr(outcomes, "close", lambda: None)()  # cancel what is in flight (--fail-fast), then leave
                 session.close()
+    if counts["stored"]:
+        from kg.judgements import settle_labels
+
+        settle_labels(target)  # one skos:prefLabel per entity across the articles just stored
     target.close()
     bad = counts["rejected"] + counts["failed"]
     summary = (
@@ -462,3 +466,67 @@ def delete(doc_id: Annotated[str, typer.Argument(help="The article id to remove.
         console.print(f"[red]error:[/red] no article {doc_id!r} in the store")
         raise typer.Exit(1)
     console.print(f"deleted {doc_id}")
+
+
+_ReasonOpt = Annotated[str | None, typer.Option("--reason", "-r", help="Why, in your words (kept with the judgement).")]
+_EntityArg = Annotated[str, typer.Argument(help="An entity id (as in /entities/ID, e.g. north-korea) or IRI.")]
+
+
+def _judge(kind: str, left: str, right: str, reason: str | None, store: str | None) -> None:
+    from kg.judgements import entity_id, record
+
+    with _opened(store) as target:
+        made = record(target, kind, left, right, why=reason)
+    console.print(f"{kind} {made.id}: {entity_id(made.left)} {'=' if kind == 'merge' else '≠'} "
+                  f"{entity_id(made.right)} by {made.who}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def merge(left: _EntityArg, right: _EntityArg, reason: _ReasonOpt = None, store: StoreOpt = None) -> None:
+    """Record that two entities are one: every query, page and export then shows LEFT (kept as the canonical
+    IRI) for both, RIGHT as its owl:sameAs.  Stored as a judgement with who, when and why; nothing is
+    re-ingested, and `kg judgements --delete ID` or `kg split` undoes it."""
+    _judge("merge", left, right, reason, store)
+
+
+@app.command()
+def split(left: _EntityArg, right: _EntityArg, reason: _ReasonOpt = None, store: StoreOpt = None) -> None:
+    """Record that two entities are different: undoes a merge of the two, and keeps them apart for good (no
+    later merge joins their clusters)."""
+    _judge("split", left, right, reason, store)
+
+
+@app.command()
+def judgements(
+    suggest: Annotated[
+        bool, typer.Option("--suggest", help="Propose likely merges (rapidfuzz over labels), best first.")
+    ] = False,
+    delete: Annotated[str | None, typer.Option("--delete", help="Remove the judgement with this id (undo it).")] = None,
+    min_score: Annotated[float, typer.Option(help="With --suggest: the lowest score (0-100) proposed.")] = 88.0,
+    limit: Annotated[int, typer.Option(min=1, help="With --suggest: how many to propose.")] = 50,
+    format: Annotated[ResultFormat, typer.Option("--format", "-f", help="table or json.")] = ResultFormat.table,
+    store: StoreOpt = None,
+) -> None:
+    """List the merges and splits recorded (who, when, why); --suggest proposes merges, --delete undoes one."""
+    from kg import judgements as judged
+
+    with _opened(store) as target:
+        if delete is not None:
+            judged.delete(target, delete)
+            console.print(f"deleted judgement {delete}")
+            return
+        if suggest:
+            rows = [s.as_json() for s in judged.suggest(target, min_score=min_score, limit=limit)]
+            columns = ["score", "leftId", "leftLabel", "rightId", "rightLabel"]
+        else:
+            rows = [j.as_json() for j in judged.judgements(target)]
+            columns = ["id", "kind", "leftId", "rightId", "who", "when", "why"]
+    if format == ResultFormat.json:
+        out.print_json(json.dumps(rows))
+        return
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*(escape(str(row[c])) if row[c] is not None else "" for c in columns))
+    out.print(table)
+    if suggest and rows:
+        console.print("accept one with: kg merge LEFT RIGHT --reason '...' (LEFT is kept)")

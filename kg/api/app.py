@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from kg.api import articles, entities, export, pages, queries, reports, sparql
+from kg.api import articles, entities, export, judgements, pages, queries, reports, sparql
 from kg.api.deps import Settings
 from kg.api.params import QueryStringRules
 from kg.api.runner import QueryGate, QueryRunner, check_snapshot_dir
@@ -73,7 +73,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Accept"],
         )
-    for module in (pages, sparql, entities, articles, queries, export, reports):  # pages first: HTML wins
+    for module in (pages, sparql, entities, articles, queries, export, reports, judgements):  # pages first: HTML wins
         app.include_router(module.router)
 
     @app.get("/health", tags=["service"], summary="Liveness")
