@@ -10,7 +10,7 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-DATA_DIRS = {"ontology": ("*.ttl", "*.csv"), "queries": ("*.rq",)}
+DATA_DIRS = {"ontology": ("*.ttl", "*.csv", "*.json"), "queries": ("*.rq",)}
 
 
 class BuildPyWithData(build_py):
