@@ -178,9 +178,14 @@ def ingest(
                 getattr(outcomes, "close", lambda: None)()  # cancel what is in flight (--fail-fast), then leave
                 session.close()
     if counts["stored"]:
+        from kg.extract.gazetteer import load_gazetteer
         from kg.judgements import settle_labels
 
-        settle_labels(target)  # one skos:prefLabel per entity across the articles just stored
+        def known(key: str) -> str | None:
+            entity = load_gazetteer().get(key)
+            return entity.label if entity is not None else None
+
+        settle_labels(target, known)  # one skos:prefLabel per entity across the articles just stored
     target.close()
     bad = counts["rejected"] + counts["failed"]
     summary = (

@@ -35,7 +35,7 @@ import getpass
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -343,10 +343,12 @@ def choose_label(labels: Iterable[str], gazetteer_label: str | None = None) -> s
     return min(spellings, key=lambda s: (-sum(w[:1].isupper() for w in s.split()), -len(s), s))
 
 
-def settle_labels(store: Store) -> int:
+def settle_labels(store: Store, gazetteer_label: Callable[[str], str | None] | None = None) -> int:
     """Leave every entity of the entity graph with one ``skos:prefLabel`` (:func:`choose_label`), the others
     turned into ``skos:altLabel``, in one update; the number of entities settled.  One query when nothing
-    needs settling (the usual case), so it runs after every ingest."""
+    needs settling (the usual case), so it runs after every ingest.  ``gazetteer_label`` gives the
+    gazetteer's label of an entity id, where the caller has the gazetteer (``kg ingest``); the gazetteer's
+    entities are written with its one label, so this matters only after the gazetteer renamed one."""
     clashes: dict[URIRef, list[Literal]] = defaultdict(list)
     for row in run_named(store, "preferred-label-clashes"):
         entity, label = row["entity"], row["label"]
@@ -355,10 +357,10 @@ def settle_labels(store: Store) -> int:
             clashes[entity].append(plain)
     if not clashes:
         return 0
-    known = _gazetteer_labels([entity_id(str(e)) for e in clashes])
     removed, added = Graph(), Graph()
     for entity, labels in clashes.items():
-        keep = choose_label([str(label) for label in labels], known.get(entity_id(str(entity))))
+        known = gazetteer_label(entity_id(str(entity))) if gazetteer_label is not None else None
+        keep = choose_label([str(label) for label in labels], known)
         for label in labels:
             if str(label) != keep:
                 removed.add((entity, SKOS.prefLabel, label))
@@ -371,19 +373,6 @@ def settle_labels(store: Store) -> int:
         f"INSERT DATA {{ GRAPH {graph} {{\n{added.serialize(format='nt')}\n}} }}"
     )
     return len(clashes)
-
-
-def _gazetteer_labels(keys: list[str]) -> dict[str, str]:
-    """The gazetteer's label of each key it knows (imported here: the gazetteer lives with the extractor)."""
-    from kg.extract.gazetteer import load_gazetteer
-
-    gazetteer = load_gazetteer()
-    found = {}
-    for key in keys:
-        entity = gazetteer.get(key)
-        if entity is not None:
-            found[key] = entity.label
-    return found
 
 
 # ---------------------------------------------------------------------------------- suggestions
