@@ -52,3 +52,31 @@ def test_a_name_that_is_no_place_keeps_its_type() -> None:
     text = "The envoy met Amadou Diallo in the capital."
     ctx = make_context(Article(id="t", text=text, language="en"), get_nlp()(text))
     assert all(m.entity.type is not EntityType.LOCATION for m in ctx.mentions if "Diallo" in m.text), ctx.mentions
+
+
+def test_places_and_states_carry_their_coordinates_into_rdf() -> None:
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    from kg import ns
+    from kg.rdf import entity_triples
+
+    ex = run("Kenyan troops were seen in Goma on Sunday.")
+    graph = entity_triples(ex.entities)
+    goma = ns.entity_iri("goma")
+    lat = graph.value(goma, ns.GEO.lat)
+    assert isinstance(lat, Literal) and lat.datatype == XSD.decimal and abs(float(lat) - -1.68) < 0.1, lat
+    assert graph.value(goma, ns.GEO.long) is not None
+    # a state has its centroid (countryinfo)
+    assert graph.value(ns.entity_iri("kenya"), ns.GEO.lat) is not None, graph.serialize(format="turtle")
+
+
+def test_one_place_gets_the_same_coordinates_whatever_an_article_calls_it() -> None:
+    from kg.extract.entities import get_nlp
+    from kg.extract.pipeline import make_context
+
+    found = set()
+    for text in ("Shelling hit the Kharkiv region overnight.", "Shelling hit Kharkiv Oblast overnight."):
+        ctx = make_context(Article(id="t", text=text, language="en"), get_nlp()(text))
+        found |= {(m.entity.latitude, m.entity.longitude) for m in ctx.mentions if m.entity.key == "kharkiv-oblast"}
+    assert len(found) == 1 and None not in next(iter(found)), found

@@ -15,7 +15,7 @@ from spacy.tokens import Doc, Span, Token
 from kg.extract.entities import Mention, find_mentions
 from kg.extract.gazetteer import Gazetteer, load_gazetteer
 from kg.extract.lexicon import words
-from kg.extract.places import find_place
+from kg.extract.places import find_place, locate
 from kg.model import Article, Entity, EntityType
 from kg.ns import normalise, slug
 
@@ -272,8 +272,8 @@ def type_places(doc: Doc, mentions: list[Mention]) -> list[Mention]:
     for m in mentions:
         entity = m.entity
         if entity.type is EntityType.LOCATION and entity.latitude is None:
-            info = find_place(m.text) or find_place(entity.label)
-            if info is not None and info.latitude is not None:
+            info = locate((entity.label, *entity.labels))
+            if info is not None:
                 entity = replace(entity, latitude=info.latitude, longitude=info.longitude)
         elif m.source != "gazetteer" and entity.type in (EntityType.PERSON, EntityType.ORGANISATION):
             root = doc[m.start:m.end].root

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -77,6 +78,17 @@ def place_index() -> dict[str, PlaceInfo]:
 def find_place(name: str) -> PlaceInfo | None:
     """The place ``name`` is in offline data, or None."""
     return place_index().get(_key(name))
+
+
+def locate(names: Iterable[str]) -> PlaceInfo | None:
+    """The first of ``names`` (an entity's label, then its other names) that offline data places with
+    coordinates: looked up by the entity's own names, never by how one article wrote it, so one entity gets
+    the same coordinates from every article (``geo:lat`` has one value an IRI)."""
+    for name in names:
+        info = find_place(name)
+        if info is not None and info.latitude is not None:
+            return info
+    return None
 
 
 _NON_WORD = re.compile(r"[\W_]+")
