@@ -34,6 +34,7 @@ import networkx as nx
 
 from kg import ns
 from kg.errors import QueryError
+from kg.judgements import Canon, load_canon
 from kg.queries import run_named
 from kg.rows import entity_id, entity_index, entity_type
 from kg.store.base import Row, Store
@@ -96,13 +97,14 @@ def build_graph(store: Store, filter: ExportFilter | None = None) -> nx.MultiDiG
     """The claims in ``store`` that pass ``filter`` as a graph of actors and locations (see the module
     documentation for what the nodes and edges are)."""
     filter = filter or ExportFilter()
-    index = entity_index(store)
+    index = entity_index(store)  # merged entities folded into their canonical one (kg.judgements)
+    canon = load_canon(store)
     rows = run_named(store, "export-claims")
     claims: dict[str, dict[str, Any]] = {}
     for row in rows:
-        claim = claims.setdefault(str(row["claim"]), _claim(row))
+        claim = claims.setdefault(str(row["claim"]), _claim(row, canon))
         if "claimantIri" in row:
-            claim["claimants"].add(str(row["claimantIri"]))
+            claim["claimants"].add(canon.of(str(row["claimantIri"])))
 
     graph = nx.MultiDiGraph(name="kg claims")
     edges: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -199,7 +201,8 @@ def build_graph(store: Store, filter: ExportFilter | None = None) -> nx.MultiDiG
     return graph
 
 
-def _claim(row: Row) -> dict[str, Any]:
+def _claim(row: Row, canon: Canon) -> dict[str, Any]:
+    """One claim's row as the export reads it, every entity as the canonical one of its merged cluster."""
     published = row.get("published")
     date: dt.date | None = None
     if published is not None:
@@ -217,7 +220,7 @@ def _claim(row: Row) -> dict[str, Any]:
 
     def iri(name: str) -> str | None:
         value = row.get(name)
-        return str(value) if value is not None else None
+        return canon.of(str(value)) if value is not None else None
 
     return {
         "kind": "deployment" if str(row["subjectType"]).endswith("#Deployment") else "statement",

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 from rdflib import Literal, URIRef
 from rdflib.term import Identifier
 
+from kg.judgements import Canon, load_canon
 from kg.ns import BASE, KG
 from kg.queries import run_named
 from kg.store.base import Row, Store
@@ -46,11 +47,16 @@ def local_name(iri: Identifier | None) -> str | None:
     return str(iri).rsplit("#", 1)[-1] if iri is not None else None
 
 
-def _ref(row: Row, name: str) -> dict[str, Any] | None:
+def _ref(row: Row, name: str, canon: Canon | None = None) -> dict[str, Any] | None:
+    """The entity playing role ``name`` in a claim row; with ``canon`` (the identity judgements,
+    ``kg.judgements``) the canonical entity of its merged cluster, with that entity's label."""
     iri = row.get(f"{name}Iri")
     if iri is None:
         return None
     label = row.get(f"{name}Label")
+    if canon and str(iri) in canon.canonical:
+        label = Literal(canon.label(str(iri))) if canon.label(str(iri)) else label
+        iri = URIRef(canon.of(str(iri)))
     return {
         "id": entity_id(str(iri)),
         "iri": str(iri),
@@ -61,9 +67,18 @@ def _ref(row: Row, name: str) -> dict[str, Any] | None:
 ROLES = ("deployer", "location", "onBehalfOf", "speaker", "place", "claimant", "outlet")
 
 
-def claims_from_rows(rows: list[Row], entity: str | None = None) -> list[dict[str, Any]]:
-    """One JSON object per claim, in row order; ``entity`` (an IRI) adds the roles it plays in each claim."""
+def claims_from_rows(rows: list[Row], entity: str | None = None, canon: Canon | None = None) -> list[dict[str, Any]]:
+    """One JSON object per claim, in row order; ``entity`` (an IRI) adds the roles it plays in each claim.
+    With ``canon`` every entity is shown as the canonical entity of its merged cluster, and ``entity`` (a
+    canonical IRI) plays a role that any member of its cluster plays."""
     claims: dict[str, dict[str, Any]] = {}
+
+    def ref(row: Row, name: str) -> dict[str, Any] | None:
+        return _ref(row, name, canon)
+
+    def plays(row: Row, role: str) -> bool:
+        iri = row.get(f"{role}Iri")
+        return iri is not None and (canon.of(str(iri)) if canon else str(iri)) == entity
     for row in rows:
         key = str(row["claim"])
         claim = claims.get(key)
@@ -73,9 +88,9 @@ def claims_from_rows(rows: list[Row], entity: str | None = None) -> list[dict[st
             if kind == "deployment":
                 claim["deployment"] = {
                     "iri": str(row["subject"]),
-                    "deployer": _ref(row, "deployer"),
-                    "location": _ref(row, "location"),
-                    "onBehalfOf": _ref(row, "onBehalfOf"),
+                    "deployer": ref(row, "deployer"),
+                    "location": ref(row, "location"),
+                    "onBehalfOf": ref(row, "onBehalfOf"),
                     "troopsMin": plain(row.get("troopsMin")),
                     "troopsMax": plain(row.get("troopsMax")),
                     "approximate": plain(row.get("approximate")),
@@ -84,14 +99,14 @@ def claims_from_rows(rows: list[Row], entity: str | None = None) -> list[dict[st
             else:
                 claim["statement"] = {
                     "iri": str(row["subject"]),
-                    "speaker": _ref(row, "speaker"),
+                    "speaker": ref(row, "speaker"),
                     "date": plain(row.get("date")),
-                    "place": _ref(row, "place"),
+                    "place": ref(row, "place"),
                 }
             claim.update(
                 {
                     "claimants": [],
-                    "outlet": _ref(row, "outlet"),
+                    "outlet": ref(row, "outlet"),
                     "certainty": local_name(row.get("certaintyIri")),
                     "evidence": {
                         "exact": plain(row.get("exact")),
@@ -109,13 +124,13 @@ def claims_from_rows(rows: list[Row], entity: str | None = None) -> list[dict[st
                 }
             )
             claims[key] = claim
-        claimant = _ref(row, "claimant")
+        claimant = ref(row, "claimant")
         if claimant is not None and claimant["iri"] not in {c["iri"] for c in claim["claimants"]}:
             claim["claimants"].append(claimant)
         if entity is not None:
             roles = claim.setdefault("roles", [])
             for role in ROLES:
-                if str(row.get(f"{role}Iri", "")) == entity and role not in roles:
+                if plays(row, role) and role not in roles:
                     roles.append(role)
     return list(claims.values())
 
@@ -145,4 +160,9 @@ def entity_index(store: Store) -> dict[str, dict[str, Any]]:
             item["types"].add(str(row["type"]))
     for iri, item in index.items():
         item["label"] = item["label"] or (item["labels"][0] if item["labels"] else entity_id(iri))
+    for member, canonical in load_canon(store).canonical.items():  # a merged entity is its canonical one
+        if member != canonical and member in index:
+            item = index.pop(member)
+            target = index.setdefault(canonical, {"labels": [], "label": item["label"], "types": item["types"]})
+            target["labels"].extend(x for x in item["labels"] if x not in target["labels"])
     return index

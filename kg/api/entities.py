@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from rapidfuzz import fuzz
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, SKOS, XSD
 
 from kg import ns
@@ -22,6 +22,7 @@ from kg.api.paging import DEFAULT_LIMIT, LimitQ, OffsetQ, link_headers, next_url
 from kg.api.security import ERROR_RESPONSES
 from kg.api.sparql import negotiate
 from kg.errors import NotFound, QueryError
+from kg.judgements import expand, find_qid, load_canon
 from kg.ns import KG
 from kg.queries import get_query, run_named, run_page
 from kg.rdf import bind_prefixes
@@ -39,8 +40,10 @@ def search(store: Store, q: str, limit: int | None, min_score: float) -> list[di
     most ``limit`` (None: every one)."""
     needle = ns.normalise(q)
     hits = []
+    canon = load_canon(store)
+    linked = {canon.of(iri) for iri in find_qid(store, q)}  # "Q423": the entity linked to that Wikidata item
     for iri, item in entity_index(store).items():
-        best, matched = 0.0, None
+        best, matched = (100.0, q.strip().upper()) if iri in linked else (0.0, None)
         for label in item["labels"]:
             folded = ns.normalise(label)
             if not needle:
@@ -91,36 +94,46 @@ def describe(store: Store, key: str, limit: int = DEFAULT_LIMIT, offset: int = 0
 
     :raises NotFound: no such entity.
     """
-    iri = ns.entity_iri(key)
-    rows = run_named(store, "entity", {"entity": str(iri)})
-    if not rows:
-        raise NotFound(f"no entity {key!r}")
+    asked = str(ns.entity_iri(key))
+    canon = load_canon(store)  # the identity judgements: a merged entity is described as its cluster
+    iri = canon.of(asked)
+    members = canon.members(asked)
     labels: list[str] = []
     alt: list[str] = []
     types: set[str] = set()
-    same_as: list[str] = []
+    same_as: list[str] = [m for m in members if m != iri]
     extra: dict[str, Any] = {}
-    for row in rows:
-        predicate, value = row["p"], row["o"]
-        if predicate == SKOS.prefLabel:
-            labels.append(str(value))
-        elif predicate == SKOS.altLabel:
-            alt.append(str(value))
-        elif predicate == RDF.type:
-            types.add(str(value))
-        elif predicate == OWL.sameAs:
-            same_as.append(str(value))
-        elif predicate == KG.isoCode:
-            extra["isoCode"] = str(value)
-    page = run_page(store, "claim-details", {"entity": str(iri)}, limit=limit, offset=offset, group="claim")
-    claims = claims_from_rows(page.rows, entity=str(iri))
+    found = False
+    for member in members:
+        rows = run_named(store, "entity", {"entity": member})
+        found = found or (member == asked and bool(rows))
+        for row in rows:
+            predicate, value = row["p"], row["o"]
+            if predicate == SKOS.prefLabel:
+                (labels if member == iri else alt).append(str(value))
+            elif predicate == SKOS.altLabel:
+                alt.append(str(value))
+            elif predicate == RDF.type and (member == iri or not types):
+                types.add(str(value))
+            elif predicate == OWL.sameAs:
+                same_as.append(str(value))
+            elif predicate == KG.isoCode:
+                extra.setdefault("isoCode", str(value))
+    if not found:
+        raise NotFound(f"no entity {key!r}")
+    query = expand(get_query("claim-details"), "entity", members)
+    values = {} if len(members) > 1 else {"entity": iri}
+    page = run_page(store, query, values, limit=limit, offset=offset, group="claim")
+    claims = claims_from_rows(page.rows, entity=iri, canon=canon)
+    if asked != iri:
+        extra["requested"] = key  # merged into the canonical entity this describes
     return {
-        "id": key,
-        "iri": str(iri),
+        "id": entity_id(iri),
+        "iri": iri,
         "label": sorted(labels)[0] if labels else key,
         "altLabels": sorted(set(alt + sorted(labels)[1:])),
         "type": entity_type(types),
-        "sameAs": sorted(same_as),
+        "sameAs": sorted(set(same_as)),
         **extra,
         "deployments": [c for c in claims if c["kind"] == "deployment"],
         "statements": [c for c in claims if c["kind"] == "statement"],
@@ -148,10 +161,14 @@ def get_entity(
     if media_type is None:
         raise HTTPException(406, "an entity is available as application/json, text/html or text/turtle")
     if media_type == "text/turtle":
-        iri = ns.entity_iri(entity)
-        query = get_query("entity-graph")
+        canon = load_canon(store)
+        members = canon.members(str(ns.entity_iri(entity)))
+        query = expand(get_query("entity-graph"), "entity", members)
         graph = bind_prefixes(Graph())
-        for s, p, o in store.construct(query.text, query.bind({"entity": str(iri)})):
+        for member in members[1:]:  # the cluster's other IRIs, as the canon graph says
+            graph.add((URIRef(member), OWL.sameAs, URIRef(members[0])))
+        bound = query.bind({} if len(members) > 1 else {"entity": members[0]})
+        for s, p, o in store.construct(query.text, bound):
             if isinstance(o, Literal) and o.datatype == XSD.string:
                 o = Literal(str(o))  # the same literal in RDF 1.1; Turtle then shows it plainly
             graph.add((s, p, o))
@@ -245,7 +262,7 @@ def deployments(
             raise QueryError(f"certainty must be one of {', '.join(CERTAINTIES)}, got {certainty!r}")
         values["certainty"] = str(KG[certainty])
     page = run_page(store, "deployments", values, limit=limit, offset=offset, group="claim")
-    claims = claims_from_rows(page.rows)
+    claims = claims_from_rows(page.rows, canon=load_canon(store))
     body = {
         "filters": {
             k: v
