@@ -134,3 +134,25 @@ def test_an_unknown_organisation_with_fighters_is_an_armed_group() -> None:
     claim = next(c for c in ex.claims if isinstance(c.subject, Deployment))
     assert isinstance(claim.subject, Deployment)
     assert claim.subject.deployer.type is EntityType.ARMED_GROUP
+
+
+def test_spellings_of_an_unknown_name_get_one_key_in_every_article() -> None:
+    # constructed (issue 15): two transliterations of a brigade no gazetteer row names, in two articles
+    keys = set()
+    for spelt in ("Khartiia", "Khartiya", "Khartia"):
+        ex = run(f"Fighters of the {spelt} Brigade were deployed to Kupiansk last week.")
+        keys |= {e.key for e in ex.entities if e.type is EntityType.ARMED_GROUP}
+    assert keys == {"khartia-brigade"}, keys
+    # a different name stays different
+    from kg.ns import slug
+
+    assert slug("Kharkiv Brigade") != slug("Khartia Brigade")
+
+
+def test_a_respelt_unknown_name_in_one_article_is_one_entity() -> None:
+    # constructed: the second spelling, close by the gazetteer's fuzzy rule, is the same person
+    found = mentions("Commander Mohammed Hamdani spoke first. Later, Mohamed Hamdani repeated the warning, "
+                     "and Ali Hassan and Ali Hussein disagreed.")
+    assert found["Mohammed Hamdani"][0] == found["Mohamed Hamdani"][0], found
+    # two names further apart than the rule allows stay two people
+    assert found["Ali Hassan"][0] != found["Ali Hussein"][0], found

@@ -15,11 +15,12 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import spacy
+from rapidfuzz import fuzz, process
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
-from kg.extract.gazetteer import Gazetteer, load_gazetteer
+from kg.extract.gazetteer import FUZZY_MIN_LEN, FUZZY_THRESHOLD, Gazetteer, load_gazetteer
 from kg.model import Entity, EntityType
 from kg.ns import normalise, slug
 from kg.paths import spacy_model
@@ -233,7 +234,10 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
     minted_people: dict[str, Entity] = {}
     minted_places: dict[str, Entity] = {}
     minted_groups: dict[str, Entity] = {}
+    spellings = _Spellings()
     for m in chosen:
+        if m.source == "minted":
+            spellings.add(m.entity)
         if m.source == "minted" and m.entity.type is EntityType.ARMED_GROUP:
             minted_groups[normalise(m.entity.label)] = m.entity
         if m.source == "minted" and is_place(m.entity):
@@ -265,7 +269,8 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
                 etype = EntityType.LOCATION  # "a full-scale incursion into Rafah", NER's "person"
             if etype in (EntityType.PERSON, EntityType.ORGANISATION) and _named_as_group(span):
                 etype = EntityType.ARMED_GROUP
-            entity = _mint(name, etype, minted_people)
+            entity = spellings.variant(name, etype) or _mint(name, etype, minted_people)
+            spellings.add(entity)
             if etype is EntityType.ARMED_GROUP:
                 minted_groups[normalise(name)] = entity
             source = "minted"
@@ -275,6 +280,35 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
             taken[i] = True
     chosen.sort(key=lambda m: m.start)
     return chosen
+
+
+class _Spellings:
+    """The names minted so far in one article, by type: a new name that the gazetteer's fuzzy rule
+    (``fuzz.ratio`` at least :data:`~kg.extract.gazetteer.FUZZY_THRESHOLD` on names of at least
+    :data:`~kg.extract.gazetteer.FUZZY_MIN_LEN` letters) finds close to one of them is that entity, spelt
+    another way ("Kasciunas" and "Kasciunnas", "Mohammed Hamdan" and "Mohamed Hamdan").  Across articles the
+    same rule proposes merges (``kg judgements --suggest``), and :func:`kg.ns.slug` folds i/y noise."""
+
+    def __init__(self) -> None:
+        self._names: dict[EntityType, dict[str, Entity]] = {}
+
+    def add(self, entity: Entity) -> None:
+        names = self._names.setdefault(entity.type, {})
+        for label in (entity.label, *entity.labels):
+            names.setdefault(normalise(label), entity)
+
+    def variant(self, name: str, etype: EntityType) -> Entity | None:
+        norm = normalise(name)
+        names = self._names.get(etype)
+        if not names or len(norm) < FUZZY_MIN_LEN:
+            return None
+        found = names.get(norm)
+        if found is None:
+            best = process.extractOne(norm, list(names), scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
+            if best is None:
+                return None
+            found = names[best[0]]
+        return replace(found, labels=tuple(dict.fromkeys((*found.labels, name))))
 
 
 #: force heads that, after a state's name, are that state's forces ("the Syrian Army", "Russian Armed Forces")

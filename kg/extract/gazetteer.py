@@ -26,7 +26,7 @@ import pycountry
 from rapidfuzz import fuzz, process
 
 from kg.model import Entity, EntityType
-from kg.ns import normalise, slug
+from kg.ns import normalise, slug, spelling
 from kg.paths import data_dir
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ class Gazetteer:
     def __init__(self, entities: list[Entity], seats: set[str] | None = None) -> None:
         self._entities: dict[str, Entity] = {}
         self._by_alias: dict[str, str] = {}
+        self._by_spelling: dict[str, str] = {}
         self._seats = {normalise(s) for s in seats or ()}
         for entity in entities:
             self.add(entity)
@@ -76,6 +77,9 @@ class Gazetteer:
             norm = normalise(name)
             if norm and norm not in self._by_alias:
                 self._by_alias[norm] = entity.key
+            folded = spelling(norm)  # "Khartiya" finds a row spelt "Khartiia" (kg.ns.spelling)
+            if folded != norm:
+                self._by_spelling.setdefault(folded, entity.key)
 
     def entities(self) -> list[Entity]:
         """All canonical entities."""
@@ -117,6 +121,9 @@ class Gazetteer:
         if not norm:
             return None
         key = self._by_alias.get(norm)
+        if key is None:
+            folded = spelling(norm)
+            key = self._by_alias.get(folded) or self._by_spelling.get(folded)
         if key is None:
             # possessive and plural forms: "Russia's", "Houthis'"
             for suffix in (" s", "s"):
