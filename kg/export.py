@@ -3,7 +3,8 @@
 The graph drawn from the claims (``queries/export-claims.rq``):
 
 * **nodes** are actors and locations, keyed by entity id (``north-korea``), with ``label``, ``type``
-  (``State``, ``Location``, ``Person``...) and ``iri``;
+  (``State``, ``Location``, ``Person``...), ``iri`` and, where the gazetteer knows it, ``wikidata`` (the
+  item's IRI); an entity merged into another (``kg merge``) is drawn as that canonical entity;
 * **deployment edges** ``deployer -> location``, one per deployer, location and certainty, aggregating
   every claim of that deployment: ``claims`` (the number of supporting claims, also the GEXF ``weight``),
   ``troops_min`` (lowest estimate) and ``troops_max`` (highest estimate) when any claim gives numbers,
@@ -34,7 +35,7 @@ import networkx as nx
 
 from kg import ns
 from kg.errors import QueryError
-from kg.judgements import Canon, load_canon
+from kg.judgements import Canon, links, load_canon
 from kg.queries import run_named
 from kg.rows import entity_id, entity_index, entity_type
 from kg.store.base import Row, Store
@@ -99,6 +100,9 @@ def build_graph(store: Store, filter: ExportFilter | None = None) -> nx.MultiDiG
     filter = filter or ExportFilter()
     index = entity_index(store)  # merged entities folded into their canonical one (kg.judgements)
     canon = load_canon(store)
+    wikidata: dict[str, set[str]] = {}  # canonical entity -> the Wikidata items of its cluster
+    for iri, targets in links(store).items():
+        wikidata.setdefault(canon.of(iri), set()).update(t for t in targets if t.startswith(str(ns.WD)))
     rows = run_named(store, "export-claims")
     claims: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -119,6 +123,8 @@ def build_graph(store: Store, filter: ExportFilter | None = None) -> nx.MultiDiG
             graph.add_node(
                 key, label=item.get("label") or key, type=entity_type(item.get("types", set())) or "", iri=iri
             )
+            if wikidata.get(iri):
+                graph.nodes[key]["wikidata"] = " ".join(sorted(wikidata[iri]))
         return key
 
     def edge(source: str, target: str, kind: str, claim: dict[str, Any], **extra: Any) -> None:
