@@ -94,9 +94,9 @@ def _worker_store(settings: Mapping[str, str]) -> Store:
 def _warm() -> None:
     """Load spaCy, the shapes and the ontology axioms into this worker process once, and compute the extractor
     version: the first task on a worker pays for it, every later one reuses it."""
-    from kg.ingest import _init_worker
+    from kg.ingest import init_worker
 
-    _init_worker()
+    init_worker()
     extractor_version()
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kg import errors
+from kg import errors, ns
 from kg.api.app import create_app
 from kg.api.deps import Settings
 from kg.api.security import STATUS, status_for
@@ -128,27 +128,59 @@ def test_bad_input_and_limits(store: Store, server: Any) -> None:
     assert store.graphs() == []
 
 
-def test_shape_violation_is_422_with_the_messages(store: Store, server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def _violating_for(monkeypatch: pytest.MonkeyPatch, bad: str) -> None:
+    """Make this process's SHACL step reject the article ``bad`` (and only it)."""
     import kg.ingest
 
     real = kg.ingest.build_graphs
 
     def violating(extraction: Any) -> Any:
-        graph, entities, _ = real(extraction)
-        report = Report(
-            extraction.article.id, violations=[Result("A deployment needs a location.", "x", None, "Violation")]
-        )
+        graph, entities, report = real(extraction)
+        if extraction.article.id == bad:
+            report = Report(bad, violations=[Result("A deployment needs a location.", "x", None, "Violation")])
         return graph, entities, report
 
     monkeypatch.setattr(kg.ingest, "build_graphs", violating)
+
+
+def test_shape_violation_is_422_with_the_messages(
+    store: Store, live_server: type, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Extracting in the server (``ingest_workers=0``) so that this process's rejection applies."""
+    _violating_for(monkeypatch, "bad")
+    app = create_app(store, Settings(api_token=TOKEN, query_workers=1, ingest_workers=0))
+    with live_server(app) as server, server.client() as client:
+        headers = {"Content-Type": "application/json", **AUTH}
+        response = client.post("/articles", content=article("bad"), headers=headers)
+        assert response.status_code == 422, response.text
+        body = response.json()
+        assert body["error"] == "ShapeViolation", body
+        assert body["violations"][0]["message"] == "A deployment needs a location."
+        assert store.graphs() == []
+        # one atomic write per article, as kg ingest does: in a body of two, the good one is stored, the
+        # rejected one is listed with its violations
+        two = json.dumps([{**SEED, "id": "good"}, {**SEED, "id": "bad"}]).encode()
+        response = client.post("/articles", content=two, headers={"Content-Type": "application/json", **AUTH})
+        assert response.status_code == 201, response.text
+        answer = response.json()
+        assert [a["id"] for a in answer["stored"]] == ["good"], answer
+        assert [(f["id"], f["status"]) for f in answer["failed"]] == [("bad", "rejected")], answer
+        assert answer["failed"][0]["violations"][0]["message"] == "A deployment needs a location."
+    assert sorted(ns.doc_id_of_graph(str(g)) or "" for g in store.graphs()) == ["", "good"]  # "": the entities
+
+
+def test_posted_articles_are_extracted_in_a_worker_process(
+    store: Store, server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the default ``KG_INGEST_WORKERS=1`` extraction and validation run in another process: a rejection
+    patched into this one does not reach them, and the article is stored."""
+    _violating_for(monkeypatch, "elsewhere")
     with server.client() as client:
         response = client.post(
-            "/articles", content=article("bad"), headers={"Content-Type": "application/json", **AUTH}
+            "/articles", content=article("elsewhere"), headers={"Content-Type": "application/json", **AUTH}
         )
-    assert response.status_code == 422, response.text
-    body = response.json()
-    assert body["error"] == "ShapeViolation" and body["violations"][0]["message"] == "A deployment needs a location."
-    assert store.graphs() == []
+        assert response.status_code == 201, response.text
+        assert client.get("/articles/elsewhere").status_code == 200
 
 
 def test_errors_are_json_never_a_traceback(store: Store, live_server: type, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,10 +6,20 @@ them in the path, ``/articles/https%3A%2F%2Fexample.org%2Fa``.  An id with a con
 with leading or trailing whitespace, or over ``KG_MAX_ID_CHARS`` characters is refused with 400 (see
 ``kg.load``), as is an article over ``KG_MAX_ARTICLE_CHARS`` characters.  A body holding the same id twice
 follows the batch rule of ``kg ingest``: the first is stored, each later one is listed under ``failed``.
+
+``POST /articles`` runs ``kg.ingest.ingest``, the function ``kg ingest`` runs, so an article posted and an
+article ingested from a file end the same way: each article of a body is stored whole, in one atomic
+write, or not at all, and is its own outcome (201 when any was stored, the others under ``failed`` with
+their message, and ``violations`` for one the SHACL shapes rejected; when none was stored, the first one's
+error: 422 rejected or not extracted, 502/503 the store failed).
 """
 
 from __future__ import annotations
 
+import atexit
+import multiprocessing
+import threading
+from multiprocessing.pool import Pool
 from typing import Any
 from urllib.parse import quote
 
@@ -18,11 +28,13 @@ from fastapi.responses import JSONResponse, Response
 from rdflib import URIRef
 from starlette.concurrency import run_in_threadpool
 
-from kg import ns
-from kg.api.deps import StoreDep
+from kg import errors, ns
+from kg.api.deps import SettingsDep, StoreDep
 from kg.api.paging import DEFAULT_LIMIT, LimitQ, OffsetQ, paged_json
 from kg.api.security import ERROR_RESPONSES, require_token
-from kg.errors import InputError, NotFound, ShapeViolation
+from kg.errors import ExtractionError, InputError, KgError, NotFound, ShapeViolation
+from kg.ingest import Outcome, ingest, init_worker
+from kg.load import parse_document
 from kg.ns import KG, SCHEMA
 from kg.queries import run_named, run_page
 from kg.rows import claims_from_rows, plain
@@ -133,7 +145,7 @@ def get_article(doc_id: str, store: StoreDep) -> dict[str, Any]:
         }
     },
 )
-async def post_article(request: Request, store: StoreDep) -> JSONResponse:
+async def post_article(request: Request, store: StoreDep, settings: SettingsDep) -> JSONResponse:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in _MEDIA:
         raise HTTPException(
@@ -142,52 +154,79 @@ async def post_article(request: Request, store: StoreDep) -> JSONResponse:
     body = await request.body()
     if not body.strip():
         raise InputError("POST /articles", "empty body")
-    outcomes, failed = await run_in_threadpool(_ingest, store, body, _MEDIA[media])
-    answer: dict[str, Any] = {"stored": outcomes}
+    outcomes = await run_in_threadpool(ingest_body, store, body, _MEDIA[media], settings.ingest_workers)
+    stored = [o for o in outcomes if o.ok]
+    if not stored:
+        raise _error_of(outcomes[0])
+    answer: dict[str, Any] = {
+        "stored": [
+            {
+                "id": o.doc,
+                "url": f"/articles/{quote(o.doc, safe='')}",
+                "claims": o.claims,
+                "triples": o.triples,
+                "warnings": [w.message for w in o.report.warnings] if o.report else [],
+            }
+            for o in stored
+        ]
+    }
+    failed = [_failure(o) for o in outcomes if not o.ok]
     if failed:
         answer["failed"] = failed
-    return JSONResponse(answer, status_code=201, headers={"Location": outcomes[0]["url"]})
+    return JSONResponse(answer, status_code=201, headers={"Location": answer["stored"][0]["url"]})
 
 
-def _ingest(store: Store, body: bytes, media_type: str) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    """Extract and validate every article of the body before writing any (the steps of
-    ``kg.ingest.store_extraction``, so that a body with several articles is stored whole or not at all
-    when one of them violates the shapes).  A later article with an id already seen in the body is not
-    extracted: it is reported as failed, as ``kg ingest`` does (the first wins)."""
-    from kg.extract import extract_one
-    from kg.ingest import _duplicate, build_graphs
-    from kg.load import parse_document
+def ingest_body(store: Store, body: bytes, media_type: str, workers: int = 1) -> list[Outcome]:
+    """The articles of one request body through ``kg.ingest.ingest``, the function ``kg ingest`` runs: each
+    article extracted, validated and written in one atomic write, its own ``Outcome`` (a later article with
+    an id already seen in the body fails, the first wins).  Extraction runs in ``workers`` worker processes
+    kept for the server's life (``KG_INGEST_WORKERS``), so spaCy never holds the server's interpreter while
+    readers wait; 0 extracts in this thread.
 
-    articles = []
-    failed = []
-    seen: dict[str, tuple[str, str]] = {}
-    for article in parse_document(body, "POST /articles", media_type=media_type):
-        duplicate = _duplicate(seen, article)
-        if duplicate is None:
-            articles.append(article)
-        else:
-            failed.append({"id": article.id, "message": duplicate.message})
-    prepared = []
-    for article in articles:  # extract and validate every article before writing any
-        extraction = extract_one(article)
-        graph, entities, report = build_graphs(extraction)
-        if not report.conforms:
-            raise ShapeViolation(report)
-        prepared.append((extraction, graph, entities, report))
-    outcomes = []
-    for extraction, graph, entities, report in prepared:
-        doc_id = extraction.article.id
-        store.replace_graph(ns.article_graph(doc_id), graph, entities)
-        outcomes.append(
-            {
-                "id": doc_id,
-                "url": f"/articles/{quote(doc_id, safe='')}",
-                "claims": len(extraction.claims),
-                "triples": len(graph),
-                "warnings": [w.message for w in report.warnings],
-            }
-        )
-    return outcomes, failed
+    :raises InputError: the body is not one article or a JSON list of articles.
+    """
+    articles = parse_document(body, "POST /articles", media_type=media_type)
+    if workers <= 0:
+        return list(ingest(store, articles))
+    return list(ingest(store, articles, n_process=workers, pool=extraction_pool(workers)))
+
+
+_pools: dict[int, Pool] = {}
+_pools_lock = threading.Lock()
+
+
+def extraction_pool(workers: int) -> Pool:
+    """The extraction worker processes of this server process (spawned, never forked: the server is
+    multi-threaded), started on the first write and shared by every app in the process; stopped at exit."""
+    with _pools_lock:
+        pool = _pools.get(workers)
+        if pool is None:
+            pool = _pools[workers] = multiprocessing.get_context("spawn").Pool(workers, initializer=init_worker)
+            atexit.register(pool.terminate)
+        return pool
+
+
+def _error_of(outcome: Outcome) -> KgError:
+    """The error that answers a body none of whose articles was stored: its first article's (with the
+    status ``kg.api.security.STATUS`` gives its class: 422 rejected or not extracted, 502/503 not written)."""
+    if outcome.status == "rejected" and outcome.report is not None:
+        return ShapeViolation(outcome.report)
+    cls = getattr(errors, outcome.error, None) if outcome.error else None
+    if isinstance(cls, type) and issubclass(cls, errors.StoreError):
+        return cls(outcome.message)
+    prefix = "extraction failed: "
+    if outcome.message.startswith(prefix):
+        return ExtractionError(outcome.doc, outcome.message[len(prefix) :])
+    return InputError(outcome.doc, outcome.message)
+
+
+def _failure(outcome: Outcome) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": outcome.doc, "status": outcome.status, "message": outcome.message}
+    if outcome.report is not None and outcome.report.violations:
+        item["violations"] = [
+            {"message": v.message, "focus": v.focus, "path": v.path} for v in outcome.report.violations
+        ]
+    return item
 
 
 @router.delete(

@@ -30,7 +30,8 @@ class Settings:
     * ``KG_SNAPSHOT_DIR``: where the embedded store's query snapshots go (the system's temporary folder);
     * ``KG_API_TOKEN``: the bearer token for ``POST``/``DELETE /articles``; unset, writes are disabled;
     * ``KG_MAX_BODY_BYTES``: the largest request body accepted (5 MB);
-    * ``KG_CORS_ORIGINS``: comma-separated origins allowed by CORS; unset, CORS is off.
+    * ``KG_CORS_ORIGINS``: comma-separated origins allowed by CORS; unset, CORS is off;
+    * ``KG_INGEST_WORKERS``: extraction worker processes for ``POST /articles`` (1; 0: in the server).
     """
 
     query_timeout: float = 30.0
@@ -44,6 +45,7 @@ class Settings:
     api_token: str | None = None
     max_body_bytes: int = 5 * 1024 * 1024
     cors_origins: tuple[str, ...] = ()
+    ingest_workers: int = 1
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -78,6 +80,7 @@ class Settings:
             api_token=env.get("KG_API_TOKEN") or None,
             max_body_bytes=int(number("KG_MAX_BODY_BYTES", cls.max_body_bytes, int)),
             cors_origins=origins,
+            ingest_workers=int(env.get("KG_INGEST_WORKERS", "").strip() or cls.ingest_workers),
         )
 
 

@@ -10,12 +10,12 @@ replaces it on the next query.
   "ready" after its imports, so start-up time never counts against a query's limit.
 * A worker never opens the live store: pyoxigraph calls a read-only open while another process writes
   "undefined behaviour", and it was seen to fail here (a compaction removed a table file the reader had
-  just listed).  Instead the server takes a **snapshot** with ``Store.backup`` (a RocksDB checkpoint: hard
-  links to the immutable table files, consistent, cheap) whenever the store has changed since the last
-  one, and workers open that snapshot read-only.  A change is noticed from the store folder's write-ahead
-  log and manifest files, so writes made outside the API are seen too; every query sees all of a
-  committed article or none of it, and writes never wait for queries.  A snapshot is deleted once it is no
-  longer the newest and no query uses it.
+  just listed).  Instead the server asks the store for a **snapshot** (``Store.snapshot``: for the
+  embedded store a RocksDB checkpoint, hard links to the immutable table files, consistent, cheap)
+  whenever the store's ``Store.version`` has changed since the last one, and workers open that snapshot
+  read-only.  The version comes from the store folder's write-ahead log and manifest files, so writes made
+  outside the API are seen too; every query sees all of a committed article or none of it, and writes
+  never wait for queries.  A snapshot is deleted once it is no longer the newest and no query uses it.
 * A worker **cannot reach the network**: before it serves, it moves into a network namespace of its own
   where one is allowed (root, or unprivileged user namespaces), and in any case installs a seccomp filter
   that refuses every socket but a Unix one (so no TCP, UDP or DNS) and ``io_uring``.  pyoxigraph's own
@@ -27,10 +27,11 @@ replaces it on the next query.
 * Snapshots live under ``KG_SNAPSHOT_DIR`` (default: the system's temporary folder).  On the store's file
   system the checkpoint is hard links; elsewhere RocksDB copies the files (correct, but a copy of the
   store whenever it changed): put ``KG_SNAPSHOT_DIR`` on the store's file system for a large store.
-* For any other store (a remote SPARQL server, the in-memory store) the query runs in the calling thread
-  through ``Store.query_raw``; a backend whose ``query_raw`` accepts ``timeout=`` gets the limit and
-  enforces it itself (the remote server's own timeout).  Its answer is parsed back and written again with
-  the row limit.  The in-memory store has no hard time limit (it cannot be shared with another process).
+* For a store with no snapshot to give (``Store.version`` is None: a remote SPARQL server, the in-memory
+  store) the query runs in the calling thread through ``Store.query_raw`` with the time limit, which the
+  store enforces itself where it can (a SPARQL server is sent it).  Its answer is parsed back and written
+  again with the row limit.  The in-memory store has no hard time limit (it cannot be shared with another
+  process).  This module never asks which backend it has.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import inspect
 import logging
 import os
 import platform
@@ -51,7 +51,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -65,7 +65,6 @@ from kg.api.results import RDF_FORMATS, Answer, write_result
 from kg.errors import KgError, QueryError, QueryRefused, QueryTimeout, StoreError, StoreUnavailable
 from kg.sparql_tokens import spans
 from kg.store.base import Store
-from kg.store.oxigraph import OxigraphStore
 
 log = logging.getLogger(__name__)
 
@@ -372,52 +371,44 @@ class _Worker:
 @dataclass
 class _Snapshot:
     path: Path
-    signature: frozenset[tuple[str, int, int]]
+    version: Hashable
     users: int = 0
 
 
 class Snapshots:
-    """Read-only snapshots of an on-disk pyoxigraph store for the query workers (see the module notes)."""
+    """Read-only snapshots of the store for the query workers (see the module notes), taken by the store
+    itself (``Store.snapshot``) whenever its ``version`` has changed since the last one, each kept while a
+    query uses it."""
 
-    def __init__(self, store: OxigraphStore, folder: Path | None = None) -> None:
-        assert store.path is not None
+    PREFIX = "kg-store-snapshots-"
+
+    def __init__(self, store: Store, folder: Path | None = None) -> None:
         self.store = store
-        self.source = store.path
         parent = check_snapshot_dir(folder)
-        prefix = f"kg-{self.source.name}-snapshots-"
-        for stale in parent.glob(f"{prefix}*"):  # left by a server that died: its pid is gone
-            pid = stale.name[len(prefix) :].split("-")[0]
+        for stale in parent.glob(f"{self.PREFIX}*"):  # left by a server that died: its pid is gone
+            pid = stale.name[len(self.PREFIX) :].split("-")[0]
             if pid.isdigit() and not _pid_alive(int(pid)):
                 shutil.rmtree(stale, ignore_errors=True)
-        self.root = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+        self.root = Path(tempfile.mkdtemp(prefix=f"{self.PREFIX}{os.getpid()}-", dir=parent))
         self._lock = threading.Lock()
         self._current: _Snapshot | None = None
         self._count = 0
         self.taken = 0
 
-    def _signature(self) -> frozenset[tuple[str, int, int]]:
-        found = set()
-        with os.scandir(self.source) as entries:
-            for entry in entries:
-                if entry.name.endswith(".log") or entry.name.startswith(("MANIFEST", "CURRENT")):
-                    with contextlib.suppress(FileNotFoundError):
-                        info = entry.stat()
-                        found.add((entry.name, info.st_size, info.st_mtime_ns))
-        return frozenset(found)
-
     def acquire(self) -> _Snapshot:
-        """The newest snapshot, taken now if the store changed since; give it back with ``release``."""
+        """The newest snapshot, taken now if the store changed since; give it back with ``release``.
+
+        :raises StoreError: the store gave no snapshot, or the copy failed.
+        """
         with self._lock:
-            signature = self._signature()
-            if self._current is None or signature != self._current.signature:
+            version = self.store.version()
+            if self._current is None or version != self._current.version:
                 self._count += 1
                 target = self.root / str(self._count)
-                try:
-                    self.store._store.backup(str(target))  # the embedded store's own pyoxigraph handle
-                except OSError as exc:
-                    raise StoreError(f"cannot snapshot the store for a query: {exc}") from exc
+                if not self.store.snapshot(target):
+                    raise StoreError("the store gave no snapshot for a query")
                 self.taken += 1
-                previous, self._current = self._current, _Snapshot(target, signature)
+                previous, self._current = self._current, _Snapshot(target, version)
                 if previous is not None and previous.users == 0:
                     shutil.rmtree(previous.path, ignore_errors=True)
             self._current.users += 1
@@ -551,8 +542,9 @@ class QueryRunner:
 
     @property
     def uses_workers(self) -> bool:
-        """True when queries run in killable worker processes (the embedded on-disk store)."""
-        return isinstance(self.store, OxigraphStore) and self.store.path is not None
+        """True when queries run in killable worker processes, on snapshots of the store: where the store
+        has snapshots to give (the embedded on-disk store; ``Store.version``)."""
+        return self.store.version() is not None
 
     def check(self, sparql: str) -> CheckedQuery:
         """``kg.api.guard.check_query`` in a worker process (no network, memory capped, killed at the time
@@ -598,7 +590,6 @@ class QueryRunner:
             except ValueError as exc:
                 raise QueryError(f"cannot resolve the query's IRIs against {base_iri!r}: {exc}") from None
         if self.uses_workers:
-            assert isinstance(self.store, OxigraphStore) and self.store.path is not None
             if self.snapshots is None:
                 with self._lock:
                     if self.snapshots is None:
@@ -706,10 +697,7 @@ class QueryRunner:
     ) -> Answer:
         graph_result = media_type in RDF_FORMATS  # the remote server honours FROM itself
         native = "application/n-triples" if graph_result else "application/sparql-results+json"
-        kwargs: dict[str, Any] = {}
-        if "timeout" in inspect.signature(self.store.query_raw).parameters:
-            kwargs["timeout"] = self.timeout
-        raw = self.store.query_raw(sparql, native, default_graph_uris, named_graph_uris, **kwargs)
+        raw = self.store.query_raw(sparql, native, default_graph_uris, named_graph_uris, timeout=self.timeout)
         try:
             if raw.media_type.startswith("application/sparql-results") or raw.media_type.endswith("json"):
                 if graph_result:

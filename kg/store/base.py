@@ -12,8 +12,9 @@ Two guarantees matter to researchers and are part of the contract, tested on eve
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
 from rdflib import Graph
@@ -71,8 +72,32 @@ class Store(Protocol):
         media_type: str,
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
+        timeout: float | None = None,
     ) -> RawResult:
-        """Run a researcher's query and serialise the answer as ``media_type`` (a SPARQL results or RDF type)."""
+        """Run a researcher's query and serialise the answer as ``media_type`` (a SPARQL results or RDF type).
+
+        ``timeout``: seconds the query may run (None: the store's own default).  A store that can stop a query
+        stops it there and raises ``QueryTimeout`` (a SPARQL server, which is sent the limit).  The embedded
+        store cannot interrupt a query running in its own process (oxigraph issue #1926): a hard limit there
+        runs the query on a ``snapshot`` in a process that can be killed (``kg.api.runner``).
+        """
+        ...
+
+    def version(self) -> Hashable | None:
+        """A token that changes whenever the stored data may have changed, by this process or another (equal
+        tokens: the same data, so a ``snapshot`` taken at the first still holds), or None when the store has
+        no ``snapshot`` to give."""
+        ...
+
+    def snapshot(self, target: Path) -> bool:
+        """Write a consistent read-only copy of the store to the new folder ``target``, for queries run in
+        other processes while this one goes on writing: every query on it sees all of a committed article or
+        none of it, and writes never wait for it.  The copy opens with ``kg.store.open_store(target,
+        read_only=True)``.  False, and nothing written, where the store has no such copy to give (held in
+        memory, it cannot be shared; a SPARQL server is shared already and answers each query itself).
+
+        :raises StoreError: the copy failed.
+        """
         ...
 
     def update(self, sparql: str) -> None:

@@ -192,7 +192,10 @@ class OxigraphStore:
         media_type: str,
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
+        timeout: float | None = None,
     ) -> RawResult:
+        """``timeout`` is not enforced here: pyoxigraph cannot stop a query from Python (oxigraph issue #1926);
+        the service runs researchers' queries on a ``snapshot`` in a worker it kills at the limit."""
         kwargs: dict[str, object] = {}
         if default_graph_uris:
             kwargs["default_graph"] = [ox.NamedNode(u) for u in default_graph_uris]
@@ -235,6 +238,35 @@ class OxigraphStore:
 
     def flush(self) -> None:
         self._store.flush()
+
+    # read views for other processes (kg.store.base.Store.snapshot) -----------------------------------
+    def version(self) -> frozenset[tuple[str, int, int]] | None:
+        """The names, sizes and times of the store folder's write-ahead logs and manifest: every committed
+        write changes one of them, whichever process made it.  None in memory (no snapshot to give)."""
+        if self.path is None:
+            return None
+        found = set()
+        for entry in self.path.iterdir():
+            if entry.name.endswith(".log") or entry.name.startswith(("MANIFEST", "CURRENT")):
+                try:
+                    info = entry.stat()
+                except FileNotFoundError:  # rotated away while listed
+                    continue
+                found.add((entry.name, info.st_size, info.st_mtime_ns))
+        return frozenset(found)
+
+    def snapshot(self, target: Path) -> bool:
+        """A RocksDB checkpoint (``pyoxigraph.Store.backup``): hard links to the immutable table files where
+        ``target`` is on the store's file system, else a copy; consistent and cheap.  pyoxigraph calls
+        opening the live store read-only while another process writes "undefined behaviour" (and it was seen
+        to fail), so other processes read a snapshot instead."""
+        if self.path is None:
+            return False
+        try:
+            self._store.backup(str(target))
+        except OSError as exc:
+            raise StoreError(f"cannot snapshot the store: {exc}") from exc
+        return True
 
     def close(self) -> None:
         # pyoxigraph closes RocksDB when the object is garbage-collected; dropping the reference is the API.

@@ -79,6 +79,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Generator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 from urllib.parse import urlencode
 
@@ -463,6 +464,13 @@ class SparqlStore:
                 name = b" <%s> .\n" % str(graph).encode()
                 sink.write(b"".join(line.rstrip()[:-1].rstrip() + name for line in lines))
         return buffer.getvalue() if buffer is not None else b""
+
+    # read views (kg.store.base.Store.snapshot): a server answers each query itself -----------------
+    def version(self) -> None:
+        return None
+
+    def snapshot(self, target: Path) -> bool:
+        return False
 
     def close(self) -> None:
         self._client.close()
