@@ -81,8 +81,9 @@ def _degrees(value: float) -> Literal:
     return Literal(f"{value:.5f}", datatype=XSD.decimal)
 
 
-def article_graph(extraction: Extraction) -> Graph:
-    """Everything extracted from one article, as the triples of its named graph."""
+def article_graph(extraction: Extraction, *, derived: bool = True) -> Graph:
+    """Everything extracted from one article, as the triples of its named graph; ``derived=False`` leaves out
+    the derived short paths (:func:`add_derived` adds them), as kg.ingest validates the claims first."""
     article = extraction.article
     graph = bind_prefixes(Graph())
     art = ns.article_iri(article.id)
@@ -105,11 +106,17 @@ def article_graph(extraction: Extraction) -> Graph:
     # what the graph was made from, so a re-run skips the article while neither changed (kg.provenance)
     graph.add((art, KG.inputHash, Literal(input_hash(article))))
     graph.add((art, KG.extractorVersion, Literal(extractor_version())))
+    for n, claim in enumerate(extraction.claims):
+        _add_claim(graph, extraction, n, claim)
+    return add_derived(graph, extraction) if derived else graph
+
+
+def add_derived(graph: Graph, extraction: Extraction) -> Graph:
+    """Add every claim's derived short paths (``_add_derived``) to ``graph``, the article's graph; returns it."""
     labels: dict[str, str] = {}  # as the entity graph gets them: the first label of each key
     for entity in extraction.entities:
         labels.setdefault(entity.key, entity.label)
     for n, claim in enumerate(extraction.claims):
-        _add_claim(graph, extraction, n, claim)
         _add_derived(graph, extraction, n, claim, labels)
     return graph
 

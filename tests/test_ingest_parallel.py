@@ -17,7 +17,7 @@ from kg import ns
 from kg.errors import InputError
 from kg.ingest import ingest
 from kg.load import load_path
-from kg.model import Article
+from kg.model import Article, Extraction
 from kg.store import Store
 from tests.conftest import shared_dir
 
@@ -116,3 +116,44 @@ def test_received_graph_is_the_graph_it_was_sent_as() -> None:
     assert received.isomorphic(sent)
     empty = ReceivedGraph("", 0)
     assert len(empty) == 0 and not list(empty) and not empty.serialize(format="nt").strip()
+
+
+# what each worker does to an article before it is written ------------------------------------------------
+def test_ingest_leaves_out_only_the_shapes_of_derived_triples() -> None:
+    """Ingest validates the claims before kg.rdf adds their derived copies, so only the shapes whose every path
+    is a ``kg:derivedFrom`` property are left out, and only the class hierarchy of the ontology goes in."""
+    from rdflib.namespace import RDFS, SH
+
+    from kg.ns import KG
+    from kg.validate import class_hierarchy, ingest_shapes, ontology, ontology_axioms, shapes
+
+    derived = set(ontology().subjects(KG.derivedFrom, None))
+    full = shapes()
+    every, kept = set(full.subjects(SH.property, None)), set(ingest_shapes().subjects(SH.property, None))
+    left_out = {s for s in every if all(full.value(p, SH.path) in derived for p in full.objects(s, SH.property))}
+    assert left_out == every - kept and left_out, (left_out, every - kept)
+    assert {str(s).rsplit("#", 1)[-1] for s in left_out} == {"DerivedClaimShape"}
+    assert set(class_hierarchy()) == set(ontology_axioms().triples((None, RDFS.subClassOf, None)))
+
+
+def test_ingest_stores_the_whole_graph_and_it_passes_every_shape(seed_extraction: Extraction) -> None:
+    """The graph ingest writes is ``article_graph``'s, derived triples included, and it conforms to all the
+    shapes (``kg validate`` of the store runs them all); a broken one gets no derived triples."""
+    import dataclasses
+
+    from kg.ingest import build_graphs
+    from kg.model import Deployment
+    from kg.rdf import article_graph
+    from kg.validate import validate_graph
+
+    graph, entities, report = build_graphs(seed_extraction)
+    assert report.conforms, report.violations
+    assert set(graph) == set(article_graph(seed_extraction))
+    assert validate_graph("seed-001", (graph, entities)).conforms
+    claim = seed_extraction.deployments[0]
+    assert isinstance(claim.subject, Deployment)
+    inverted = dataclasses.replace(claim.subject, troops_min=12000, troops_max=10000)
+    broken = dataclasses.replace(seed_extraction, claims=[dataclasses.replace(claim, subject=inverted)])
+    graph, _, report = build_graphs(broken)
+    assert [v.message for v in report.violations] == ["The minimum troop count is above the maximum."]
+    assert not any(graph.triples((None, ns.KG.subjectType, None))), "derived triples of a rejected graph"
