@@ -441,7 +441,7 @@ def _open(spec: tuple[str, ...], limit: float) -> tuple[Store, Callable[[str, st
     """kg's store and the bare-store runner for a backend spec: ("oxigraph", path) or ("sparql", url)."""
     if spec[0] == "oxigraph":
         kg_store = OxigraphStore(spec[1], read_only=True)
-        raw = kg_store._store
+        raw = ox.Store.read_only(spec[1])  # the bare pyoxigraph store under kg's, opened read-only beside it
         return kg_store, lambda text, kind: (lambda: list(raw.query(text, use_default_graph_as_union=True)))
     from kg.store.sparql import SparqlStore
 

@@ -26,7 +26,7 @@ def declared_terms() -> set[URIRef]:
 
 @pytest.mark.parametrize("name", sorted(KG.__annotations__))
 def test_every_namespace_term_is_declared_in_the_ontology(name: str) -> None:
-    assert URIRef(str(KG._NS) + name) in declared_terms(), f"kg:{name} is in kg/ns.py but not in ontology/kg.ttl"
+    assert URIRef(str(KG) + name) in declared_terms(), f"kg:{name} is in kg/ns.py but not in ontology/kg.ttl"
 
 
 def test_misspelt_terms_fail_loudly() -> None:
@@ -36,7 +36,7 @@ def test_misspelt_terms_fail_loudly() -> None:
 
 def test_every_ontology_term_is_in_the_namespace_module() -> None:
     names = set(KG.__annotations__)
-    missing = {t for t in declared_terms() if str(t).startswith(str(KG._NS)) and str(t)[len(str(KG._NS)):] not in names}
+    missing = {t for t in declared_terms() if str(t).startswith(str(KG)) and str(t)[len(str(KG)):] not in names}
     assert not missing, missing
 
 
