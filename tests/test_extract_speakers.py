@@ -74,3 +74,57 @@ def test_a_surname_nobody_marked_is_the_person_named_before() -> None:
 def test_a_capitalised_word_that_names_nobody_before_is_no_such_person() -> None:
     text = "The new envoy is Tomas Varga. Brussels argued that the talks should resume."
     assert "tomas-varga" not in speakers(text)
+
+
+def test_a_list_of_named_subjects_is_one_statement_each() -> None:
+    """Joint statements and readouts: 'Chile, and Peru condemn' (tagged as a bare verb, yet no imperative)."""
+    assert speakers("Brazil, Chile, and Peru strongly condemn the attack on the convoy.") == [
+        "brazil", "chile", "peru"]
+    # an apposition that describes the subject is no second speaker
+    assert speakers("Brazil, the largest country in the region, condemned the attack.") == ["brazil"]
+
+
+def test_an_unknown_name_with_titles_and_a_description_beside_it() -> None:
+    found = speakers("Brigadier General Kwame Mensah Boateng (Retired), a former chief of the Ghana Armed "
+                     "Forces, told reporters: “The border is quiet.”")
+    assert found == ["kwame-mensah-boateng"]
+    # a title written in capitals names no one
+    assert speakers("The ship's Chief Engineering Officer reported hearing shots.") == []
+
+
+def test_an_unknown_body_after_a_demonym_and_a_government_body_of_a_state() -> None:
+    assert speakers("“The convoys will return,” the Malian Border Observation Team stated after the raid.") == [
+        "border-observation-team"]
+    assert speakers("“The festival is cancelled,” the Malian Culture Ministry said.") == ["mali"]
+    assert speakers("According to Chad's Ministry of Health, the clinic was shelled.") == ["chad"]
+    assert "chad" not in speakers("According to the Ministry of Health, the clinic was shelled.")
+
+
+def test_a_person_ner_names_around_a_group_name() -> None:
+    assert speakers("The head of the council, Abdul Rahman al-Houthi, said: “Your strikes will fail.”") == [
+        "abdul-rahman-al-houthi"]
+    assert speakers("The Houthis said: “Your strikes will fail.”") == ["houthis"]
+
+
+def test_one_of_many_service_members_is_anonymous() -> None:
+    assert speakers("“We heard shots,” the Marine said. Another Soldier told CNN he saw smoke.") == []
+    assert speakers("“We heard shots,” the Pentagon said.") != []
+
+
+def test_a_groups_channel_speaks_for_the_group() -> None:
+    found = speakers("Islamic State claimed the attack, the group's Telegram channel said.")
+    assert found and set(found) == {"islamic-state"}
+
+
+def test_urging_and_restating_a_position_are_speech_claiming_to_be_is_not() -> None:
+    assert speakers("Hamas urged the mediators to press Israel. "
+                    "The U.S. repeated its position that Israel must protect civilians.") == ["hamas", "united-states"]
+    assert speakers("Hamas repeated the attack on Sunday.") == []
+    assert speakers("Hezbollah claimed that it had downed a drone.") == ["hezbollah"]
+    assert speakers("Hezbollah, who claim to defend Lebanon, are weaker now.") == []
+
+
+def test_a_report_speaks_for_the_body_it_comes_from_only() -> None:
+    assert speakers("A statement by the Iranian foreign ministry said the talks had failed.") == ["iran"]
+    assert speakers("Footage of the strike near the Polish border reveals that the roof collapsed.") == []
+    assert speakers("The rivalry was highlighted by the Battle of Omdurman in 2023.") == []

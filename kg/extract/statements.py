@@ -133,12 +133,33 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
         # "The head of the committee, Mohammed Ali, said", "Another media outlet, Baza, reported"
         if child.dep_ == "appos":
             named = ctx.mention_at(child.i)
-            if named is not None and named.entity.type in ACTOR_TYPES and (
-                    head is None or named.entity.type is EntityType.PERSON):
-                return named.entity
+            if named is not None and named.entity.type in ACTOR_TYPES and (head is None or (
+                    named.entity.type is EntityType.PERSON and head.entity.type is not EntityType.PERSON)):
+                # (a person beside a person is the next of a list: "Advisors Sullivan, Shin, and Akiba")
+                return _person_span(ctx, child, named) or named.entity
+            if named is None and child.pos_ == "PROPN" and head is None and subj.pos_ != "PROPN":
+                minted = _unknown_name(ctx, child)  # "The head of the committee, Mohammed Ali al-Houthi,"
+                if minted is not None and minted.type is EntityType.PERSON:
+                    return minted
+    if subj.lower_ in words("en", "anonymous_members") and (head is None or head.source != "gazetteer"):
+        return None  # "the Marine said", "another Soldier told": one of many, a capitalised common noun
     if head is not None and head.entity.type in ACTOR_TYPES:
-        return head.entity
+        return _person_span(ctx, subj, head) or _body_owner(ctx, subj, head) or head.entity
     word = subj.lower_
+    if subj.dep_ == "pobj" and subj.head.dep_ == "agent" and head is None and subj.pos_ in ("NOUN", "PROPN") and (
+            word not in _BODY_NOUNS | _PERSON_NOUNS | _REPORT_NOUNS | _SPOKES | _NAMED_BODIES | _GROUP_NOUNS):
+        return None  # "highlighted by the Battle of Khasham": an event, not a speaker
+    if subj.pos_ == "PROPN" and head is None:
+        # a name the gazetteer does not know, with descriptions beside it: "Major General Sahibzada Pataudi,
+        # a former Director General of the ISI, told", "the Ukrainian Conflict Intelligence Team stated"
+        minted = _unknown_name(ctx, subj)
+        if minted is not None:
+            return minted
+    if word in _OWNED_CHANNELS and head is None:
+        # "the group's Telegram channel said": the owner speaks, not the platform
+        owner = next((c for c in subj.children if c.dep_ == "poss"), None)
+        if owner is not None and owner.pos_ != "PRON":
+            return resolve_subject(ctx, owner, prefer_before=prefer_before)
     if word in _NAMED_BODIES:
         # "Russia's Baza news outlet", "Russian state news agency TASS": the body's own name, not its country
         for child in subj.children:
@@ -147,7 +168,8 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
                 if named is not None and named.entity.type in ACTOR_TYPES and (
                         named.entity.type is not EntityType.STATE):
                     return named.entity
-                if named is None:
+                if named is None or (named.source != "gazetteer" and named.entity.type not in ACTOR_TYPES):
+                    # a name the gazetteer does not know ("Russia's Baza news outlet": NER took it for a place)
                     start = child.i
                     while start - 1 >= subj.left_edge.i and ctx.doc[start - 1].pos_ == "PROPN" and (
                             ctx.mention_at(start - 1) is None):
@@ -160,7 +182,9 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
         return None  # "North Korean soldiers could be ..." is not speech
     # "reports last week from Israeli news outlet Globes", "a statement by the ministry"
     if word in _REPORT_NOUNS:
-        inner = [m for m in ctx.mentions_in(subj.i + 1, right) if m.entity.type in ACTOR_TYPES]
+        # (not a demonym on some other noun: "video ... from the Ukrainian border" is no Ukrainian report)
+        inner = [m for m in ctx.mentions_in(subj.i + 1, right) if m.entity.type in ACTOR_TYPES
+                 and not _modifies_other(ctx, m) and _attached(ctx, m, subj)]
         if inner:
             return inner[-1].entity
     # "a hospital in southern Lebanon" is not Lebanon; "Iranian-backed militias" are not Iran
@@ -224,10 +248,13 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
     if any(c.dep_ in ("compound", "amod") and c.pos_ == "PROPN" and ctx.mention_at(c.i) is None
            for c in subj.children):
         return None  # a named body the gazetteer does not know ("The BRIEF news outlet")
-    if subj.pos_ == "PROPN" and subj.is_title and ctx.mention_at(subj.i) is None:
-        # "Sariel argued" after "Yossi Sariel": the person named before whose name holds the word
+    if subj.pos_ == "PROPN" and subj.is_title and (head is None or head.source != "gazetteer"):
+        # "Sariel argued" after "Yossi Sariel": the person named before whose name holds the word (or a name
+        # of two words or more that NER typed otherwise: "Akiba" after "Akiba Takeo")
         for m in ctx.mentions_before(subj.i, 5000):
-            if m.entity.type is EntityType.PERSON and normalise(subj.text) in normalise(m.entity.label).split():
+            label = normalise(m.entity.label).split()
+            if normalise(subj.text) in label and (m.entity.type is EntityType.PERSON or (
+                    m.source != "gazetteer" and len(label) >= 2 and m.entity.type in ACTOR_TYPES)):
                 return m.entity
     if subj.pos_ == "PROPN" and subj.ent_type_ in ("PERSON", "ORG", "") and subj.is_title and not any(
             c.dep_ == "det" for c in subj.children) and (subj.i > subj.sent.start or subj.ent_type_):
@@ -296,6 +323,104 @@ def _titled(ctx: Context, before: int, subj: Token) -> Entity | None:
     return fallback
 
 
+_OWNED_CHANNELS = {"channel", "account", "page", "feed", "website", "site"}
+
+
+def _name_chain(ctx: Context, token: Token) -> tuple[int, int]:
+    """The token range of the proper name that ends at ``token``: its run of capitalised compounds."""
+    start = token.i
+    while start - 1 >= token.left_edge.i and ctx.doc[start - 1].pos_ == "PROPN" and (
+            ctx.doc[start - 1].dep_ == "compound" and ctx.doc[start - 1].head.i <= token.i):
+        start -= 1
+    return start, token.i + 1
+
+
+def _unknown_name(ctx: Context, token: Token) -> Entity | None:
+    """A person or an organisation named by a run of capitalised words nobody typed: leading titles dropped
+    ("Major General"), a leading demonym dropped ("Ukrainian Conflict Intelligence Team"); an organisation
+    when its last word is an organisation's head ("Team", "Committee"), else a person (at least two words,
+    or NER's PERSON).  None when part of the run is a known name or it is no name at all."""
+    start, end = _name_chain(ctx, token)
+    doc = ctx.doc
+    state: Entity | None = None
+    while start < end and (m := ctx.mention_at(start)) is not None and m.entity.type is EntityType.STATE and (
+            m.end <= end):
+        state, start = m.entity, m.end
+    while start < end and doc[start].lower_ in _PERSON_NOUNS | words("en", "speaker_titles"):
+        start += 1
+    if start >= end or any(ctx.mention_at(i) is not None for i in range(start, end)):
+        return None
+    if doc[end - 1].lower_ in _PERSON_NOUNS:
+        return None  # "the ship's Company Security Officer": a title, not a name
+    if state is not None and doc[end - 1].lower_ in words("en", "state_body_words"):
+        return state  # "the Russian Culture Ministry": a government body speaks for its state
+    names = doc[start:end]
+    if not all(t.is_title or t.is_upper for t in names) or any(t.is_stop for t in names):
+        return None
+    name = names.text
+    if doc[end - 1].lower_ in words("en", "speaker_org_heads"):
+        if end - start < 2:
+            return None
+        return Entity(key=slug(name), label=name, type=EntityType.ORGANISATION, labels=(name,))
+    if end - start < 2 and token.ent_type_ != "PERSON":
+        return None
+    if token.ent_type_ not in ("PERSON", ""):
+        return None
+    return Entity(key=slug(name), label=name, type=EntityType.PERSON, labels=(name,))
+
+
+def _person_span(ctx: Context, token: Token, mention: Mention) -> Entity | None:
+    """A person NER names with more words than the mention found inside the name ("Mohammed Ali al-Houthi",
+    where the gazetteer matched only "Houthi", a group): the whole name is a person nobody typed."""
+    if mention.entity.type is EntityType.PERSON:
+        return None
+    for ent in ctx.doc.ents:
+        if ent.label_ == "PERSON" and ent.start <= token.i < ent.end and ent.start < mention.start and (
+                ent.end >= mention.end) and all(t.is_title or t.is_punct or t.lower_ in ("al", "bin", "ibn", "el")
+                                                 for t in ent):
+            name = ent.text
+            return Entity(key=slug(name), label=name, type=EntityType.PERSON, labels=(name,))
+    return None
+
+
+def _body_owner(ctx: Context, subj: Token, head: Mention) -> Entity | None:
+    """The state a government body NER named speaks for ("Lebanon's Ministry of Health"): its possessor, when
+    the body is not in the gazetteer and its name is a ministry's or an office's."""
+    if head.source == "gazetteer" or head.entity.type is not EntityType.ORGANISATION:
+        return None
+    if not set(normalise(head.text).split()) & words("en", "state_body_words"):
+        return None
+    for child in subj.children:
+        if child.dep_ == "poss":
+            owner = ctx.mention_at(child.i)
+            if owner is not None and owner.entity.type is EntityType.STATE:
+                return owner.entity
+    return None
+
+
+def _attached(ctx: Context, m: Mention, noun: Token) -> bool:
+    """The mention names whose report ``noun`` is: "a statement by the ministry", "reports from outlet Globes",
+    not a name deep inside what the report is about ("video of the response to the attack on X")."""
+    t = ctx.doc[m.start:m.end].root
+    for _ in range(4):
+        if t.head.i == noun.i:
+            return True
+        if t.dep_ == "pobj" and t.head.lower_ in ("by", "from", "of") and t.head.head.i == noun.i:
+            return True
+        if t.dep_ not in ("compound", "amod", "appos", "conj", "poss") or t.head.i == t.i:
+            return False
+        t = t.head
+    return False
+
+
+def _modifies_other(ctx: Context, m: Mention) -> bool:
+    """The mention only modifies a noun that is no speaking body: "the Ukrainian border"."""
+    root = ctx.doc[m.start:m.end].root
+    speaking = _BODY_NOUNS | _PERSON_NOUNS | _REPORT_NOUNS | _SPOKES | _NAMED_BODIES | _GROUP_NOUNS
+    return root.dep_ in ("amod", "compound") and root.head.lower_ not in speaking and (
+        ctx.mention_at(root.head.i) is None)
+
+
 def _locative(ctx: Context, m: Mention) -> bool:
     """The mention only places its head noun: "a hospital in southern Lebanon"."""
     root = ctx.doc[m.start:m.end].root
@@ -341,6 +466,15 @@ def _has_content(verb: Token) -> bool:
     not count)."""
     if verb.lemma_.lower() == "call" and any(c.dep_ == "prep" and c.lower_ == "on" for c in verb.children):
         return True  # "called on Russia to withdraw"
+    lemma = verb.lemma_.lower()
+    objects = [c for c in verb.children if c.dep_ == "dobj"]
+    if lemma in words("en", "speech_directive_lemmas") and objects and any(
+            c.dep_ in ("xcomp", "ccomp") for c in verb.children):
+        return True  # "urged the international community to act"
+    if any(o.lemma_.lower() in words("en", "speech_content_nouns") and any(
+            (c.dep_ in ("acl", "ccomp", "relcl") and any(m.lower_ == "that" for m in c.children)) or c.is_quote
+            for c in o.children) for o in objects):
+        return True  # "repeated its position that Israel must ..."
     if any(c.dep_ in ("xcomp", "dobj") or (c.dep_ == "prep" and c.lower_ in ("to", "by", "with"))
            for c in verb.children):
         return False  # "will maintain a strong posture", "continue to fire"
@@ -378,9 +512,9 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
         if any(c.dep_ == "neg" for c in token.children):
             continue  # "did not say"
         if token.tag_ == "VB" and token.dep_ == "ROOT" and not any(
-            c.dep_ in ("aux", "auxpass") for c in token.children
+            c.dep_ in ("aux", "auxpass", "nsubj") for c in token.children
         ):
-            continue  # an imperative: "Say that one more time."
+            continue  # an imperative: "Say that one more time." (not "Chile and Peru condemn", tagged VB)
         if lemma in CITING_LEMMAS:
             cited = _cited_source(ctx, token)
             if cited is not None:
@@ -390,6 +524,9 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
                 continue
         if lemma in WEAK_LEMMAS and not _has_content(token):
             continue
+        if lemma == "claim" and token.dep_ in ("relcl", "advcl") and token.tag_ in ("VBP", "VBZ") and any(
+                c.dep_ == "xcomp" for c in token.children):
+            continue  # "groups who claim to resist", "as it claims to do": a description, not a speech act
         if lemma == "decline" and not any(c.lemma_ in ("comment", "say", "confirm", "elaborate")
                                           for x in token.children for c in (x, *x.children)):
             continue  # "declined to comment" is a speech act (optional in the guidelines); "declined 3%" not
@@ -404,12 +541,12 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
             speaker = group[0] if group else resolve_subject(ctx, subj, prefer_before=subj.left_edge.i)
         speakers = group or ([speaker] if speaker is not None else [])
         if subj is not None and not group:
-            # "Sunak and Starmer both insisted", "The Iranian government and Hamas say": one act each
-            for conj in subj.conjuncts:
-                if conj.i > subj.i:
-                    other = resolve_subject(ctx, conj, prefer_before=subj.left_edge.i)
-                    if other is not None and all(other.key != x.key for x in speakers):
-                        speakers.append(other)
+            # "Sunak and Starmer both insisted", "The Iranian government and Hamas say": one act each;
+            # "Advisors Sullivan, Shin, and Akiba expressed", "Japan, the ROK, and the United States condemn"
+            for conj in _listed(ctx, token, subj):
+                other = resolve_subject(ctx, conj, prefer_before=subj.left_edge.i)
+                if other is not None and all(other.key != x.key for x in speakers):
+                    speakers.append(other)
         speakers = [x for x in speakers if ctx.outlet is None or x.key != ctx.outlet.key]
         if not speakers:
             continue  # the article's own voice is not a statement
@@ -420,6 +557,38 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
         if len(speakers) > 1:
             ctx.last_group = (token.i, speakers)
     return out
+
+
+def _listed(ctx: Context, verb: Token, subj: Token) -> list[Token]:
+    """The other members of a list of named subjects, in order: conjuncts ("Sunak and Starmer"), and where the
+    parser broke a list of names into several subjects, appositions or loose nouns ("Sullivan, Shin, and
+    Akiba": nsubj, npadvmod, nsubj; "Japan, the ROK, and the United States": nsubj, appos, conj).  An
+    apposition counts only in a list (an "and" in it) and only as a name of the same kind as the subject:
+    "Mohammed Ali, the head of the committee," is one speaker."""
+    own = ctx.mention_at(subj.i)
+    subjects = [c for c in verb.children if c.dep_ == "nsubj" and c.i != subj.i and c.pos_ == "PROPN"]
+    has_and = any(t.dep_ == "cc" for t in subj.subtree) or bool(subjects)
+    out: list[Token] = []
+    stack = [subj, *subjects]
+    seen = {subj.i}
+    while stack:
+        t = stack.pop(0)
+        if t.i not in seen:
+            out.append(t)
+            seen.add(t.i)
+        for c in t.children:
+            if c.i in seen or c.pos_ != "PROPN":
+                continue
+            if c.dep_ == "conj" or (has_and and c.dep_ in ("appos", "npadvmod") and _same_kind(ctx, own, c)):
+                stack.append(c)
+    return out
+
+
+def _same_kind(ctx: Context, own: Mention | None, token: Token) -> bool:
+    other = ctx.mention_at(token.i)
+    if other is None or other.entity.type not in ACTOR_TYPES:
+        return False
+    return own is None or (own.entity.type is other.entity.type and own.entity.key != other.entity.key)
 
 
 def _group(ctx: Context, subj: Token) -> list[Entity]:
