@@ -156,3 +156,46 @@ def test_a_respelt_unknown_name_in_one_article_is_one_entity() -> None:
     assert found["Mohammed Hamdani"][0] == found["Mohamed Hamdani"][0], found
     # two names further apart than the rule allows stay two people
     assert found["Ali Hassan"][0] != found["Ali Hussein"][0], found
+
+
+def place_mentions(text: str) -> dict[str, tuple[str, EntityType, float | None]]:
+    from kg.extract.pipeline import make_context
+
+    ctx = make_context(Article(id="t", text=text, language="en"), get_nlp()(text))
+    return {m.text: (m.entity.key, m.entity.type, m.entity.latitude) for m in ctx.mentions}
+
+
+def test_a_town_ner_did_not_mark_is_a_place_where_the_text_puts_one() -> None:
+    # constructed: the small model marks neither town; GeoNames knows both as cities
+    found = place_mentions("Soldiers retook the town of Kidal, then marched to Djibo.")
+    for town in ("Kidal", "Djibo"):
+        assert town in found and found[town][1] is EntityType.LOCATION and found[town][2] is not None, found
+    # a capitalised word after "in" that no city is named stays nothing ("in Parliament")
+    found = place_mentions("The bill was debated in Parliament and then sent to Committee.")
+    assert not any(t is EntityType.LOCATION for _k, t, _lat in found.values()), found
+
+
+def test_a_shoal_or_a_garrison_is_a_place_whatever_ner_says() -> None:
+    # constructed: NER calls "Sabina Shoal" a person
+    found = mentions("Chinese vessels rammed a supply boat near Sabina Shoal on Saturday.")
+    assert found["Sabina Shoal"][1] is EntityType.LOCATION, found
+    # a plural surname is no place head
+    found = mentions("Bill Gates visited the clinic on Saturday.")
+    assert all(t is not EntityType.LOCATION for _k, t in found.values()), found
+
+
+def test_a_name_whose_men_are_rebels_is_an_armed_group_not_a_place() -> None:
+    # constructed: NER calls "M23" a place
+    found = mentions("M23 rebels advanced on the lakeside town overnight.")
+    assert found["M23"] == ("m23", EntityType.ARMED_GROUP), found
+    # a city offline data knows stays a city ("Manbij fighters" are fighters from there)
+    found = place_mentions("Manbij fighters held the bridge for a week.")
+    assert found.get("Manbij", ("", EntityType.LOCATION, None))[1] is not EntityType.ARMED_GROUP, found
+
+
+def test_a_city_named_after_to_is_a_place_whatever_ner_says() -> None:
+    # constructed: NER calls "Cap-Haitien" a person; GeoNames spells it "Cap-Haïtien"
+    found = place_mentions("Jamaican soldiers were deployed to Cap-Haitien last month.")
+    assert found["Cap-Haitien"][1] is EntityType.LOCATION and found["Cap-Haitien"][2] is not None, found
+    found = place_mentions("The minister spoke to Amadou Diallo last month.")
+    assert all(t is not EntityType.LOCATION for _k, t, _lat in found.values()), found

@@ -21,6 +21,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
 from kg.extract.gazetteer import FUZZY_MIN_LEN, FUZZY_THRESHOLD, Gazetteer, load_gazetteer
+from kg.extract.places import find_place
 from kg.model import Entity, EntityType
 from kg.ns import normalise, slug
 from kg.paths import spacy_model
@@ -57,7 +58,12 @@ PLACE_HEADS = {"camp", "camps", "hospital", "village", "town", "city", "region",
                "harbor", "border", "crossing", "valley", "river", "strait", "sea", "gulf", "bay", "island",
                "islands", "peninsula", "mountains", "heights", "plateau", "desert", "neighbourhood",
                "neighborhood", "square", "bridge", "checkpoint", "prison", "settlement", "raion", "krai",
-               "complex", "compound", "enclave", "corridor", "refinery", "plant"}
+               "complex", "compound", "enclave", "corridor", "refinery", "plant",
+               # the sea, the frontier and the field: shoals and reefs (South China Sea), gaps and passes,
+               # garrisons and outposts ("Sabina Shoal", "Suwalki Gap", "Tessalit Garrison", "Abbey Gate")
+               "shoal", "shoals", "reef", "reefs", "atoll", "islet", "cay", "gap", "pass", "lake", "hills", "forest",
+               "delta", "basin", "oasis", "dam", "barracks", "garrison", "outpost", "fort", "gate", "airstrip",
+               "oilfield", "mine"}
 #: place heads of institutions that also speak ("the Salah Ghandour Hospital said"): an organisation NER
 #: calls one stays an organisation, that the deployment rules still take as a place (:func:`is_place`)
 INSTITUTION_HEADS = {"hospital", "prison", "airport", "port", "complex", "plant", "refinery"}
@@ -278,8 +284,52 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
                               source))
         for i in range(span.start, span.end):
             taken[i] = True
+    if mint:
+        chosen.extend(_unmarked_places(doc, gaz, taken))
     chosen.sort(key=lambda m: m.start)
     return chosen
+
+
+#: words after which a capitalised name is where something happens ("in Kidal", "to Djibo", "the town of
+#: Gao" through its "of")
+_FRAME_PREPS = {"in", "into", "near", "to", "toward", "towards", "outside", "around", "across", "inside", "at"}
+#: what NER said of a name this rule may take: nothing, or a nationality no gazetteer row knows ("the town of
+#: Kidal" is a NORP to the small model, and an unknown NORP is dropped)
+_UNPLACED = {"", "NORP"}
+_SETTLEMENTS = {"town", "city", "village", "villages", "towns", "cities", "commune", "locality", "outskirts"}
+
+
+def _unmarked_places(doc: Doc, gaz: Gazetteer, taken: list[bool]) -> list[Mention]:
+    """Names NER did not mark at all that offline data knows as a city, where the text puts a place ("fighting
+    in Kidal", "the town of Djibo"): the small English model misses most towns of a war it was not trained
+    on.  Only a GeoNames city of exactly that name (diacritics aside), so a person or a month is no place."""
+    out: list[Mention] = []
+    for tok in doc:
+        frame = tok.lower_ in _FRAME_PREPS or (
+            tok.lower_ == "of" and tok.i > 0 and doc[tok.i - 1].lower_ in _SETTLEMENTS)
+        j = tok.i + 1
+        if not frame or j >= len(doc) or taken[j] or doc[j].ent_type_ not in _UNPLACED or not doc[j].is_title:
+            continue
+        k = j
+        while k < len(doc) and k - j < 5 and not taken[k] and doc[k].ent_type_ in _UNPLACED and (
+                (doc[k].pos_ == "PROPN" and doc[k].is_title) or (doc[k].text == "-" and k > j)):
+            k += 1
+        while k > j and doc[k - 1].text == "-":
+            k -= 1
+        for end in range(k, j, -1):
+            span = doc[j:end]
+            name = span.text
+            info = find_place(name)
+            if info is None or info.kind != "city" or normalise(info.name) != normalise(name):
+                continue
+            entity = gaz.lookup(name, fuzzy=False) or Entity(
+                key=slug(name), label=name, type=EntityType.LOCATION, labels=(name,),
+                latitude=info.latitude, longitude=info.longitude)
+            out.append(Mention(span.start, span.end, span.start_char, span.end_char, name, entity, "minted"))
+            for i in range(span.start, span.end):
+                taken[i] = True
+            break
+    return out
 
 
 class _Spellings:
@@ -363,7 +413,17 @@ def _cue(ent: Span, gaz: Gazetteer, found: list[tuple[int, int, str, str]]) -> t
         if any(x is not None and x.type not in (EntityType.STATE, EntityType.LOCATION) for x in inner):
             return None
         return trimmed, name, EntityType.ARMED_GROUP
+    # "M23 rebels", "JNIM militants": a name no gazetteer row or offline place data knows, whose men are
+    # irregular forces, is an armed group, whatever NER typed it ("M23" a GPE), and no place
+    if (end < len(doc) and doc[end].lower_ in _IRREGULAR_MEN and ent.label_ != "NORP"
+            and gaz.lookup(name) is None and find_place(name) is None):
+        return trimmed, name, EntityType.ARMED_GROUP
     return None
+
+
+#: the men of an irregular armed group, after its name
+_IRREGULAR_MEN = {"rebels", "rebel", "militants", "fighters", "insurgents", "militiamen", "jihadists", "gunmen",
+                  "guerrillas", "militia", "militias"}
 
 
 def is_place(entity: Entity) -> bool:

@@ -261,7 +261,7 @@ def regions_of_states(doc: Doc, gaz: Gazetteer, mentions: list[Mention]) -> list
     return out
 
 
-_LOCATIVE_PREPS = {"in", "at", "near", "into", "across", "outside", "around", "toward", "towards", "inside"}
+_LOCATIVE_PREPS = {"in", "at", "near", "into", "to", "across", "outside", "around", "toward", "towards", "inside"}
 
 
 def type_places(doc: Doc, mentions: list[Mention]) -> list[Mention]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -95,7 +96,10 @@ _NON_WORD = re.compile(r"[\W_]+")
 
 
 def _key(name: str) -> str:
-    """A cheap normal form of a place name (case and punctuation folded): ``kg.ns.normalise`` is too slow to
-    run over GeoNames' 120,000 names at every start."""
+    """A cheap normal form of a place name (case, punctuation and diacritics folded: "Cap-Haïtien" is
+    "Cap-Haitien" as the press writes it; GeoNames' entries carry no ASCII spelling): ``kg.ns.normalise`` is
+    too slow to run over GeoNames' names at every start."""
+    if not name.isascii():
+        name = "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
     key = _NON_WORD.sub(" ", name.casefold()).strip()
     return key[4:] if key.startswith("the ") else key
