@@ -177,15 +177,10 @@ def ingest(
             if session is not None:
                 getattr(outcomes, "close", lambda: None)()  # cancel what is in flight (--fail-fast), then leave
                 session.close()
-    if counts["stored"]:
-        from kg.extract.gazetteer import load_gazetteer
-        from kg.judgements import settle_labels
+    if counts["stored"] and session is not None:  # a local run settles in kg.ingest.ingest
+        from kg.ingest import settle_preferred_labels
 
-        def known(key: str) -> str | None:
-            entity = load_gazetteer().get(key)
-            return entity.label if entity is not None else None
-
-        settle_labels(target, known)  # one skos:prefLabel per entity across the articles just stored
+        settle_preferred_labels(target)  # one skos:prefLabel per entity across the articles just stored
     target.close()
     bad = counts["rejected"] + counts["failed"]
     summary = (

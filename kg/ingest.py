@@ -141,14 +141,31 @@ def ingest(
     batches = _batches(documents, batch_size)
     if skip_unchanged:
         batches = skip_stored(store, batches)
+    stored = False
     if n_process > 1 or pool is not None:
-        yield from _ingest_parallel(store, batches, batch_size, n_process, pool)
-        return
-    for item in batches:
-        if isinstance(item, Outcome):
-            yield item
-        else:
-            yield from _flush(store, item, batch_size, n_process)
+        for outcome in _ingest_parallel(store, batches, batch_size, n_process, pool):
+            stored = stored or outcome.status == "stored"
+            yield outcome
+    else:
+        for item in batches:
+            for outcome in [item] if isinstance(item, Outcome) else _flush(store, item, batch_size, n_process):
+                stored = stored or outcome.status == "stored"
+                yield outcome
+    if stored:
+        settle_preferred_labels(store)
+
+
+def settle_preferred_labels(store: Store) -> int:
+    """One ``skos:prefLabel`` per entity across the articles stored (``kg.judgements.settle_labels``; the
+    gazetteer's label for an entity it knows): one query when nothing needs settling, run after each ingest."""
+    from kg.extract.gazetteer import load_gazetteer
+    from kg.judgements import settle_labels
+
+    def known(key: str) -> str | None:
+        entity = load_gazetteer().get(key)
+        return entity.label if entity is not None else None
+
+    return settle_labels(store, known)
 
 
 def _batches(documents: Iterable[Article | InputError], batch_size: int) -> Iterator[list[Article] | Outcome]:
