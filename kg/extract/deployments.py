@@ -94,7 +94,6 @@ HEDGES = {"could", "may", "might", "perhaps", "possibly", "likely", "probably", 
 DENY_WORDS = {"deny", "denies", "denied", "denying", "dismissed", "rejected", "rejects", "refuted", "refusal",
               "refused", "refuses",
               "bestreitet", "bestritt", "dementiert"}
-NEGATION_WORDS = {"not", "n't", "no", "never", "nicht", "kein", "keine"}
 CASUALTY_WORDS = {"killed", "died", "dead", "wounded", "injured", "casualties", "losses", "captured",
                   "getötet", "gefallen", "verwundet", "tot"}
 VAGUE_PLACE = {"region", "area", "there", "territory", "inside", "camp", "city", "town", "village", "outpost",

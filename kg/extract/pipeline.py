@@ -28,7 +28,6 @@ PLACE_TYPES = {EntityType.LOCATION, EntityType.STATE}
 
 #: a transcript turn: "Q ", "Q:", "MR. KIRBY:", "MS. JEAN-PIERRE:" at the start of a line
 _TURN = re.compile(r"(?m)^(?:(Q)[:.]?\s|([A-Z][A-Z.'\- ]{1,40}[A-Z.]):\s)")
-_QUOTES = "\"“”„«»"
 
 
 @dataclass
@@ -331,12 +330,6 @@ def is_heading(ctx: Context, sent: Span) -> bool:
     line_start = start == 0 or ctx.text[start - 1] == "\n"
     line_end = end == len(ctx.text) or ctx.text[end:end + 1] == "\n"
     return line_start and line_end and not text.endswith(_END_PUNCT) and len(text.split()) <= 16
-
-
-def token_range_chars(doc: Doc, start: int, end: int) -> tuple[int, int]:
-    """Character range of tokens ``[start, end)``, trailing whitespace excluded."""
-    span = doc[start:end]
-    return span.start_char, span.end_char
 
 
 def in_open_quote(text: str, char: int) -> bool:

@@ -20,7 +20,6 @@ from kg.extract.pipeline import (
     ACTOR_TYPES,
     Context,
     is_heading,
-    resolve_date,
     sentence_text_span,
     subtree_range,
 )
@@ -759,12 +758,4 @@ def _place(ctx: Context, verb: Token) -> Entity | None:
                 if m.entity.type is EntityType.STATE and ctx.gaz.is_seat(m.text):
                     return Entity(key=slug(m.text), label=m.text, type=EntityType.LOCATION, labels=(m.text,))
                 return m.entity
-    return None
-
-
-def statement_date(ctx: Context, sent: Span, verb: Token) -> object:
-    """The date of the statement from a date phrase in its sentence."""
-    for ent in ctx.sent_ents(sent):
-        if ent.label_ == "DATE":
-            return resolve_date(ent.text, ctx.article.published)
     return None
