@@ -199,3 +199,36 @@ def test_a_city_named_after_to_is_a_place_whatever_ner_says() -> None:
     assert found["Cap-Haitien"][1] is EntityType.LOCATION and found["Cap-Haitien"][2] is not None, found
     found = place_mentions("The minister spoke to Amadou Diallo last month.")
     assert all(t is not EntityType.LOCATION for _k, t, _lat in found.values()), found
+
+
+def test_a_name_ner_cut_short_is_taken_whole() -> None:
+    # constructed: NER marks "Croix" of a hyphenated town, and "Tahrir al-Sham" without its first word
+    found = place_mentions("Gunmen of the 400 Mawozo gang still control Croix-des-Bouquets.")
+    assert found["Croix-des-Bouquets"][1] is EntityType.LOCATION, found
+    assert found["Mawozo"][1] is EntityType.ARMED_GROUP, found
+    found = mentions("Hayat Tahrir al-Sham (HTS) fighters entered the city on Thursday.")
+    assert found["Hayat Tahrir al-Sham"][1] is EntityType.ARMED_GROUP, found
+    doc = get_nlp()("Hayat Tahrir al-Sham (HTS) fighters entered the city on Thursday.")
+    group = next(m.entity for m in find_mentions(doc) if m.text == "Hayat Tahrir al-Sham")
+    assert "HTS" in group.labels, group
+    # a title before a name is no part of it
+    found = mentions("On Monday President Amadou Diallo visited the front.")
+    assert not any(text.startswith("President") for text in found), found
+
+
+def test_a_body_named_after_its_country_is_itself() -> None:
+    # constructed: the monitor is no Syrian state body; the army is the state's
+    ex = run("Rebel fighters entered the town, the Syrian Observatory for Human Rights said.")
+    assert {c.subject.speaker.key for c in ex.claims if isinstance(c.subject, Statement)} == {
+        "syrian-observatory-for-human-rights"}, ex.claims
+    ex = run("Rebel fighters entered the town, the Syrian Army said.")
+    assert {c.subject.speaker.key for c in ex.claims if isinstance(c.subject, Statement)} == {"syria"}, ex.claims
+
+
+def test_a_site_ner_missed_is_a_place_by_its_head() -> None:
+    # constructed: NER marks nothing in "the Al-Tanf garrison"
+    found = place_mentions("About 200 soldiers are based at the Al-Tanf garrison near the border.")
+    assert found["Al-Tanf garrison"][:2] == ("al-tanf-garrison", EntityType.LOCATION), found
+    # a lowercase word before the head is no name
+    found = place_mentions("About 200 soldiers are based at the old garrison near the border.")
+    assert not any(t is EntityType.LOCATION for _k, t, _lat in found.values()), found

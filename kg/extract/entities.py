@@ -197,15 +197,20 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
     # unknown names whose head says what they are win over a known word inside them ("Russian Imperial
     # Movement" is not Russia) and take their place head along ("al-Hawl camp")
     cued: dict[int, tuple[Span, str, EntityType]] = {}
+    blocked = frozenset(i for s, e, _k, _src in found for i in range(s, e))
     for ent in doc.ents if mint else ():
-        cue = _cue(ent, gaz, found)
+        cue = _cue(ent, gaz, found, blocked)
         if cue is not None:
             cue_span, cue_name, cue_type = cue
             cued[ent.start] = cue
             for i in range(cue_span.start, cue_span.end):
                 taken[i] = True
+            cued_entity = _mint_cued(cue_name, cue_type)
+            acronym = _acronym_after(doc, cue_span.end) if cue_type is not EntityType.LOCATION else None
+            if acronym is not None and gaz.lookup(acronym, fuzzy=False) is None:
+                cued_entity = replace(cued_entity, labels=(*cued_entity.labels, acronym))
             chosen.append(Mention(cue_span.start, cue_span.end, cue_span.start_char, cue_span.end_char,
-                                  cue_span.text, _mint_cued(cue_name, cue_type), "minted"))
+                                  cue_span.text, cued_entity, "minted"))
     # a site inside a known place is a place of its own: "the Tulkarem refugee camp" is not Tulkarm
     for start, end, key, _source in found if mint else ():
         known = gaz.get(key)
@@ -245,14 +250,15 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
         if m.source == "minted":
             spellings.add(m.entity)
         if m.source == "minted" and m.entity.type is EntityType.ARMED_GROUP:
-            minted_groups[normalise(m.entity.label)] = m.entity
+            for label in (m.entity.label, *m.entity.labels):  # "HTS" after "Hayat Tahrir al-Sham (HTS)"
+                minted_groups.setdefault(normalise(label), m.entity)
         if m.source == "minted" and is_place(m.entity):
             minted_places.setdefault(normalise(_bare_place(m.entity.label)), m.entity)
     for ent in doc.ents:
         if ent.start in cued or ent.label_ not in _NER_TYPES or any(taken[ent.start:ent.end]):
             continue
-        trimmed = _trim(ent)
-        if trimmed is None:
+        trimmed = _trim(ent, blocked)
+        if trimmed is None or any(taken[trimmed.start:trimmed.end]):
             continue
         span = trimmed
         name = _clean_name(span.text)
@@ -273,6 +279,8 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
                 continue
             if etype is EntityType.PERSON and _place_frame(span):
                 etype = EntityType.LOCATION  # "a full-scale incursion into Rafah", NER's "person"
+            if span.end > ent.end and (info := find_place(name)) is not None and info.kind == "city":
+                etype = EntityType.LOCATION  # "Croix-des-Bouquets": NER's person "Croix", cut at a hyphen
             if etype in (EntityType.PERSON, EntityType.ORGANISATION) and _named_as_group(span):
                 etype = EntityType.ARMED_GROUP
             entity = spellings.variant(name, etype) or _mint(name, etype, minted_people)
@@ -304,6 +312,31 @@ def _unmarked_places(doc: Doc, gaz: Gazetteer, taken: list[bool]) -> list[Mentio
     in Kidal", "the town of Djibo"): the small English model misses most towns of a war it was not trained
     on.  Only a GeoNames city of exactly that name (diacritics aside), so a person or a month is no place."""
     out: list[Mention] = []
+    # "at the Al-Tanf garrison": capitalised words NER left alone, then a place head
+    for tok in doc:
+        i = tok.i
+        if (taken[i] or tok.ent_type_ not in _UNPLACED or tok.pos_ != "PROPN" or not tok.is_title
+                or (i > 0 and doc[i - 1].lower_ not in _FRAME_PREPS and doc[i - 1].lower_ != "the")
+                or (i > 0 and (doc[i - 1].pos_ == "PROPN" or taken[i - 1]))):
+            continue
+        k = i
+        while k < len(doc) and k - i < 4 and not taken[k] and doc[k].ent_type_ in _UNPLACED and (
+                (doc[k].pos_ == "PROPN" and doc[k].is_title) or (doc[k].text == "-" and not doc[k - 1].whitespace_)):
+            k += 1
+        head = k
+        while head < len(doc) and head - k < 2 and doc[head].lower_ in _PLACE_MODIFIERS and doc[head].is_lower:
+            head += 1
+        if (k == i or head >= len(doc) or doc[k - 1].text == "-" or taken[head]
+                or doc[head].lower_ not in PLACE_HEADS or not doc[head].is_lower or doc[head].pos_ != "NOUN"):
+            continue
+        span = doc[i:head + 1]
+        name = span.text
+        if gaz.lookup(name, fuzzy=False) is not None or gaz.lookup(doc[i:k].text, fuzzy=False) is not None:
+            continue
+        out.append(Mention(span.start, span.end, span.start_char, span.end_char, name,
+                           _mint_cued(name, EntityType.LOCATION), "minted"))
+        for j in range(span.start, span.end):
+            taken[j] = True
     for tok in doc:
         frame = tok.lower_ in _FRAME_PREPS or (
             tok.lower_ == "of" and tok.i > 0 and doc[tok.i - 1].lower_ in _SETTLEMENTS)
@@ -374,12 +407,13 @@ _GENERIC_FORCE_WORDS = {"armed", "special", "security", "defence", "defense", "a
                         "and", "joint", "military", "regular", "reserve", "strategic", "missile", "rocket"}
 
 
-def _cue(ent: Span, gaz: Gazetteer, found: list[tuple[int, int, str, str]]) -> tuple[Span, str, EntityType] | None:
+def _cue(ent: Span, gaz: Gazetteer, found: list[tuple[int, int, str, str]],
+         blocked: frozenset[int] = frozenset()) -> tuple[Span, str, EntityType] | None:
     """An unknown name whose head noun says it is a place or an armed group: (span, name, type), the span
     taking a place head that follows the name ("al-Hawl camp", "Nur Shams refugee camp")."""
     if ent.label_ not in ("PERSON", "ORG", "FAC", "GPE", "LOC"):
         return None
-    trimmed = _trim(ent)
+    trimmed = _trim(ent, blocked)
     if trimmed is None:
         return None
     doc = ent.doc
@@ -415,15 +449,38 @@ def _cue(ent: Span, gaz: Gazetteer, found: list[tuple[int, int, str, str]]) -> t
         return trimmed, name, EntityType.ARMED_GROUP
     # "M23 rebels", "JNIM militants": a name no gazetteer row or offline place data knows, whose men are
     # irregular forces, is an armed group, whatever NER typed it ("M23" a GPE), and no place
-    if (end < len(doc) and doc[end].lower_ in _IRREGULAR_MEN and ent.label_ != "NORP"
+    after = end + 3 if _acronym_after(doc, end) else end  # "Hayat Tahrir al-Sham (HTS) fighters"
+    if (after < len(doc) and doc[after].lower_ in _IRREGULAR_MEN and ent.label_ != "NORP"
             and gaz.lookup(name) is None and find_place(name) is None):
         return trimmed, name, EntityType.ARMED_GROUP
+    # "the Syrian Observatory for Human Rights", "the Kenyan Institute of Strategy": a body named after
+    # its country that is no body of its state is itself, not the state its demonym names
+    if (ent.label_ == "ORG" and len(words) >= 3 and trimmed.root.lemma_.lower() in _NONSTATE_BODY_HEADS
+            and any(s >= trimmed.start and e <= trimmed.end and (k := gaz.get(key)) is not None
+                    and k.type is EntityType.STATE for s, e, key, _src in found)):
+        return trimmed, name, EntityType.ORGANISATION
     return None
+
+
+def _acronym_after(doc: Doc, end: int) -> str | None:
+    """The acronym in brackets right after a name ("Hayat Tahrir al-Sham (HTS)"), if any."""
+    if end + 2 < len(doc) and doc[end].text == "(" and doc[end + 2].text == ")" and (
+            doc[end + 1].is_upper and doc[end + 1].is_alpha and len(doc[end + 1]) >= 2):
+        return doc[end + 1].text
+    return None
+
+
+#: head nouns of bodies that are not a state's own ("Observatory", "Institute"): named after their
+#: country, they are still themselves
+_NONSTATE_BODY_HEADS = {"observatory", "institute", "network", "centre", "center", "foundation", "monitor",
+                        "watch", "initiative", "project", "society", "association", "league", "company",
+                        "corporation", "university", "federation", "union", "party", "chamber", "congress",
+                        "alliance", "organisation", "organization", "coalition", "platform", "forum"}
 
 
 #: the men of an irregular armed group, after its name
 _IRREGULAR_MEN = {"rebels", "rebel", "militants", "fighters", "insurgents", "militiamen", "jihadists", "gunmen",
-                  "guerrillas", "militia", "militias"}
+                  "guerrillas", "militia", "militias", "gang", "gangs", "gangsters"}
 
 
 def is_place(entity: Entity) -> bool:
@@ -496,7 +553,11 @@ def _place_frame(span: Span) -> bool:
     return root.dep_ == "pobj" and root.head.lower_ in _PLACE_PREPS
 
 
-def _trim(ent: Span) -> Span | None:
+def _trim(ent: Span, blocked: frozenset[int] = frozenset()) -> Span | None:
+    """The name in an entity span: without articles and punctuation at its edges, and whole where NER cut it
+    short: the rest of a hyphenated word ("Croix" of "Croix-des-Bouquets") and up to two capitalised proper
+    nouns NER left out before it ("Hayat" of "Hayat Tahrir al-Sham"), none of them in ``blocked`` (tokens a
+    gazetteer name holds)."""
     start, end = ent.start, ent.end
     doc = ent.doc
     while start < end and (doc[start].lower_ in {"the", "a", "an"} or doc[start].is_punct):
@@ -505,7 +566,23 @@ def _trim(ent: Span) -> Span | None:
         end -= 1
     if start >= end:
         return None
-    return doc[start:end]
+    # the hyphenated word goes on: "-des-Bouquets", written without a space
+    k = end
+    while (k + 1 < len(doc) and not doc[k - 1].whitespace_ and doc[k].text == "-" and not doc[k].whitespace_
+           and doc[k + 1].is_alpha and k + 1 not in blocked and not doc[k + 1].ent_type_):
+        k += 2
+    end = k
+    j = start
+    while (j > 0 and start - j < 2 and doc[j - 1].pos_ == "PROPN" and doc[j - 1].is_title
+           and not doc[j - 1].ent_type_ and j - 1 not in blocked and doc[j - 1].lower_ not in _NOT_NAME_WORDS):
+        j -= 1
+    return doc[j:end]
+
+
+#: capitalised words before a name that are no part of it
+_NOT_NAME_WORDS = {"president", "minister", "general", "commander", "spokesman", "spokeswoman", "prime", "mr",
+                   "mrs", "ms", "dr", "sen", "rep", "gen", "col", "lt", "secretary", "chancellor", "king", "queen",
+                   "prince", "sheikh", "ayatollah", "pope", "colonel", "admiral", "ambassador", "chief", "deputy"}
 
 
 def _mint(name: str, etype: EntityType, people: dict[str, Entity]) -> Entity:
