@@ -128,3 +128,42 @@ def test_a_report_speaks_for_the_body_it_comes_from_only() -> None:
     assert speakers("A statement by the Iranian foreign ministry said the talks had failed.") == ["iran"]
     assert speakers("Footage of the strike near the Polish border reveals that the roof collapsed.") == []
     assert speakers("The rivalry was highlighted by the Battle of Omdurman in 2023.") == []
+
+
+def test_according_to_a_list_and_to_a_states_named_armed_forces() -> None:
+    assert speakers("According to Hamas and Egyptian state media, the talks will resume on Monday.") == ["hamas"]
+    assert speakers("According to local media, the talks will resume on Monday.") == []
+    assert speakers("The draft will grow to 9,000 in 2026, according to the Norwegian Armed Forces.") == ["norway"]
+    assert speakers("North Korean soldiers could be sent to the front, according to rumours.") == []
+
+
+def test_a_light_verb_with_a_noun_of_speech() -> None:
+    assert speakers("In 2019, Erdogan made a stark warning to Europe.") == ["erdogan"]
+    assert speakers("In 2019, Erdogan made a payment to the contractor.") == []
+
+
+def test_a_relaying_agency_and_the_source_it_cites() -> None:
+    found = speakers("Eleven people died, state news agency TASS reported, citing Russia's Emergencies Ministry.")
+    assert found == ["tass", "russia"]
+    assert speakers("Eleven people died, state news agency TASS reported.") == ["tass"]
+
+
+def test_a_bodys_short_name_hung_on_the_last_noun_of_its_description() -> None:
+    assert speakers("In a new alert, the UN agency for refugees, UNHCR, said on Monday that the camps were "
+                    "full.") == ["unhcr"]
+    assert speakers("In a new alert, the UN agency for refugees said on Monday that the camps were full.") == [
+        "united-nations"]
+
+
+def test_one_act_per_verb_with_its_own_subject() -> None:
+    # an act of its own: an adverbial clause with its own subject
+    assert speakers("The Pentagon says the shots were warnings, though it has acknowledged there was "
+                    "gunfire.") == ["united-states", "united-states"]
+    # part of the act: what the speaker reports ("said IS claimed"), a relative clause ("which noted")
+    assert speakers("Islamic State claimed the attack, the group's Telegram channel said.") == ["islamic-state"]
+
+
+def test_the_security_council_is_not_the_united_nations() -> None:
+    assert speakers("U.N. officials have expressed fears that more people could die. "
+                    "The UN Security Council condemned the attack.") == [
+        "united-nations", "united-nations-security-council"]

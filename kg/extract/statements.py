@@ -140,6 +140,18 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
                 minted = _unknown_name(ctx, child)  # "The head of the committee, Mohammed Ali al-Houthi,"
                 if minted is not None and minted.type is EntityType.PERSON:
                     return minted
+                if subj.lower_ in _NAMED_BODIES | _BODY_NOUNS and child.is_upper and len(child.text) >= 3:
+                    # "the UN agency for Palestinians, UNRWA, said": the body's own short name
+                    kind = EntityType.OUTLET if subj.lower_ in _OUTLET_NOUNS else EntityType.ORGANISATION
+                    return Entity(key=slug(child.text), label=child.text, type=kind, labels=(child.text,))
+    if head is None and subj.lower_ in _NAMED_BODIES | _BODY_NOUNS:
+        # "the UN agency for Palestinians, UNRWA, said" (the parser hangs the name on the last noun)
+        last = max((t.i for t in subj.subtree if not t.is_punct), default=subj.i)
+        for t in subj.subtree:
+            named = ctx.mention_at(t.i)
+            if t.dep_ == "appos" and t.head.i != subj.i and t.i == last and named is not None and (
+                    named.entity.type in (EntityType.ORGANISATION, EntityType.OUTLET, EntityType.ARMED_GROUP)):
+                return named.entity
     if subj.lower_ in words("en", "anonymous_members") and (head is None or head.source != "gazetteer"):
         return None  # "the Marine said", "another Soldier told": one of many, a capitalised common noun
     if head is not None and head.entity.type in ACTOR_TYPES:
@@ -178,6 +190,13 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
                                                          "channel", "website") else EntityType.ORGANISATION
                     return Entity(key=slug(name), label=name, type=kind, labels=(name,))
     if word in FORCE_WORDS and head is None:
+        if subj.pos_ == "PROPN" and subj.is_title:
+            # "the Swedish Armed Forces": a state's forces named as a body speak for the state
+            for child in subj.children:
+                named = ctx.mention_at(child.i)
+                if child.dep_ in ("amod", "compound") and named is not None and (
+                        named.entity.type is EntityType.STATE):
+                    return named.entity
         return None  # "North Korean soldiers could be ..." is not speech
     # "reports last week from Israeli news outlet Globes", "a statement by the ministry"
     if word in _REPORT_NOUNS:
@@ -322,6 +341,7 @@ def _titled(ctx: Context, before: int, subj: Token) -> Entity | None:
     return fallback
 
 
+_OUTLET_NOUNS = {"outlet", "newspaper", "broadcaster", "channel", "website"}
 _OWNED_CHANNELS = {"channel", "account", "page", "feed", "website", "site"}
 
 
@@ -495,11 +515,10 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
         return out  # a question reports no speech
     for token in sent:
         if token.lower_ == "according" and token.i + 1 < len(ctx.doc) and ctx.doc[token.i + 1].lower_ == "to":
-            speech = _according(ctx, sent, token)
-            if speech is not None:
-                out.append(speech)
+            out.extend(_according(ctx, sent, token))
             continue
-        if token.pos_ not in ("VERB", "AUX") or token.lemma_.lower() not in SPEECH_LEMMAS:
+        if token.pos_ not in ("VERB", "AUX") or (token.lemma_.lower() not in SPEECH_LEMMAS
+                                                  and not _light_speech(token)):
             continue
         lemma = token.lemma_.lower()
         if token.tag_ == "VBG" and token.dep_ in ("advcl", "xcomp", "acl", "conj"):
@@ -550,12 +569,14 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
         if not speakers:
             continue  # the article's own voice is not a statement
         start, end = _evidence(sent, token, s_start, s_end)
+        # "TASS reported, citing the FSB": the cited source speaks too (the relaying agency is optional)
+        speakers += [x for x in _cited_in(ctx, token) if all(x.key != y.key for y in speakers)]
         for speaker in speakers:
             out.append(Speech(token, speaker, start, end, place=_place(ctx, token)))
             ctx.speakers.append((token.i, speaker))
         if len(speakers) > 1:
             ctx.last_group = (token.i, speakers)
-    return out
+    return _nested(out)
 
 
 def _listed(ctx: Context, verb: Token, subj: Token) -> list[Token]:
@@ -588,6 +609,23 @@ def _same_kind(ctx: Context, own: Mention | None, token: Token) -> bool:
     if other is None or other.entity.type not in ACTOR_TYPES:
         return False
     return own is None or (own.entity.type is other.entity.type and own.entity.key != other.entity.key)
+
+
+def _nested(out: list[Speech]) -> list[Speech]:
+    """One statement per speech act: a speech verb without a subject of its own inside another of the same
+    speaker in the sentence ("issued a statement warning ... and calling ...") is part of it; one with its own
+    subject ("it says ..., though it has acknowledged ...") is an act of its own."""
+    kept: list[Speech] = []
+    for speech in out:
+        own = speech.verb.dep_ not in ("ccomp", "parataxis", "xcomp") and any(
+            c.dep_ in ("nsubj", "nsubjpass") and c.lower_ not in ("which", "who", "that")
+            for c in speech.verb.children)  # (what a speech act reports, or a relative clause, is part of it)
+        if speech.according or own or not any(
+                other is not speech and not other.according and other.speaker.key == speech.speaker.key
+                and other.verb.i != speech.verb.i and speech.verb.is_ancestor(other.verb) is False
+                and other.verb.is_ancestor(speech.verb) for other in out):
+            kept.append(speech)
+    return kept
 
 
 def _group(ctx: Context, subj: Token) -> list[Entity]:
@@ -660,6 +698,31 @@ def _unparsed_speaker(ctx: Context, sent: Span, verb: Token) -> Entity | None:
     return None
 
 
+def _light_speech(verb: Token) -> bool:
+    """A light verb with a noun of speech: "issued an ultimatum", "made a threatening warning", "delivered a
+    speech"."""
+    return verb.lemma_.lower() in words("en", "speech_light_verbs") and any(
+        c.dep_ == "dobj" and c.lemma_.lower() in words("en", "speech_act_nouns") for c in verb.children)
+
+
+def _cited_in(ctx: Context, verb: Token) -> list[Entity]:
+    """The sources a speech verb's participle cites: "reported, citing information from Russia's FSB",
+    "reported, citing Deputy Prime Minister Tatiana Golikova"."""
+    out: list[Entity] = []
+    for child in verb.children:
+        if child.lemma_.lower() != "cite" or child.tag_ != "VBG":
+            continue
+        for obj in child.children:
+            if obj.dep_ != "dobj":
+                continue
+            found = [m for m in ctx.mentions_in(obj.left_edge.i, obj.right_edge.i + 1)
+                     if m.entity.type in ACTOR_TYPES and not _locative(ctx, m) and not _modifies_other(ctx, m)]
+            people = [m for m in found if m.entity.type is EntityType.PERSON]
+            if (people or found):
+                out.append((people or found)[0].entity)
+    return out
+
+
 def _cited_source(ctx: Context, verb: Token) -> Entity | None:
     """The source of "cited a statement from the Iranian Navy"."""
     for obj in verb.children:
@@ -682,13 +745,27 @@ def _evidence(sent: Span, verb: Token, s_start: int, s_end: int) -> tuple[int, i
     return start, end
 
 
-def _according(ctx: Context, sent: Span, according: Token) -> Speech | None:
-    """An "according to X" attribution to a named speaker (not to "sources" or "a report")."""
+def _according(ctx: Context, sent: Span, according: Token) -> list[Speech]:
+    """"According to X" attributions to named speakers (not to "sources" or "a report"): one for each of
+    "according to Hamas and Qatari state media"."""
     to = ctx.doc[according.i + 1]
     objs = [c for c in to.children if c.dep_ == "pobj"]
     if not objs:
-        return None
-    obj = objs[0]
+        return []
+    out: list[Speech] = []
+    listed = [objs[0], *[c for c in objs[0].conjuncts if c.i > objs[0].i]]
+    if objs[0].lower_ in _ANONYMOUS:
+        # "according to Hamas and Qatari state media": the named one of the list
+        listed = [c for c in objs[0].children if c.dep_ in ("nmod", "compound") and c.pos_ == "PROPN"
+                  and any(x.dep_ == "cc" for x in c.children)]
+    for obj in listed:
+        speech = _according_one(ctx, sent, according, obj)
+        if speech is not None and all(x.speaker.key != speech.speaker.key for x in out):
+            out.append(speech)
+    return out
+
+
+def _according_one(ctx: Context, sent: Span, according: Token, obj: Token) -> Speech | None:
     if obj.lower_ in _ANONYMOUS or obj.lower_ in _REPORT_NOUNS:
         return None
     if ctx.mention_at(obj.i) is None and any(c.dep_ == "poss" and c.pos_ == "PRON" for c in obj.children):

@@ -76,11 +76,10 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Generator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -88,16 +87,17 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
-from kg.errors import QueryError, QueryTimeout, StoreError, StoreUnavailable
+from kg.errors import KgError, QueryError, QueryTimeout, StoreError, StoreUnavailable
 from kg.ns import ENTITY_GRAPH
 from kg.store.base import Binding, RawResult, Row, bind_values
+
+if TYPE_CHECKING:
+    from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 60.0
-#: Seconds a query may run on the server when ``KG_QUERY_TIMEOUT`` is not set (as for the embedded store).
-DEFAULT_QUERY_TIMEOUT = 30.0
 #: Seconds kg waits past a query's time limit for the server's answer (Virtuoso 7.2 stops a query up to
 #: about one limit late, and then still sends what it has).
 TIMEOUT_MARGIN = 10.0
@@ -191,28 +191,30 @@ class SparqlStore:
 
     @classmethod
     def from_env(cls, query_url: str, env: Mapping[str, str] | None = None) -> SparqlStore:
-        """The store at ``query_url`` configured from ``KG_STORE_UPDATE_URL``, ``KG_STORE_GSP_URL``,
-        ``KG_STORE_USER``, ``KG_STORE_PASSWORD``, ``KG_STORE_AUTH`` (auto/digest/basic) and
-        ``KG_STORE_TIMEOUT`` (seconds), read from ``env`` (default: this process's environment; a cluster
-        worker gets the client's settings)."""
-        env = os.environ if env is None else env
+        """The store at ``query_url`` configured from the ``KG_STORE_*`` variables and ``KG_QUERY_TIMEOUT`` of
+        ``env`` (default: this process's environment; a cluster worker gets the client's settings).
+
+        :raises StoreError: a setting of the wrong kind, naming its variable.
+        """
+        from kg.settings import Settings
+
         try:
-            timeout = float(env.get("KG_STORE_TIMEOUT") or DEFAULT_TIMEOUT)
-        except ValueError:
-            raise StoreError(f"KG_STORE_TIMEOUT must be a number of seconds, not {env['KG_STORE_TIMEOUT']!r}") from None
-        try:  # the limit the API's settings give every query (kg.api.deps.Settings), sent to the server
-            query_timeout = float(env.get("KG_QUERY_TIMEOUT") or DEFAULT_QUERY_TIMEOUT)
-        except ValueError:
-            raise StoreError(f"KG_QUERY_TIMEOUT must be a number of seconds, not {env['KG_QUERY_TIMEOUT']!r}") from None
+            settings = Settings.from_env(env)
+        except KgError as exc:
+            raise StoreError(str(exc)) from None
+        return cls.from_settings(query_url, settings)
+
+    @classmethod
+    def from_settings(cls, query_url: str, settings: Settings) -> SparqlStore:
+        """The store at ``query_url`` with the update URL, credentials and time limits of ``settings``."""
         return cls(
             query_url,
-            update_url=env.get("KG_STORE_UPDATE_URL") or None,
-            gsp_url=env.get("KG_STORE_GSP_URL") or None,
-            user=env.get("KG_STORE_USER") or None,
-            password=env.get("KG_STORE_PASSWORD") or None,
-            auth=env.get("KG_STORE_AUTH") or "auto",
-            timeout=timeout,
-            query_timeout=query_timeout if query_timeout > 0 else None,
+            update_url=settings.store_update_url,
+            user=settings.store_user,
+            password=settings.store_password,
+            auth=settings.store_auth,
+            timeout=settings.store_timeout,
+            query_timeout=settings.query_timeout,  # the limit the service gives every query, sent to the server
         )
 
     def __repr__(self) -> str:
