@@ -20,7 +20,7 @@ import multiprocessing
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult, Pool
 from typing import Any
 
@@ -53,25 +53,6 @@ class Outcome:
     def ok(self) -> bool:
         """Stored, now or (skipped) by an earlier run."""
         return self.status in ("stored", "skipped")
-
-
-@dataclass
-class Summary:
-    """The outcomes of one batch; ``failed`` counts rejected and failed documents alike."""
-
-    outcomes: list[Outcome] = field(default_factory=list)
-
-    @property
-    def stored(self) -> int:
-        return sum(o.status == "stored" for o in self.outcomes)
-
-    @property
-    def skipped(self) -> int:
-        return sum(o.status == "skipped" for o in self.outcomes)
-
-    @property
-    def failed(self) -> int:
-        return sum(not o.ok for o in self.outcomes)
 
 
 def build_graphs(extraction: Extraction) -> tuple[Graph, Graph, Report]:
