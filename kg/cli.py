@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import logging
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,8 +20,9 @@ from rich.table import Table
 
 from kg import ns
 from kg.errors import InputError, KgError
-from kg.load import MAX_BYTES, iter_paths, load_path
+from kg.load import iter_paths, load_path
 from kg.model import Article, Extraction
+from kg.settings import current
 from kg.store import DEFAULT_STORE, Store, open_store
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log one 
     )
 
 
-def _documents(paths: list[Path], max_bytes: int) -> Iterator[Article | InputError]:
+def _documents(paths: list[Path], max_bytes: int | None) -> Iterator[Article | InputError]:
     for path in iter_paths(paths):
         yield from load_path(path, max_bytes=max_bytes)
 
@@ -120,7 +120,9 @@ def ingest(
         ),
     ] = 1,
     batch_size: Annotated[int, typer.Option(help="Articles per NLP batch (and per task sent to a worker).")] = 16,
-    max_bytes: Annotated[int, typer.Option(help="Refuse documents larger than this.")] = MAX_BYTES,
+    max_bytes: Annotated[
+        int | None, typer.Option(help="Refuse documents larger than this (default: KG_MAX_DOC_BYTES, 5 MB).")
+    ] = None,
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first failed document.")] = False,
     cluster: Annotated[
         str | None,
@@ -205,7 +207,7 @@ def _cluster_session(spec: str, store: str | None, workers: int) -> tuple[Cluste
     embedded store, which one process at a time may write."""
     from kg.cluster import ClusterUnavailable, Session, is_server, store_settings
 
-    target = str(store or os.environ.get("KG_STORE") or DEFAULT_STORE)
+    target = str(store or current().store or DEFAULT_STORE)
     if not is_server(target):
         console.print(
             f"[red]error:[/red] --cluster writes from every worker to one SPARQL server, but the store is the "
@@ -238,7 +240,7 @@ def _extracted(paths: list[Path], failures: list[str], batch_size: int = 16) -> 
                 yield extraction
 
     batch: list[Article] = []
-    for doc in _documents(paths, MAX_BYTES):
+    for doc in _documents(paths, None):
         if isinstance(doc, InputError):
             failures.append(doc.doc)
             console.print(f"[red]failed:[/red] {escape(str(doc))}")

@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 STORE_SETTINGS = (
     "KG_STORE",
     "KG_STORE_UPDATE_URL",
-    "KG_STORE_GSP_URL",
     "KG_STORE_USER",
     "KG_STORE_PASSWORD",
     "KG_STORE_AUTH",

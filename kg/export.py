@@ -39,6 +39,7 @@ from kg.judgements import Canon, links, load_canon
 from kg.queries import run_named
 from kg.rows import entity_id, entity_index, entity_type
 from kg.store.base import Row, Store
+from kg.text import normalise
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +91,8 @@ def _date(name: str, value: str | None) -> dt.date | None:
 def _matches(needle: str | None, labels: Iterable[str]) -> bool:
     if needle is None:
         return True
-    folded = ns.normalise(needle)
-    return any(folded in ns.normalise(label) for label in labels)
+    folded = normalise(needle)
+    return any(folded in normalise(label) for label in labels)
 
 
 def build_graph(store: Store, filter: ExportFilter | None = None) -> nx.MultiDiGraph:

@@ -35,7 +35,6 @@ import hashlib
 import io
 import json
 import logging
-import os
 import re
 import unicodedata
 import zlib
@@ -43,14 +42,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import charset_normalizer
+
 from kg.errors import InputError
 from kg.model import Article
+from kg.settings import current
 
 log = logging.getLogger(__name__)
 
-MAX_BYTES = int(os.environ.get("KG_MAX_DOC_BYTES", 5 * 1024 * 1024))
-MAX_CHARS = int(os.environ.get("KG_MAX_ARTICLE_CHARS", 1_000_000))
-MAX_ID_CHARS = int(os.environ.get("KG_MAX_ID_CHARS", 1_000))
 # What a folder walk picks up.  Markdown is read when named, not when walking: folders of scraped articles keep
 # their README and SOURCES notes as .md, and ingesting those as articles puts fake claims in the graph.
 SUFFIXES = {".json", ".jsonl", ".ndjson", ".txt", ".text", ".html", ".htm"}
@@ -96,13 +95,14 @@ def iter_paths(paths: list[Path]) -> Iterator[Path]:
             yield path
 
 
-def load_path(path: Path, *, max_bytes: int = MAX_BYTES) -> Iterator[Article | InputError]:
+def load_path(path: Path, *, max_bytes: int | None = None) -> Iterator[Article | InputError]:
     """The articles in one file; a bad document is yielded as its ``InputError`` so the rest still load.
 
     Never raises for bad content: every problem is yielded, naming the file (and the line of JSON Lines).
     """
     name = str(path)
     suffix = path.suffix.lower()
+    max_bytes = max_bytes or current().max_doc_bytes
     try:
         if path.name.lower().endswith(JSONL_SUFFIXES):
             yield from _load_jsonl(path, max_bytes)
@@ -183,7 +183,7 @@ def _over(size: int, max_bytes: int) -> str:
 
 
 def parse_document(
-    data: bytes, name: str, *, suffix: str = "", media_type: str = "", max_bytes: int = MAX_BYTES
+    data: bytes, name: str, *, suffix: str = "", media_type: str = "", max_bytes: int | None = None
 ) -> list[Article]:
     """Parse one document's bytes, choosing the reader by file suffix or media type.
 
@@ -196,6 +196,7 @@ def parse_document(
     ...
     kg.errors.InputError: page.html: HTML with no article body
     """
+    max_bytes = max_bytes or current().max_doc_bytes
     if len(data) > max_bytes:
         raise InputError(name, _over(len(data), max_bytes))
     kind = _kind(suffix, media_type, data)
@@ -253,23 +254,29 @@ def _refuse_binary(name: str, data: bytes) -> None:
 
 
 def decode(name: str, data: bytes) -> str:
-    """Text from bytes: UTF-8 (with or without a BOM), else cp1252, else latin-1; binary data is refused.
+    """Text from bytes: UTF-8 (with or without a BOM), else cp1252 or latin-1 for Western text, else the
+    legacy encoding charset-normalizer finds (cp1251 for Russian and Ukrainian, cp1253 for Greek ...), with a
+    warning naming it; binary data is refused.
 
     How a wrong guess is caught, rather than stored as mojibake:
 
     * UTF-8 is tried first and is almost never valid by accident for legacy bytes;
     * UTF-8 that was double-encoded on the way ("Ã©" for "é", "â€™" for "’") is repaired when the whole text
       round-trips through cp1252 back to UTF-8;
-    * legacy text is accepted only if it reads like Western European text: most of its letters ASCII and
-      almost no control characters.  Cyrillic or Greek bytes (cp1251, ISO-8859-7 ...) decode as cp1252 into
-      words made wholly of accented letters, and are refused with a request for UTF-8 instead.
+    * Western legacy text is accepted as cp1252 (or latin-1) only if it reads like Western European text:
+      most of its letters ASCII.  Cyrillic or Greek bytes decode as cp1252 into words made wholly of accented
+      letters; for those charset-normalizer (a well-kept detector, by how little "mess" each candidate
+      decoding makes) names the encoding, and the text is read in it with a warning;
+    * almost no control characters in any case.
 
-    :raises InputError: binary data, or bytes that are not text in UTF-8 or a Western legacy encoding.
+    :raises InputError: binary data, or bytes no encoding reads as text (the message asks for UTF-8).
 
     >>> decode("x", "Kyiv’s".encode("utf-8").decode("cp1252").encode("utf-8"))
     'Kyiv’s'
     >>> decode("x", "Zelensky sagte, die Truppen seien in Kursk gewesen, Straße für Straße.".encode("cp1252"))
     'Zelensky sagte, die Truppen seien in Kursk gewesen, Straße für Straße.'
+    >>> decode("x", "Российские войска находятся в Курской области, заявил Зеленский.".encode("cp1251"))
+    'Российские войска находятся в Курской области, заявил Зеленский.'
     """
     _refuse_binary(name, data)
     try:
@@ -293,16 +300,39 @@ def _decode_legacy(name: str, data: bytes, utf8_error: UnicodeDecodeError) -> st
         letters = [ch for ch in text if ch.isalpha()]
         foreign = sum(not ch.isascii() for ch in letters)
         if letters and foreign > len(letters) * 0.3:
+            guessed = _guess_encoding(data)
+            if guessed is not None:
+                log.warning("%s: not UTF-8 (byte 0x%02x at offset %d), read as %s (detected by charset-normalizer);"
+                            " convert it to UTF-8 to be sure", name, data[utf8_error.start], utf8_error.start,
+                            guessed[0])
+                return guessed[1]
             raise InputError(
                 name,
                 f"not UTF-8 (invalid byte 0x{data[utf8_error.start]:02x} at offset {utf8_error.start}) and not "
-                f"Western text in {encoding} either ({foreign} of {len(letters)} letters would be accented: "
-                "another legacy encoding, such as cp1251, is likely); convert it to UTF-8",
+                f"Western text in {encoding} either ({foreign} of {len(letters)} letters would be accented), "
+                "nor any legacy encoding charset-normalizer recognises; convert it to UTF-8",
             )
         log.warning("%s: not UTF-8 (byte 0x%02x at offset %d), read as %s", name, data[utf8_error.start],
                     utf8_error.start, encoding)
         return text
     raise InputError(name, "not decodable as UTF-8 or a legacy encoding")  # pragma: no cover - latin-1 decodes all
+
+
+def _guess_encoding(data: bytes) -> tuple[str, str] | None:
+    """The legacy encoding charset-normalizer finds for ``data`` and the text read in it, or None.
+
+    Only a guess it can stand behind: an 8-bit code page (one byte, one character: cp1251, cp1253 ...) in
+    which the text reads as a language (coherence: its letter frequencies match one; a random run of
+    accented letters matches none) with little "mess" (chaos); and not a Western one, which
+    the caller has already found does not read as Western text.
+    """
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None or best.encoding in ("utf_8", "ascii", "cp1252", "latin_1"):
+        return None
+    text = str(best)
+    if len(text) != len(data) or best.coherence < 0.2 or best.chaos > 0.1:
+        return None
+    return best.encoding, text
 
 
 def _repair_double_encoding(name: str, text: str) -> str:
@@ -384,9 +414,10 @@ def check_id(doc_id: str | None, name: str, field_name: str = "id") -> str | Non
     if doc_id is None:
         return None
     what = "the id" if field_name == "id" else f"the {field_name} used as the article id"
-    if len(doc_id) > MAX_ID_CHARS:
+    limit = current().max_id_chars
+    if len(doc_id) > limit:
         raise InputError(
-            name, f"{what} is {len(doc_id):,} characters, over the limit of {MAX_ID_CHARS:,} (KG_MAX_ID_CHARS)"
+            name, f"{what} is {len(doc_id):,} characters, over the limit of {limit:,} (KG_MAX_ID_CHARS)"
             + ("; give a shorter 'id'" if field_name != "id" else "")
         )
     bad = next((ch for ch in doc_id if unicodedata.category(ch) in ("Cc", "Zl", "Zp")), None)
@@ -403,9 +434,10 @@ def _shown(value: str, limit: int = 60) -> str:
 
 
 def _check_length(text: str, name: str) -> None:
-    if len(text) > MAX_CHARS:
+    limit = current().max_article_chars
+    if len(text) > limit:
         raise InputError(
-            name, f"the article is {len(text):,} characters, over the limit of {MAX_CHARS:,} characters "
+            name, f"the article is {len(text):,} characters, over the limit of {limit:,} characters "
             "(KG_MAX_ARTICLE_CHARS): split it, or raise the limit"
         )
 

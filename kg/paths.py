@@ -36,6 +36,6 @@ def spacy_model() -> str:
     """The spaCy pipeline extraction loads: ``KG_SPACY_MODEL`` (a package name or a folder), else the small
     English model kg declares as a dependency.  The rules were tuned on the default; another model changes
     what is found, so the evaluation (``make eval``) should be run again with it."""
-    import os
+    from kg.settings import current
 
-    return os.environ.get("KG_SPACY_MODEL", "").strip() or DEFAULT_SPACY_MODEL
+    return current().spacy_model or DEFAULT_SPACY_MODEL

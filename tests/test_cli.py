@@ -30,7 +30,6 @@ runner = CliRunner()
 REFUSED = {
     "bad-date.json": "invalid publication date '2024-13-45'",
     "binary.txt": "binary file (NUL bytes)",
-    "cp1251.txt": "not UTF-8",
     "dup-b.json": "duplicate id 'dup' (a different text) in this batch: the first, from",
     "empty-text.json": "field 'text' is empty",
     "empty.txt": "empty text",

@@ -65,7 +65,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(ReadTimeLimit, seconds=settings.read_timeout)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    app.add_middleware(QueryStringRules)  # each parameter once, none over KG_MAX_PARAM_CHARS (kg.api.params)
+    app.add_middleware(QueryStringRules, limit=settings.max_param_chars)  # each parameter once (kg.api.params)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

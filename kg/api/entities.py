@@ -7,20 +7,23 @@ holds whole claims (one claim is several rows, one per claimant: ``kg.queries.ru
 
 from __future__ import annotations
 
-from html import escape
+import re
+from bisect import bisect_right
+from functools import lru_cache
+from itertools import accumulate
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from rapidfuzz import fuzz
+from fastapi.responses import JSONResponse, Response
+from rapidfuzz import fuzz, process
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, SKOS, XSD
 
 from kg import ns
 from kg.api.deps import StoreDep
+from kg.api.negotiation import negotiate
 from kg.api.paging import DEFAULT_LIMIT, LimitQ, OffsetQ, link_headers, next_url, paged_json, slice_page
 from kg.api.security import ERROR_RESPONSES
-from kg.api.sparql import negotiate
 from kg.errors import NotFound, QueryError
 from kg.judgements import expand, find_qid, load_canon
 from kg.ns import KG
@@ -28,6 +31,7 @@ from kg.queries import get_query, run_named, run_page
 from kg.rdf import bind_prefixes
 from kg.rows import claims_from_rows, entity_id, entity_index, entity_type
 from kg.store.base import Store
+from kg.text import normalise
 
 router = APIRouter(tags=["entities"], responses=ERROR_RESPONSES)
 
@@ -37,26 +41,26 @@ CERTAINTIES = ("asserted", "possible", "denied")
 def search(store: Store, q: str, limit: int | None, min_score: float) -> list[dict[str, Any]]:
     """Entities whose labels or aliases match ``q``: exact (after normalisation) 100, a whole-word part
     of a label 95, else rapidfuzz's weighted ratio (typos, transliterations, word order); best first, at
-    most ``limit`` (None: every one)."""
-    needle = ns.normalise(q)
-    hits = []
+    most ``limit`` (None: every one).
+
+    The labels are scored in C: rapidfuzz's ``process.extract`` for the ratio, one regular expression over
+    all of them for the whole words; Python only visits the labels that scored."""
+    needle = normalise(q)
     canon = load_canon(store)
     linked = {canon.of(iri) for iri in find_qid(store, q)}  # "Q423": the entity linked to that Wikidata item
-    for iri, item in entity_index(store).items():
-        best, matched = (100.0, q.strip().upper()) if iri in linked else (0.0, None)
-        for label in item["labels"]:
-            folded = ns.normalise(label)
-            if not needle:
-                score = 100.0
-            elif folded == needle:
-                score = 100.0
-            elif needle in folded.split() or f" {needle} " in f" {folded} ":
-                score = 95.0
-            else:
-                score = float(fuzz.WRatio(needle, folded))
-            if score > best:
-                best, matched = score, label
-        if best >= min_score:
+    index = entity_index(store)
+    owners: list[tuple[str, str]] = [(iri, label) for iri, item in index.items() for label in item["labels"]]
+    folded = [_fold(label) for _, label in owners]
+    scores = _label_scores(needle, folded, min_score)
+    best: dict[str, tuple[float, str | None]] = {iri: (100.0, q.strip().upper()) for iri in linked if iri in index}
+    for i in sorted(scores):  # label order, so a tie keeps an entity's first label, as listed
+        iri, label = owners[i]
+        if scores[i] > best.get(iri, (0.0, None))[0]:
+            best[iri] = (scores[i], label)
+    hits = []
+    for iri, (score, matched) in best.items():
+        if score >= min_score:
+            item = index[iri]
             hits.append(
                 {
                     "id": entity_id(iri),
@@ -65,11 +69,39 @@ def search(store: Store, q: str, limit: int | None, min_score: float) -> list[di
                     "type": entity_type(item["types"]),
                     "altLabels": [x for x in item["labels"] if x != item["label"]],
                     "matched": matched,
-                    "score": round(best, 1),
+                    "score": round(score, 1),
                 }
             )
     hits.sort(key=lambda h: (-h["score"], h["label"].casefold(), h["id"]))  # a total order: stable pages
     return hits if limit is None else hits[:limit]
+
+
+@lru_cache(maxsize=200_000)
+def _fold(label: str) -> str:
+    """``normalise`` of a label, remembered: the same labels are searched on every request."""
+    return normalise(label)
+
+
+def _label_scores(needle: str, folded: list[str], min_score: float) -> dict[int, float]:
+    """The score of each label (by position) that scores at all: 100 for the needle itself, 95 for a label
+    holding it as whole words, else rapidfuzz's ``WRatio`` where it reaches ``min_score``.
+
+    >>> scores = _label_scores("korea", ["north korea", "korea", "koreas", "chad"], 75)
+    >>> sorted((i, round(s, 1)) for i, s in scores.items())
+    [(0, 95.0), (1, 100.0), (2, 90.9)]
+    """
+    if not needle:
+        return dict.fromkeys(range(len(folded)), 100.0)
+    scores = {
+        i: float(score)
+        for _, score, i in process.extract(needle, folded, scorer=fuzz.WRatio, limit=None, score_cutoff=min_score)
+    }
+    joined = "\n".join(folded)
+    starts = list(accumulate((len(f) + 1 for f in folded), initial=0))
+    for match in re.finditer(rf"(?m)^(?:[^\n]* )?{re.escape(needle)}(?: [^\n]*)?$", joined):
+        i = bisect_right(starts, match.start()) - 1
+        scores[i] = 100.0 if folded[i] == needle else 95.0
+    return scores
 
 
 @router.get("/entities", summary="Search entities by name or alias; a page of hits, best first")
@@ -141,11 +173,11 @@ def describe(store: Store, key: str, limit: int = DEFAULT_LIMIT, offset: int = 0
     }
 
 
+#: The data forms of an entity; its page (HTML) is ``kg.api.pages.entity_html`` (Jinja2, autoescaped), whose
+#: route answers every request preferring HTML before this one is tried (``kg.api.negotiation.wants_html``).
 _ENTITY_TYPES = {
     "application/json": "application/json",
-    "text/html": "text/html",
     "text/turtle": "text/turtle",
-    "application/xhtml+xml": "text/html",
 }
 
 
@@ -159,7 +191,7 @@ def get_entity(
 ) -> Response:
     media_type = negotiate(request.headers.get("accept"), _ENTITY_TYPES, "application/json")
     if media_type is None:
-        raise HTTPException(406, "an entity is available as application/json, text/html or text/turtle")
+        raise HTTPException(406, "an entity is available as application/json, text/turtle or text/html")
     if media_type == "text/turtle":
         canon = load_canon(store)
         members = canon.members(str(ns.entity_iri(entity)))
@@ -177,67 +209,7 @@ def get_entity(
         return Response(graph.serialize(format="turtle"), media_type="text/turtle; charset=utf-8")
     data = describe(store, entity, limit, offset)
     url = next_url(request, data.pop("next_offset"))
-    if media_type == "text/html":
-        return HTMLResponse(entity_page(data), headers=link_headers(url))
     return JSONResponse({**data, "limit": limit, "offset": offset, "next": url}, headers=link_headers(url))
-
-
-def _evidence_html(claim: dict[str, Any]) -> str:
-    evidence = claim["evidence"]
-    prefix = escape(evidence.get("prefix") or "")
-    exact = escape(evidence.get("exact") or "")
-    suffix = escape(evidence.get("suffix") or "")
-    return f'<blockquote class="evidence">…{prefix}<mark>{exact}</mark>{suffix}…</blockquote>'
-
-
-def _who(ref: dict[str, Any] | None) -> str:
-    if ref is None:
-        return "?"
-    return f'<a href="/entities/{escape(ref["id"], quote=True)}">{escape(ref["label"])}</a>'
-
-
-def entity_page(data: dict[str, Any]) -> str:
-    """A readable HTML page for an entity: each claim with its evidence highlighted in its context.
-    Everything from the store is HTML-escaped."""
-    parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>{escape(data['label'])} · kg</title>",
-        "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.4}"
-        "mark{background:#ffe066}blockquote{color:#333;border-left:3px solid #ccc;margin:.5em 0;padding-left:1em}"
-        ".meta{color:#666;font-size:.9em}</style></head><body>",
-        f"<h1>{escape(data['label'])}</h1>",
-        f"<p class='meta'>{escape(data.get('type') or 'entity')} · <code>{escape(data['iri'])}</code></p>",
-    ]
-    if data["altLabels"]:
-        parts.append(f"<p>Also known as: {escape(', '.join(data['altLabels']))}</p>")
-    if data["sameAs"]:
-        links = ", ".join(f'<a href="{escape(u, quote=True)}">{escape(u)}</a>' for u in data["sameAs"])
-        parts.append(f"<p>Same as: {links}</p>")
-    for title, key in (("Deployments", "deployments"), ("Statements", "statements")):
-        parts.append(f"<h2>{title} ({len(data[key])})</h2>")
-        for claim in data[key]:
-            if claim["kind"] == "deployment":
-                dep = claim["deployment"]
-                troops = ""
-                if dep["troopsMin"] is not None or dep["troopsMax"] is not None:
-                    low, high = dep["troopsMin"], dep["troopsMax"]
-                    troops = f" · {escape(str(low))}" + (f"–{escape(str(high))}" if high != low else "") + " troops"
-                what = f"{_who(dep['deployer'])} forces in {_who(dep['location'])}{troops}"
-            else:
-                what = f"{_who(claim['statement']['speaker'])} said"
-            claimants = ", ".join(_who(c) for c in claim["claimants"]) or "?"
-            article = claim["article"]
-            source = (
-                f"{escape(str(article.get('headline') or article.get('id') or ''))}"
-                f" ({escape(str(article.get('published') or 'undated'))})"
-            )
-            parts.append(
-                f"<div class='claim'><p><strong>{what}</strong> — {escape(claim['certainty'] or '')}, "
-                f"according to {claimants}; reported by {_who(claim['outlet'])}</p>"
-                f"{_evidence_html(claim)}<p class='meta'>{source}</p></div>"
-            )
-    parts.append("</body></html>")
-    return "".join(parts)
 
 
 @router.get(

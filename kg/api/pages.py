@@ -34,6 +34,7 @@ from kg.api.articles import article_json
 from kg.api.deps import StoreDep
 from kg.api.entities import describe, search
 from kg.api.guard import query_form
+from kg.api.negotiation import wants_html
 from kg.errors import NotFound
 from kg.paths import web_dir
 from kg.queries import NamedQuery, get_query, load_queries, run_named
@@ -44,48 +45,6 @@ CLAIMS_PER_PAGE = 20
 #: Tableau 10: distinguishable colours for claimants in plots, in order of first appearance.
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f")
 OTHER_COLOUR = "#888888"
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
-_OTHER_TYPES = ("application/json", "text/turtle", "text/plain", "application/ld+json")
-
-
-def accepted(header: str | None) -> dict[str, float]:
-    """The media types of an ``Accept`` header with their q-values (RFC 9110 §12.5.1); parameters other
-    than ``q`` are dropped.
-
-    >>> accepted("text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
-    {'text/html': 1.0, 'application/xhtml+xml': 0.9, '*/*': 0.8}
-    """
-    found: dict[str, float] = {}
-    for part in (header or "").split(","):
-        media, *params = (p.strip() for p in part.split(";"))
-        if not media:
-            continue
-        q = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    q = 0.0
-        found[media.lower()] = max(q, found.get(media.lower(), 0.0))
-    return found
-
-
-def wants_html(header: str | None) -> bool:
-    """Whether a client prefers HTML: it names ``text/html`` (or XHTML) itself, with a q-value no lower than
-    any JSON, Turtle or plain-text type it names.  A wildcard alone (``*/*``, curl's default) is not a wish
-    for HTML, so scripts keep getting JSON.
-
-    >>> wants_html("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
-    True
-    >>> wants_html("*/*"), wants_html("application/json, text/html;q=0.5"), wants_html("text/html;q=0")
-    (False, False, False)
-    """
-    types = accepted(header)
-    html = max((types.get(t, 0.0) for t in _HTML_TYPES), default=0.0)
-    other = max((types.get(t, 0.0) for t in _OTHER_TYPES), default=0.0)
-    return html > 0 and html >= other
 
 
 def _accept(scope: Scope) -> str | None:

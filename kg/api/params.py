@@ -12,7 +12,6 @@ Refusals are 400 with the JSON error body of every other error.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 
 from starlette.datastructures import QueryParams
@@ -20,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kg.api.security import send_error
 
-MAX_PARAM_CHARS = int(os.environ.get("KG_MAX_PARAM_CHARS", 2_000))
+MAX_PARAM_CHARS = 2_000  # the default of KG_MAX_PARAM_CHARS (kg.settings.Settings.max_param_chars)
 #: parameters that may be given more than once (SPARQL 1.1 Protocol: one per graph)
 REPEATABLE = frozenset({"default-graph-uri", "named-graph-uri"})
 #: parameters of a path that hold a whole SPARQL text, not a name: exempt from the length limit

@@ -6,13 +6,13 @@ from typing import Annotated
 from urllib.parse import parse_qs
 
 import anyio
-import mimeparse
 import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from kg.api.deps import GateDep, RunnerDep
 from kg.api.guard import check_graph_uris
+from kg.api.negotiation import negotiate
 from kg.api.results import RDF_FORMATS, RESULT_TYPES
 from kg.errors import QueryError, QueryRefused
 
@@ -69,38 +69,6 @@ _RDF_ALIASES = {
     "application/n-quads": "application/n-quads",
 }
 assert set(_RESULT_ALIASES.values()) == set(RESULT_TYPES) and set(_RDF_ALIASES.values()) == set(RDF_FORMATS)
-
-
-def negotiate(accept: str | None, aliases: dict[str, str], default: str) -> str | None:
-    """The media type to answer with for an ``Accept`` header, or None when nothing offered is acceptable.
-
-    RFC 9110 content negotiation by python-mimeparse: each type offered takes the quality of the most
-    specific range that matches it (so ``text/turtle;q=0, */*`` excludes Turtle), and on a tie the server's
-    preference decides: ``default`` first, then the other types in the order of ``aliases``.  An alias
-    (``application/json`` for SPARQL JSON results) counts only when the header names it outright: the answer
-    carries the canonical type, so a wildcard must match that.  An ``Accept`` header that cannot be parsed
-    is disregarded (RFC 9110 12.5.1).
-
-    >>> negotiate("text/csv;q=0.5, application/sparql-results+xml", _RESULT_ALIASES, "text/csv")
-    'application/sparql-results+xml'
-    >>> negotiate("image/png", _RESULT_ALIASES, "text/csv") is None
-    True
-    >>> negotiate("text/turtle;q=0, */*", _RDF_ALIASES, "text/turtle")
-    'application/n-triples'
-    """
-    if not accept or not accept.strip():
-        return default
-    try:
-        ranges = [mimeparse.parse_media_range(part) for part in accept.split(",") if part.strip()]
-    except ValueError:  # mimeparse.MimeTypeParseException: a malformed Accept header
-        return default
-    named = {f"{major}/{minor}" for major, minor, _ in ranges if "*" not in (major, minor)}
-    canonical = list(dict.fromkeys([*aliases.values(), default]))
-    # best_match breaks ties in favour of the LAST type offered, so the least preferred come first
-    offered = [a for a in reversed(aliases) if a in named and a not in canonical]
-    offered += [c for c in reversed(canonical) if c != default] + [default]
-    best = mimeparse.best_match(offered, accept)
-    return aliases.get(best, best) if best else None
 
 
 def request_iri(request: Request) -> str | None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from kg.settings import current
 from kg.store.base import RawResult, Row, Store, bind_values
 
 DEFAULT_STORE = "./data/store"
@@ -16,8 +16,8 @@ def open_store(spec: str | Path | None = None, *, read_only: bool = False, creat
     """Open the store named by ``spec``, else ``$KG_STORE``, else ``./data/store``.
 
     A path means the embedded pyoxigraph store; an ``http(s)://`` URL is a SPARQL 1.1 query endpoint, with
-    the update and Graph Store endpoints and credentials from ``KG_STORE_UPDATE_URL``, ``KG_STORE_GSP_URL``,
-    ``KG_STORE_USER`` and ``KG_STORE_PASSWORD``.
+    the update endpoint and credentials from ``KG_STORE_UPDATE_URL``, ``KG_STORE_USER`` and
+    ``KG_STORE_PASSWORD`` (``kg.settings``).
 
     :param create: make an empty embedded store where the path holds none.  Commands that only read pass
         False (and so does ``read_only``): a mistyped path is then an error, not an empty store that
@@ -25,7 +25,7 @@ def open_store(spec: str | Path | None = None, *, read_only: bool = False, creat
     :raises StoreUnavailable: no store at the path (``create`` False), the store is in use by another
         process (named where the system says), or it is damaged; one line each, see ``kg.store.diagnose``.
     """
-    target = str(spec or os.environ.get("KG_STORE") or DEFAULT_STORE)
+    target = str(spec or current().store or DEFAULT_STORE)
     if target.startswith(("http://", "https://")):
         from kg.store.sparql import SparqlStore
 
