@@ -257,7 +257,7 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
     for ent in doc.ents:
         if ent.start in cued or ent.label_ not in _NER_TYPES or any(taken[ent.start:ent.end]):
             continue
-        trimmed = _trim(ent, blocked)
+        trimmed = _trim(ent, blocked, left=ent.label_ != "PERSON")
         if trimmed is None or any(taken[trimmed.start:trimmed.end]):
             continue
         span = trimmed
@@ -553,11 +553,12 @@ def _place_frame(span: Span) -> bool:
     return root.dep_ == "pobj" and root.head.lower_ in _PLACE_PREPS
 
 
-def _trim(ent: Span, blocked: frozenset[int] = frozenset()) -> Span | None:
+def _trim(ent: Span, blocked: frozenset[int] = frozenset(), *, left: bool = True) -> Span | None:
     """The name in an entity span: without articles and punctuation at its edges, and whole where NER cut it
-    short: the rest of a hyphenated word ("Croix" of "Croix-des-Bouquets") and up to two capitalised proper
-    nouns NER left out before it ("Hayat" of "Hayat Tahrir al-Sham"), none of them in ``blocked`` (tokens a
-    gazetteer name holds)."""
+    short: the rest of a hyphenated word ("Croix" of "Croix-des-Bouquets") and, with ``left``, up to two
+    capitalised proper nouns NER left out before it ("Hayat" of "Hayat Tahrir al-Sham"), none of them in
+    ``blocked`` (tokens a gazetteer name holds).  A person's name is not grown to the left: the capitalised
+    word before it is a title ("Judge", "Mayor")."""
     start, end = ent.start, ent.end
     doc = ent.doc
     while start < end and (doc[start].lower_ in {"the", "a", "an"} or doc[start].is_punct):
@@ -573,7 +574,7 @@ def _trim(ent: Span, blocked: frozenset[int] = frozenset()) -> Span | None:
         k += 2
     end = k
     j = start
-    while (j > 0 and start - j < 2 and doc[j - 1].pos_ == "PROPN" and doc[j - 1].is_title
+    while (left and j > 0 and start - j < 2 and doc[j - 1].pos_ == "PROPN" and doc[j - 1].is_title
            and not doc[j - 1].ent_type_ and j - 1 not in blocked and doc[j - 1].lower_ not in _NOT_NAME_WORDS):
         j -= 1
     return doc[j:end]
