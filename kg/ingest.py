@@ -22,7 +22,6 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult, Pool
-from typing import Any
 
 from rdflib import Graph
 
@@ -31,6 +30,7 @@ from kg.errors import InputError, KgError, ShapeViolation
 from kg.model import Article, Extraction
 from kg.rdf import add_derived, article_graph, entity_triples
 from kg.store.base import Store
+from kg.store.ntriples import ReceivedGraph, ntriples
 from kg.validate import Report, validate_extraction
 
 log = logging.getLogger(__name__)
@@ -263,53 +263,6 @@ class Prepared:
         return ReceivedGraph(self.graph, self.graph_triples), ReceivedGraph(self.entities, self.entity_triples)
 
 
-class ReceivedGraph(Graph):
-    """A graph a worker process sent as N-Triples, handed to the store as that same text.
-
-    Both stores write N-Triples, so parsing the text into rdflib (30 ms an article, in the parent process
-    that shares the cores with the workers) only for the store to serialize it again is skipped: ``len`` and
-    ``serialize(format="nt")`` answer from the text, and anything else that reads the triples parses it
-    first.
-    """
-
-    def __init__(self, ntriples: str = "", count: int = 0, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._ntriples: str | None = ntriples
-        self._count = count
-
-    def _parse_pending(self) -> None:
-        if self._ntriples is not None:
-            text, self._ntriples = self._ntriples, None
-            if text.strip():
-                super().parse(data=text, format="nt")
-
-    def __len__(self) -> int:
-        return self._count if self._ntriples is not None else super().__len__()
-
-    def serialize(self, destination: Any = None, format: str = "turtle", *args: Any, **kwargs: Any) -> Any:
-        if self._ntriples is not None and destination is None and format in ("nt", "ntriples") and not args \
-                and kwargs.get("encoding") is None:
-            return self._ntriples
-        self._parse_pending()
-        return super().serialize(destination, format, *args, **kwargs)
-
-    def triples(self, *args: Any, **kwargs: Any) -> Any:
-        self._parse_pending()
-        return super().triples(*args, **kwargs)
-
-    def add(self, *args: Any, **kwargs: Any) -> Any:
-        self._parse_pending()
-        return super().add(*args, **kwargs)
-
-    def addN(self, *args: Any, **kwargs: Any) -> Any:
-        self._parse_pending()
-        return super().addN(*args, **kwargs)
-
-    def remove(self, *args: Any, **kwargs: Any) -> Any:
-        self._parse_pending()
-        return super().remove(*args, **kwargs)
-
-
 def prepare_batch(batch: list[Article], batch_size: int) -> list[Prepared]:
     """Extract, map and validate a batch of articles (the work of one worker task)."""
     prepared = []
@@ -333,8 +286,8 @@ def prepare_batch(batch: list[Article], batch_size: int) -> list[Prepared]:
                 article.source,
                 "ready",
                 report=report,
-                graph=graph.serialize(format="nt"),
-                entities=entities.serialize(format="nt"),
+                graph=ntriples(graph),
+                entities=ntriples(entities),
                 graph_triples=len(graph),
                 entity_triples=len(entities),
                 claims=len(extraction.claims),

@@ -28,6 +28,7 @@ from rdflib.term import Identifier
 from kg.errors import QueryError, StoreError, StoreUnavailable
 from kg.ns import ENTITY_GRAPH
 from kg.store.base import Binding, RawResult, Row, bind_values
+from kg.store.ntriples import ntriples
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +97,8 @@ class OxigraphStore:
 
     # writes ----------------------------------------------------------------------------------------
     def replace_graph(self, graph: URIRef, triples: Graph, entities: Graph | None = None) -> None:
-        body = triples.serialize(format="nt")
-        ents = entities.serialize(format="nt") if entities is not None and len(entities) else ""
+        body = ntriples(triples)
+        ents = ntriples(entities) if entities is not None and len(entities) else ""
         try:
             with self._write_lock:
                 if self._store.contains_named_graph(ox.NamedNode(str(graph))):

@@ -90,6 +90,7 @@ from rdflib.term import Identifier
 from kg.errors import KgError, QueryError, QueryTimeout, StoreError, StoreUnavailable
 from kg.ns import ENTITY_GRAPH
 from kg.store.base import Binding, RawResult, Row, bind_values
+from kg.store.ntriples import ntriples
 
 if TYPE_CHECKING:
     from kg.settings import Settings
@@ -503,7 +504,7 @@ def dict_multi(params: list[tuple[str, str]]) -> dict[str, list[str]]:
 def _insert_ops(graph: URIRef, triples: Graph) -> list[str]:
     # split on "\n" only: N-Triples ends a line there, and str.splitlines() would also cut a literal holding
     # U+2028, U+0085 or a form feed (which rdflib writes unescaped) into two broken lines
-    lines = [line for line in triples.serialize(format="nt").split("\n") if line.strip()]
+    lines = [line for line in ntriples(triples).split("\n") if line.strip()]
     return [
         f"INSERT DATA {{ GRAPH <{graph}> {{\n" + "\n".join(lines[i : i + CHUNK]) + "\n} }"
         for i in range(0, len(lines), CHUNK)
