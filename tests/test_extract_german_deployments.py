@@ -122,3 +122,14 @@ def test_a_doubtful_guess_is_english_and_other_languages_get_names_only() -> Non
     assert detect_language(Article(id="x", text=french)) == "fr"
     ex = extract_one(Article(id="x", text=french))
     assert ex.reduced_coverage and not ex.claims
+
+
+def test_where_forces_came_from_is_not_where_they_are() -> None:
+    """'vom Gebiet X (aus)', 'aus X': an origin; the other place of the sentence is the deployment's."""
+    assert deployments("Ukrainische Truppen sind vom Gebiet Sumy in das Gebiet Kursk vorgedrungen.") == [
+        ("ukraine", "kursk-oblast", "asserted")]
+    assert deployments("Von Belarus aus sind russische Truppen in die Ukraine eingedrungen.") == [
+        ("russia", "ukraine", "asserted")]
+    # "nördlich von X" places them there
+    assert deployments("Russische Truppen stehen nördlich von Charkiw.") == [
+        ("russia", "kharkiv-oblast", "asserted")]

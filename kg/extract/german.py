@@ -468,6 +468,8 @@ def _places(sent: str, offset: int, mentions: list[Mention], state: _DeState) ->
                 before[k][:1].islower() and before[k] not in words("de", "place_prepositions")
                 and before[k] not in words("de", "place_blockers"))):
             k -= 1
+        if k >= 1 and before[k] in ("von", "vom") and before[k - 1] in words("de", "compass_prepositions"):
+            return True  # "nördlich von Charkiw"
         return k >= 0 and bool(prep.fullmatch(before[k]))
 
     by_start = {m.start_char - offset: m for m in known}
@@ -501,6 +503,21 @@ def _places(sent: str, offset: int, mentions: list[Mention], state: _DeState) ->
             places.append(_Place(at, m.end_char - offset, entity, anchored(at), -1))
     places.sort(key=lambda p: p.start)
     return places
+
+
+def _origin(sent: str, at: int) -> bool:
+    """The place at ``at`` is an origin: "vom Gebiet Sumy aus", "aus der Region Kursk" (the preposition before
+    it, past articles, adjectives and a place noun)."""
+    fillers = words("de", "place_fillers") | words("de", "place_nouns") | words("de", "city_nouns")
+    before = sent[:at].split()
+    k = len(before) - 1
+    while k >= 0 and k > len(before) - 4 and (before[k] in fillers or (before[k][:1].islower()
+                                                and before[k] not in words("de", "origin_prepositions"))):
+        k -= 1
+    if k < 0 or before[k] not in words("de", "origin_prepositions"):
+        return False
+    # "nördlich von Charkiw" places them; "von Russland kontrolliert" names an agent, no place
+    return not (k > 0 and before[k - 1].lower() in words("de", "place_prepositions"))
 
 
 def _mint_place(state: _DeState, name: str, noun: str) -> Entity:
@@ -628,6 +645,8 @@ def _deployments(sent: str, offset: int, mentions: list[Mention],
     out: list[tuple[Entity, Entity, Certainty]] = []
     for deployer, at in {e.key: (e, at) for e, at in owners}.values():
         candidates = [p for p in places if p.anchored and p.entity.key != deployer.key]
+        # "vom Gebiet Sumy aus bei Sudscha": where they came from is not where they are
+        candidates = [p for p in candidates if not _origin(sent, p.start)] or candidates
         chosen: list[_Place] = []
         if candidates:
             specific = [p for p in candidates if p.entity.type is EntityType.LOCATION] or candidates
