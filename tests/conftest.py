@@ -7,6 +7,7 @@ store and on a real Virtuoso server (started once per session by ``tests/virtuos
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import threading
 import time
@@ -37,6 +38,33 @@ RESEARCHER_QUERIES = (
     "co-mentioned",
     "location-timeline",
 )
+
+
+#: Modules whose tests take minutes, not seconds (a wheel built and installed, a browser, a Dask cluster, crash
+#: and load tests): ``-m "not slow"`` leaves them out of a quick run; CI runs everything.
+SLOW_MODULES = {"test_pages_install", "test_pages", "test_loadtest", "test_kill", "test_cluster", "test_api_load"}
+NO_VIRTUOSO = (
+    "virtuoso-t is not installed (apt-get install virtuoso-opensource): the Virtuoso half of the backend tests "
+    "is skipped, the embedded store's half still runs"
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Apply the declared markers: ``virtuoso`` to every test that needs the server (the ``virtuoso``
+    fixture, a ``virtuoso`` parameter of a backend-parametrised test, or a ``test_virtuoso_...`` name),
+    skipped with a reason where ``virtuoso-t`` is not installed; ``slow`` to the tests of ``SLOW_MODULES``."""
+    have_virtuoso = shutil.which("virtuoso-t") is not None
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params.values() if callspec is not None else ()
+        needs = "virtuoso" in getattr(item, "fixturenames", ()) or any(p == "virtuoso" for p in params)
+        if needs or item.name.startswith("test_virtuoso"):  # a test that starts a private server of its own
+            item.add_marker(pytest.mark.virtuoso)
+            if not have_virtuoso:
+                item.add_marker(pytest.mark.skip(reason=NO_VIRTUOSO))
+        module = getattr(item, "module", None)  # a doctest item has none
+        if module is not None and module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
 
 
 def free_port() -> int:
