@@ -132,16 +132,11 @@ class VirtuosoServer:
     def update_url(self) -> str:
         return f"{self.url}/sparql-auth"
 
-    @property
-    def gsp_url(self) -> str:
-        return f"{self.url}/sparql-graph-crud-auth"
-
     def env(self) -> dict[str, str]:
         """The environment a ``kg`` subprocess needs to use this server (``--store`` is ``query_url``)."""
         return {
             "KG_STORE": self.query_url,
             "KG_STORE_UPDATE_URL": self.update_url,
-            "KG_STORE_GSP_URL": self.gsp_url,
             "KG_STORE_USER": USER,
             "KG_STORE_PASSWORD": PASSWORD,
         }
@@ -235,7 +230,6 @@ class VirtuosoServer:
         return SparqlStore(
             self.query_url,
             update_url=self.update_url,
-            gsp_url=self.gsp_url,
             user=USER,
             password=PASSWORD,
             **kwargs,  # type: ignore[arg-type]

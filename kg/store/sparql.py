@@ -150,12 +150,11 @@ class _AnyAuth(httpx.Auth):
 
 
 class SparqlStore:
-    """A SPARQL 1.1 server: Query at ``query_url``, Update at ``update_url`` (default: the query URL), the
-    Graph Store Protocol at ``gsp_url`` (optional), with ``user``/``password`` for HTTP digest or basic auth.
+    """A SPARQL 1.1 server: Query at ``query_url``, Update at ``update_url`` (default: the query URL), with
+    ``user``/``password`` for HTTP digest or basic auth.
 
-    The Graph Store endpoint is accepted for configuration, but kg writes through SPARQL Update only: a GSP
-    ``PUT`` is not all-or-nothing on Virtuoso (see above), and two graphs (the article's and the entities')
-    must change in one transaction.
+    kg writes through SPARQL Update only, never the Graph Store Protocol: a GSP ``PUT`` is not all-or-nothing
+    on Virtuoso (see above), and two graphs (the article's and the entities') must change in one transaction.
 
     :param timeout: seconds to wait for any one HTTP answer (``StoreUnavailable`` after that).
     :param query_timeout: seconds a query may run on the server, sent with each query; a query stopped there
@@ -171,7 +170,6 @@ class SparqlStore:
         query_url: str,
         *,
         update_url: str | None = None,
-        gsp_url: str | None = None,
         user: str | None = None,
         password: str | None = None,
         auth: str = "auto",
@@ -182,7 +180,6 @@ class SparqlStore:
             raise StoreError(f"authentication must be auto, digest or basic, not {auth!r}")
         self.query_url = query_url
         self.update_url = update_url or query_url
-        self.gsp_url = gsp_url
         self._auth = _AnyAuth(user, password or "", auth) if user else None
         self.query_timeout = query_timeout
         self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)))
