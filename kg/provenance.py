@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -32,6 +31,7 @@ from kg import __version__
 from kg.model import Article
 from kg.ns import article_graph, article_iri
 from kg.paths import data_dir
+from kg.settings import current
 from kg.store.base import Store, bind_rows
 
 PACKAGE = Path(__file__).resolve().parent
@@ -87,7 +87,7 @@ def extractor_version() -> str:
     for name, path in _version_files():
         digest.update(f"{name}\0".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
-    model = os.environ.get("KG_SPACY_MODEL", "").strip() or DEFAULT_MODEL
+    model = current().spacy_model or DEFAULT_MODEL
     digest.update(f"spacy {_distribution('spacy')}; model {model} {_distribution(model)}".encode())
     return f"kg {__version__}+{digest.hexdigest()[:16]}"
 

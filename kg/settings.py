@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     api_token: str | None = Field(
         None, validation_alias="KG_API_TOKEN", description="bearer token for writes", repr=False
     )
+    api_token_name: str | None = Field(
+        None, validation_alias="KG_API_TOKEN_NAME", description="who writes through the token are recorded as"
+    )
     max_body_bytes: PositiveInt = Field(
         5 * 1024 * 1024, validation_alias="KG_MAX_BODY_BYTES", description="largest request body"
     )
@@ -105,8 +108,8 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "snapshot_dir", "api_token", "spacy_model", "store", "store_update_url", "store_user", "store_password",
-        mode="before",
+        "snapshot_dir", "api_token", "api_token_name", "spacy_model", "store", "store_update_url", "store_user",
+        "store_password", mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:

@@ -9,7 +9,6 @@ the next request: nothing is re-ingested.
 
 from __future__ import annotations
 
-import os
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -17,8 +16,9 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from kg import judgements as judged
-from kg.api.deps import StoreDep
+from kg.api.deps import SettingsDep, StoreDep
 from kg.api.security import ERROR_RESPONSES, require_token
+from kg.settings import Settings
 
 router = APIRouter(tags=["judgements"], responses=ERROR_RESPONSES)
 
@@ -32,9 +32,9 @@ class JudgementIn(BaseModel):
     reason: str | None = Field(default=None, max_length=judged.MAX_REASON_CHARS, description="Why.")
 
 
-def judge_name() -> str:
+def judge_name(settings: Settings) -> str:
     """Who a write through the API is recorded as: ``KG_API_TOKEN_NAME``, else the server's OS user."""
-    return os.environ.get("KG_API_TOKEN_NAME", "").strip() or judged.default_judge()
+    return settings.api_token_name or judged.default_judge()
 
 
 @router.get("/judgements", summary="The merges and splits recorded, oldest first, with who, when and why")
@@ -63,8 +63,8 @@ def suggestions(
     responses={401: {"description": "No bearer token"}, 403: {"description": "Wrong token, or writes disabled"},
                404: {"description": "No such entity"}},
 )
-def post_judgement(body: JudgementIn, store: StoreDep) -> JSONResponse:
-    made = judged.record(store, body.kind, body.left, body.right, who=judge_name(), why=body.reason)
+def post_judgement(body: JudgementIn, store: StoreDep, settings: SettingsDep) -> JSONResponse:
+    made = judged.record(store, body.kind, body.left, body.right, who=judge_name(settings), why=body.reason)
     return JSONResponse(made.as_json(), status_code=201, headers={"Location": f"/judgements/{made.id}"})
 
 
