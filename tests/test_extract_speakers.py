@@ -167,3 +167,14 @@ def test_the_security_council_is_not_the_united_nations() -> None:
     assert speakers("U.N. officials have expressed fears that more people could die. "
                     "The UN Security Council condemned the attack.") == [
         "united-nations", "united-nations-security-council"]
+
+
+def test_a_government_seated_in_a_capital_speaks_for_its_state() -> None:
+    assert speakers("The junta in Niamey said French troops must leave.") == ["niger"]
+    # a body placed in a country is not that country's: "a hospital in Lebanon"
+    assert speakers("A hospital in Niamey said French troops must leave.") != ["niger"]
+
+
+def test_a_place_inside_an_organisations_name() -> None:
+    assert speakers("“The road is open,” the Sahel Monitoring Corps said.") == ["sahel-monitoring-corps"]
+    assert speakers("“The road is open,” the Sahel Monitoring Officer said.") == []

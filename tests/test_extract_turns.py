@@ -98,3 +98,12 @@ def test_a_surname_repeats_the_person_named_before() -> None:
     found = statements(run("Tomas Varga arrived in Oslo on Monday. Later, Varga said the port would reopen.",
                            outlet="CNN"))
     assert [s for s, _ in found] == ["tomas-varga"], found
+
+
+def test_a_title_before_the_name_in_a_label() -> None:
+    """'GEN. RYDER:', 'SPOKESPERSON DUJARRIC:' name their speakers as 'MR. KIRBY:' does; a title alone
+    ('MODERATOR:') or an office named by two words ('DEFENSE SECRETARY:' with no one so called) does not."""
+    text = ("GEN. RYDER:  Two destroyers sailed for the eastern Mediterranean.\n"
+            "SPOKESPERSON DUJARRIC:  The Secretary-General condemns the attack on the convoy.\n"
+            "DEFENSE SECRETARY:  No comment on the convoy.\n")
+    assert [s for s, _ in statements(run(text, outlet="U.S. Department of Defense"))] == ["ryder", "dujarric"]

@@ -183,6 +183,11 @@ def _resolve_label(ctx: Context, label: str) -> Entity | None:
         return None
     rest = " ".join(parts)
     honorific = len(parts) < len([p for p in re.split(r"[\s.]+", label.lower()) if p])
+    if rest not in words("en", "turn_offices") and len(parts) >= 2 and parts[0] in words("en", "turn_titles"):
+        # "SECRETARY AUSTIN", "GEN. RYDER", "SPOKESPERSON DUJARRIC": a title before a name works as an honorific
+        while len(parts) >= 2 and parts[0] in words("en", "turn_titles"):
+            parts = parts[1:]
+        rest, honorific = " ".join(parts), True
     if rest in words("en", "turn_offices"):
         # "THE PRESIDENT": the person the title or the text calls "President X"
         office = re.compile(r"\b(?i:" + re.escape(rest) + r")\s+((?:[A-Z][\w'\-]+\s?){1,3})")

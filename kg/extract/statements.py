@@ -205,6 +205,12 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
                  and not _modifies_other(ctx, m) and _attached(ctx, m, subj)]
         if inner:
             return inner[-1].entity
+    if word in words("en", "seated_government_nouns"):
+        # "the junta in Niamey", "the government in Kabul": a seat of government stands for its state
+        for m in ctx.mentions_in(subj.i + 1, right):
+            root = ctx.doc[m.start:m.end].root
+            if m.entity.type is EntityType.STATE and _locative(ctx, m) and root.head.head.i == subj.i:
+                return m.entity
     # "a hospital in southern Lebanon" is not Lebanon; "Iranian-backed militias" are not Iran
     inside = [m for m in ctx.mentions_in(left, right) if m.entity.type in ACTOR_TYPES
               and not _locative(ctx, m) and not _backed(ctx, m)]
@@ -367,8 +373,10 @@ def _unknown_name(ctx: Context, token: Token) -> Entity | None:
         state, start = m.entity, m.end
     while start < end and doc[start].lower_ in _PERSON_NOUNS | words("en", "speaker_titles"):
         start += 1
-    if start >= end or any(ctx.mention_at(i) is not None for i in range(start, end)):
-        return None
+    org_head = doc[end - 1].lower_ in words("en", "speaker_org_heads")
+    if start >= end or any((m := ctx.mention_at(i)) is not None and not (
+            org_head and m.entity.type in (EntityType.LOCATION, EntityType.STATE)) for i in range(start, end)):
+        return None  # (a place may be part of an organisation's name: "Africa Corps")
     if doc[end - 1].lower_ in _PERSON_NOUNS:
         return None  # "the ship's Company Security Officer": a title, not a name
     if state is not None and doc[end - 1].lower_ in words("en", "state_body_words"):
@@ -450,7 +458,8 @@ def _backed(ctx: Context, m: Mention) -> bool:
     doc = ctx.doc
     nxt = " ".join(t.lower_ for t in doc[m.end:min(m.end + 2, len(doc))])
     return bool(re.match(
-        r"^-?\s*-?\s*(backed|led|allied|sponsored|funded|aligned|supported|run|controlled|affiliated)\b", nxt
+        r"^-?\s*-?\s*(backed|led|allied|sponsored|funded|aligned|supported|run|controlled|affiliated|linked|"
+        r"owned|trained|armed|installed)\b", nxt
     ))
 
 
