@@ -233,7 +233,49 @@ def paged_text(query: NamedQuery, limit: int, offset: int) -> str:
             raise QueryError(f"query {query.name!r} cannot be paged: it has no outermost ORDER BY")
         extra = [v for v in projected(query.text) if v not in ordered]
         ties = " ".join(extra[: max(0, MAX_ORDER_KEYS - len(ordered))])
-    return f"{query.text.rstrip()} {ties}\nLIMIT {int(limit)}\nOFFSET {int(offset)}\n"
+    text = query.text.rstrip()
+    keys = key_page_at(text)
+    if keys is not None:  # only the keys of the rows up to the page's end are looked up further
+        text = f"{text[:keys]}LIMIT {int(offset) + int(limit)}\n{text[keys:]}"
+    return f"{text} {ties}\nLIMIT {int(limit)}\nOFFSET {int(offset)}\n"
+
+
+def key_page_at(sparql: str) -> int | None:
+    """Where the page's keys are cut: the offset of the closing brace of the first sub-select that has its own
+    ``ORDER BY`` and no ``LIMIT`` (None if there is none).
+
+    Why: an engine looks up every column of every row before it sorts them, so a page of the first 100 of an
+    entity's 5,000 claims cost the lookups of all 5,000 (3.8 s at 10,000 articles).  A query written as a
+    sub-select that finds and orders only the keys (claim IRIs, by the cheap sort columns), around which the
+    columns are looked up, gets ``LIMIT offset + limit`` in that sub-select from ``paged_text``: the columns are
+    then looked up for those keys only.  (An ``ORDER BY`` in a sub-select means nothing without a ``LIMIT``,
+    so the unpaged query, ``run_named``, answers the same rows as before.)  The query must see to it that
+    each key gives at least one row and that its outermost ``ORDER BY`` starts with the sub-select's order
+    keys, in the same order: then the first ``offset + limit`` rows all come from the first ``offset +
+    limit`` keys, and the page is the same as without the cut.
+
+    >>> text = "SELECT ?c ?x { { SELECT ?c WHERE { ?c a ?t } ORDER BY ?c } OPTIONAL { ?c ?p ?x } } ORDER BY ?c ?x"
+    >>> text[key_page_at(text):][:25]
+    '} OPTIONAL { ?c ?p ?x } }'
+    """
+    stack: list[list[bool]] = []  # per open group: [a sub-select, ordered, limited]
+    opened = False
+    for token, start, _ in spans(sparql):
+        word = token.text.upper() if token.kind == "word" else ""
+        if token.text == "{":
+            stack.append([False, False, False])
+            opened = True
+            continue
+        if opened and word == "SELECT":
+            stack[-1][0] = True
+        opened = False
+        if token.text == "}" and stack:
+            sub, ordered, limited = stack.pop()
+            if sub and ordered and not limited:
+                return start
+        elif stack and stack[-1][0] and word in ("ORDER", "LIMIT"):
+            stack[-1][1 if word == "ORDER" else 2] = True
+    return None
 
 
 def projected(sparql: str) -> list[str]:
