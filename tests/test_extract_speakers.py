@@ -178,3 +178,26 @@ def test_a_government_seated_in_a_capital_speaks_for_its_state() -> None:
 def test_a_place_inside_an_organisations_name() -> None:
     assert speakers("“The road is open,” the Sahel Monitoring Corps said.") == ["sahel-monitoring-corps"]
     assert speakers("“The road is open,” the Sahel Monitoring Officer said.") == []
+
+
+def test_a_participle_of_speech_is_an_act_when_its_head_is_none() -> None:
+    found = speakers("Prime Minister Rishi Sunak spoke on Monday. Sunak used the attack to justify air strikes, "
+                     "describing them as “self-defence”.")
+    assert found == ["rishi-sunak"]
+    # a consequence, not speech; a light verb's participle; a participle of speech stays with its act
+    assert speakers("Iran hosted India, thereby confirming a partnership against Pakistan.") == []
+    assert speakers("Putin said the talks had failed, adding that Russia was ready.") == ["putin"]
+
+
+def test_a_quoted_description_and_making_clear() -> None:
+    assert speakers('Chancellor Olaf Scholz described the leak as "a very serious matter."') == ["scholz"]
+    assert speakers("Chancellor Olaf Scholz described the leak in detail.") == []
+    assert speakers("The US has made it very clear that its priority is de-escalation.") == ["united-states"]
+    assert speakers("The limited support for Ukraine makes clear that the West had no strategy.") == []
+
+
+def test_a_group_named_by_a_title_is_those_given_that_title() -> None:
+    found = speakers("Generals Mark Milley and Frank McKenzie appeared before the committee with "
+                     "Representatives Darrell Issa and Jim Banks. The generals told the session they had seen "
+                     "the videos.")
+    assert sorted(found) == ["frank-mckenzie", "mark-milley"]

@@ -496,6 +496,9 @@ def _has_content(verb: Token) -> bool:
         return True  # "called on Russia to withdraw"
     lemma = verb.lemma_.lower()
     objects = [c for c in verb.children if c.dep_ == "dobj"]
+    if any(t.is_quote for c in verb.children if c.dep_ not in ("nsubj", "nsubjpass") for t in c.subtree) and (
+            objects or any(c.dep_ in ("oprd", "prep") for c in verb.children)):
+        return True  # "described it as “a very serious matter”", "called the plan “a trap”"
     if lemma in words("en", "speech_directive_lemmas") and objects and any(
             c.dep_ in ("xcomp", "ccomp") for c in verb.children):
         return True  # "urged the international community to act"
@@ -530,7 +533,8 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
                                                   and not _light_speech(token)):
             continue
         lemma = token.lemma_.lower()
-        if token.tag_ == "VBG" and token.dep_ in ("advcl", "xcomp", "acl", "conj"):
+        participle = token.tag_ == "VBG" and token.dep_ in ("advcl", "xcomp", "acl", "conj")
+        if participle and (token.dep_ == "acl" or _speech_head(token)):
             continue  # participle: "..., saying ..." stays with the main speech act
         misparsed = token.dep_ == "acl" and token.head.dep_ == "ROOT" and token.head.pos_ == "NOUN" and (
             token.head.i < token.i)  # "The two officials condemned ...": no main verb, the subject taken
@@ -558,8 +562,16 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
                                           for x in token.children for c in (x, *x.children)):
             continue  # "declined to comment" is a speech act (optional in the guidelines); "declined 3%" not
         subj = token.head if misparsed else _subject(token)
+        if subj is not None and lemma not in SPEECH_LEMMAS and ctx.mention_at(subj.i) is None and (
+                subj.pos_ not in ("PRON", "PROPN")
+                and subj.lower_ not in _BODY_NOUNS | _PERSON_NOUNS | _SPOKES | _NAMED_BODIES | _GROUP_NOUNS):
+            continue  # "the limited support for Ukraine makes clear that ...": no speaker made it
         if subj is None and token.dep_ == "conj" and token.head.lemma_.lower() not in SPEECH_LEMMAS:
             subj = _subject(token.head)  # "UN humanitarians assessed the site and confirmed that ..."
+        up = token
+        while subj is None and participle and up.dep_ in ("advcl", "xcomp", "conj", "ccomp") and up.head.i != up.i:
+            up = up.head
+            subj = _subject(up)  # "Sunak used the attack to justify strikes, describing them as ..."
         group: list[Entity] = []
         if subj is None:
             speaker = _unparsed_speaker(ctx, sent, token) if lemma in _PLAIN_SPEECH else None
@@ -658,15 +670,34 @@ def _group(ctx: Context, subj: Token) -> list[Entity]:
     size = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5}.get(next(iter(marks & set(_SIZES)), ""), 0)
     if ctx.last_group is not None and (not size or len(ctx.last_group[1]) == size):
         return ctx.last_group[1]  # a readout keeps to its participants
-    return _participants(ctx, subj.sent.start, size)
+    title = word[:-1] if word.endswith("s") and word not in ("officials", "sides", "governments") else ""
+    return _participants(ctx, subj.sent.start, size, title)
 
 
 _SIZES = ("two", "both", "three", "four", "five")
 
 
-def _participants(ctx: Context, before: int, size: int) -> list[Entity]:
+def _carries_title(ctx: Context, m: Mention, title: str) -> bool:
+    """The mention's words or the two words before it hold the title ("Gen. Mark Milley", "General X")."""
+    forms = {title, title + "s", title[:3], title[:3] + "."}
+    root = ctx.doc[m.start:m.end].root
+    # "Generals Mark Milley and Frank McKenzie": the second shares the title of the first
+    first = root if root.dep_ != "conj" else next((a for a in root.ancestors if a.dep_ != "conj"), root)
+    starts = {m.start, ctx.doc[first.left_edge.i].i if first is not root else m.start}
+    near = {t.lower_ for k in starts for t in ctx.doc[max(0, k - 2):k + 3]}
+    return bool(near & forms)
+
+
+def _participants(ctx: Context, before: int, size: int, title: str = "") -> list[Entity]:
     """The people named together in the latest sentence before ``before`` that names two or more (at most
-    ``size`` when the text counts them), within a few paragraphs."""
+    ``size`` when the text counts them), within a few paragraphs; for a group named by a title ("the
+    generals"), only those the text gives that title ("Gen. Mark Milley") when two or more have it."""
+    if title:
+        titled = [m for m in ctx.mentions_before(before, 600) if m.entity.type is EntityType.PERSON
+                  and _carries_title(ctx, m, title)]
+        unique = list({m.entity.key: m.entity for m in titled}.values())
+        if len(unique) >= 2:
+            return unique[:size] if size else unique
     by_sentence: dict[int, list[Entity]] = {}
     for m in ctx.mentions_before(before, 600):
         if m.entity.type is not EntityType.PERSON:
@@ -709,9 +740,23 @@ def _unparsed_speaker(ctx: Context, sent: Span, verb: Token) -> Entity | None:
 
 def _light_speech(verb: Token) -> bool:
     """A light verb with a noun of speech: "issued an ultimatum", "made a threatening warning", "delivered a
-    speech"."""
-    return verb.lemma_.lower() in words("en", "speech_light_verbs") and any(
+    speech"; "made (it) clear that ..."."""
+    lemma = verb.lemma_.lower()
+    if lemma == "make" and any(c.lower_ == "clear" and c.dep_ in ("oprd", "acomp", "ccomp", "advmod", "dobj")
+                               for c in verb.subtree) and any(
+            c.dep_ == "ccomp" or any(g.dep_ == "ccomp" for g in c.children) for c in verb.children):
+        return True
+    return lemma in words("en", "speech_light_verbs") and any(
         c.dep_ == "dobj" and c.lemma_.lower() in words("en", "speech_act_nouns") for c in verb.children)
+
+
+def _speech_head(verb: Token) -> bool:
+    """The participle hangs off a speech act ("said ..., adding"), whose item it belongs to."""
+    if verb.head.i == verb.i or verb.lemma_.lower() not in SPEECH_LEMMAS:
+        return True  # ("making such statements": a light verb's participle is never an act of its own)
+    if any(c.dep_ == "advmod" and c.lower_ in ("thereby", "thus", "effectively") for c in verb.children):
+        return True  # "thereby confirming a partnership": a consequence, not speech
+    return any(a.lemma_.lower() in SPEECH_LEMMAS or _light_speech(a) for a in verb.ancestors)
 
 
 def _cited_in(ctx: Context, verb: Token) -> list[Entity]:
