@@ -207,3 +207,29 @@ def test_a_list_of_places_is_one_deployment_each() -> None:
     assert found(text) == [("wagner-group", "burkina-faso"), ("wagner-group", "chad"), ("wagner-group", "niger")]
     # a list that is not closed by "and" or "or" is no list: "Niger" is the speaker here
     assert found("Russian troops fought in Chad, Niger said on Monday.") == [("russia", "chad")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a place taken: "took Goma", "took control of Avdiivka"
+    ("Hezbollah fighters took the town of Qusayr.", [("hezbollah", "qusayr")]),
+    ("Russian troops took control of Avdiivka.", [("russia", "avdiivka")]),
+    # a participle clause shares its subject: losing men while taking a town
+    ("Hezbollah lost dozens of men while taking the town of Qusayr.", [("hezbollah", "qusayr")]),
+    # "What we are doing is operating in ...": the doer, in a government's transcript
+    ("MR. KIRBY:  What we are doing is operating in the Red Sea with partners.\n", [("united-states", "red-sea")]),
+    # the forces ordered to move: "directed the U.S. military to flow assets into ..."
+    ("I directed the U.S. military to flow assets into Jordan last year.", [("united-states", "jordan")]),
+])
+def test_taking_and_ordering_fire(text: str, expected: list[tuple[str, str]]) -> None:
+    outlet = "The White House (briefing transcript)" if text.startswith("MR.") else "CNN"
+    assert found(text, outlet=outlet) == expected, found(text, outlet=outlet)
+
+
+@pytest.mark.parametrize("text", [
+    "Ukraine took Russia to court in The Hague.",  # a state taken to court is no place taken
+    "Hezbollah took part in the talks in Doha.",  # taking part places nobody
+    "Iran and Pakistan are engaged in geopolitical competition in Asia.",  # engaged in no fighting
+    "I directed the U.S. ambassador to fly to Jordan last year.",  # an ambassador is no force
+])
+def test_taking_and_ordering_do_not_fire(text: str) -> None:
+    assert found(text) == [], found(text)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from spacy.tokens import Span, Token
 
+from kg.extract.coref import BROAD, armed, place_kind, resolve_actor, resolve_place, salient_place, vessel_owner
 from kg.extract.entities import Mention, is_place
 from kg.extract.lexicon import words
 from kg.extract.numbers import parse_troops
@@ -43,12 +44,12 @@ ACTION_VERBS = words("en", "action_verbs")
 HAVING_VERBS = {"have", "maintain", "keep", "establish", "expand", "build", "retain", "operate"}
 #: verbs that put their object somewhere: an armed group as the object is there ("keeping Wagner in Mali")
 SENDING_VERBS = {"keep", "send", "deploy", "station", "dispatch", "move", "transfer", "bring", "redeploy"}
+#: verbs whose object is told to act: "directed the military to flow assets into the region"
+ORDER_VERBS = {"order", "direct", "instruct", "authorize", "authorise", "command", "task"}
 #: verbs that ask for forces rather than place them
 REQUEST_VERBS = {"call", "urge", "demand", "request", "ask", "appeal", "plead", "seek", "lobby"}
 #: verbs of attack: the attacked are where the attack is, the attackers need not be
 ATTACK_VERBS = {"attack", "strike", "target", "hit", "shell", "ambush", "bomb", "raid"}
-#: how far back (tokens) "the region" looks for the place it means: a paragraph or two, not the last topic
-REGION_WINDOW = 150
 #: what makes a presence military ("a military presence", not "a trade presence")
 MILITARY_MODIFIERS = {"military", "naval", "troop", "army", "armed", "air", "security", "ground", "boots"}
 #: force words only armed groups have: their unknown owner is an armed group
@@ -77,12 +78,16 @@ GROUND_OBJECTS = {"troops", "soldiers", "forces", "units", "incursion", "invasio
                   "brigades", "battalion", "battalions", "mercenaries", "fighters", "personnel", "army",
                   "ground", "positions", "position", "contingent", "warships", "marines", "paratroopers",
                   "coalition", "mission", "presence", "men", "assets"}
+#: what forces engaged in are engaged in fighting
+COMBAT_WORDS = {"fighting", "combat", "battle", "battles", "clashes", "hostilities", "firefight", "firefights",
+                "skirmishes", "war", "ground"}
 #: "strike", "bomb", "shell" and the like are not deployments unless a ground word is also present
 STRIKE_WORDS = {"strike", "strikes", "airstrike", "airstrikes", "missile", "missiles", "drone", "drones",
                 "rocket", "rockets", "bombing", "shelling", "bombardment", "air", "weapons", "aid", "shells"}
 GROUND_WORDS = {"ground", "troops", "soldiers", "incursion", "raid", "boots", "infantry", "mercenaries",
                 "fighters", "militants", "units", "personnel", "forces", "army", "warship", "warships",
-                "destroyer", "destroyers", "frigate", "frigates", "marines", "base", "bases", "peacekeepers"}
+                "destroyer", "destroyers", "frigate", "frigates", "marines", "base", "bases", "peacekeepers",
+                "carrier", "carriers", "assets"}
 POSSIBLE_WORDS = {
     "could", "may", "might", "would", "expected", "expect", "planned", "plan", "plans", "planning",
     "preparing", "prepare", "prepares", "considering", "consider", "considers", "likely", "possible",
@@ -96,9 +101,6 @@ DENY_WORDS = {"deny", "denies", "denied", "denying", "dismissed", "rejected", "r
               "bestreitet", "bestritt", "dementiert"}
 CASUALTY_WORDS = {"killed", "died", "dead", "wounded", "injured", "casualties", "losses", "captured",
                   "getötet", "gefallen", "verwundet", "tot"}
-VAGUE_PLACE = {"region", "area", "there", "territory", "inside", "camp", "city", "town", "village", "outpost",
-               "base", "hospital", "province", "country"}
-
 _NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                  "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "hundred", "hundreds",
                  "thousand", "thousands", "million", "dozen", "dozens", "several", "some", "about",
@@ -267,18 +269,25 @@ def _force_owner(ctx: Context, token: Token, sent: Span) -> Entity | None:
                 return ours  # "our troops" in the government's own transcript
     if token.lower_ in IRREGULAR_FORCES:
         names = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "PROPN"
-                 and c.ent_type_ != "NORP" and _unknown_name(ctx.mention_at(c.i))]
+                 and c.ent_type_ != "NORP" and _unknown_name(ctx.mention_at(c.i))
+                 and not _backing(ctx, c.i + 1) and c.right_edge.lower_ not in _BACKED]
         if names:
             # "M23 rebels", "Katiba Macina fighters": an unknown name with irregular forces is an armed group
             start = min(c.left_edge.i for c in names)
             name = ctx.doc[start:token.i].text
             return Entity(key=slug(name), label=name, type=EntityType.ARMED_GROUP, labels=(name,))
-    # "its troops", "their forces": the actor the sentence is about
+    # "its troops", "their forces": the actor the sentence is about, else the subject just before
     for child in token.children:
         if child.dep_ == "poss" and child.lower_ in ("its", "their"):
             before = [x for x in ctx.mentions_in(sent.start, token.i) if x.entity.type in FORCE_TYPES]
             if before:
                 return before[0].entity
+            return resolve_actor(ctx, child)
+    if token.lower_ in IRREGULAR_FORCES and not any(c.dep_ in ("amod", "compound", "poss", "nmod")
+                                                    for c in token.children):
+        group = resolve_actor(ctx, token)  # "the rebels": the armed group named just before
+        if group is not None:
+            return group
     # "troops from North Korea", "forces of Russia" ("fighters from Pakistan" are its nationals, not its forces)
     for child in token.children:
         if child.dep_ == "prep" and (child.lower_ == "of" or (
@@ -342,6 +351,9 @@ def _subject_owner(ctx: Context, verb: Token, *, depth: int = 0, stationing: boo
             m = ctx.mention_at(child.i)
             if m is not None and m.entity.type in FORCE_TYPES:
                 return m.entity
+            group = armed(ctx, m)
+            if group is not None:
+                return group  # a name the text calls armed ("CODECO, a militia, ... CODECO attacked")
             if _is_force_word(child) or (child.lower_ in ASSET_NOUNS and (
                     stationing or verb.lemma_.lower() in STATIONING_VERBS)):
                 owner = _force_owner(ctx, child, verb.sent)
@@ -350,8 +362,24 @@ def _subject_owner(ctx: Context, verb: Token, *, depth: int = 0, stationing: boo
             ours = _we(ctx, child)
             if ours is not None:
                 return ours
-            if child.pos_ == "PRON" or child.lower_ in ("it", "they"):
-                return None
+            # "it", "they", "the group": the actor named just before (kg.extract.coref); "USS Gravely"
+            referent = resolve_actor(ctx, child) or vessel_owner(ctx, child)
+            if referent is not None or child.pos_ == "PRON":
+                return referent
+    for child in verb.children:
+        if child.dep_ == "csubj" and child.lemma_.lower() == "do" and depth < 2:
+            # "What we're doing is operating in the Red Sea": the doer
+            return _subject_owner(ctx, child, depth=depth + 1)
+    if verb.dep_ in ("xcomp", "advcl", "ccomp") and verb.head.lemma_.lower() in ORDER_VERBS and not any(
+            c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
+        # "directed the U.S. military to flow assets into the region": the forces ordered
+        for obj in verb.head.children:
+            if obj.dep_ == "dobj":
+                m = ctx.mention_at(obj.i)
+                if m is not None and m.entity.type in FORCE_TYPES:
+                    return m.entity
+                if _is_force_word(obj):
+                    return _force_owner(ctx, obj, verb.sent)
     if verb.dep_ == "acl" and verb.tag_ == "VBN":
         # "The Wagner Group, ..., deployed to Syria", "Russian troops stationed in Belarus"
         head = verb.head
@@ -360,9 +388,12 @@ def _subject_owner(ctx: Context, verb: Token, *, depth: int = 0, stationing: boo
             return m.entity
         if _is_force_word(head) or head.lower_ in ASSET_NOUNS:
             return _force_owner(ctx, head, verb.sent)
-    if verb.dep_ in ("xcomp", "conj") and verb.head.pos_ in ("VERB", "AUX") and verb.head.i != verb.i and not any(
-            c.dep_ in ("nsubj", "nsubjpass") for c in verb.children) and depth < 2:
-        # "Iranian jets used to be based in Pakistan", "Russia is expected to send troops"
+    participle = verb.dep_ == "advcl" and verb.tag_ in ("VBG", "VBN") and not any(
+        c.dep_ == "mark" and c.lower_ not in ("while", "after", "before", "when", "since") for c in verb.children)
+    if (verb.dep_ in ("xcomp", "conj") or participle) and verb.head.pos_ in ("VERB", "AUX") and (
+            verb.head.i != verb.i) and not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children) and depth < 2:
+        # "Iranian jets used to be based in Pakistan", "Russia is expected to send troops", "M23 lost men
+        # while taking the town": the subject of the verb above
         return _subject_owner(ctx, verb.head, depth=depth + 1, stationing=True)
     if verb.dep_ in ("xcomp", "acl") and verb.head.pos_ == "NOUN" and not any(
             c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
@@ -391,11 +422,6 @@ LOC_PREPS = {"in", "into", "inside", "to", "near", "at", "across", "within", "al
              "around", "outside", "throughout", "off", "through", "from"}
 _BACKED = {"backed", "led", "allied", "supported", "aligned", "sponsored", "funded", "trained", "run",
            "controlled", "affiliated", "linked"}
-#: regions broader than a state: a state named in the same clause is the more specific place
-BROAD_REGIONS = {"middle east", "europe", "africa", "asia", "indo pacific", "latin america", "balkans",
-                 "caucasus", "west", "east", "north africa", "west africa", "east africa", "central asia",
-                 "levant", "region", "world"}
-
 
 def _loc_prep(token: Token, *, modifier_ok: bool = True) -> Token | None:
     """The preposition that puts ``token`` (the head of a place name) somewhere, if any.  With
@@ -462,6 +488,10 @@ def _object_places(ctx: Context, trigger: Token, deployer: Entity) -> list[tuple
     objs: list[Token] = []
     if trigger.pos_ == "VERB" and trigger.lemma_.lower() in PLACE_OBJECT_VERBS:
         objs = [c for c in trigger.children if c.dep_ == "dobj"]
+        for obj in list(objs):
+            if obj.lower_ == "control":  # "took control of Avdiivka"
+                objs.extend(o for p in obj.children if p.dep_ == "prep" and p.lower_ == "of"
+                            for o in p.children if o.dep_ == "pobj")
     elif trigger.lower_ in PLACE_OF_NOUNS:
         for prep in trigger.children:
             if prep.dep_ == "prep" and prep.lower_ == "of":
@@ -471,7 +501,7 @@ def _object_places(ctx: Context, trigger: Token, deployer: Entity) -> list[tuple
     if verb.dep_ == "relcl" and any(c.lower_ == "where" for c in verb.children):
         objs.append(verb.head)
     for obj in objs:
-        if ctx.mention_at(obj.i) is None and obj.lower_ in VAGUE_PLACE:
+        if ctx.mention_at(obj.i) is None and place_kind(obj) is not None:
             named = _named_place(ctx, obj)  # "captured the village of Lastochkyne"
             if named is not None and named.key != deployer.key:
                 out.append((named, obj.i, -4))
@@ -482,6 +512,10 @@ def _object_places(ctx: Context, trigger: Token, deployer: Entity) -> list[tuple
                 place = _as_place(m.entity)
                 out.append((place, m.start, -4 if place.type is EntityType.LOCATION else -2))
     return out
+
+
+#: no deployer: asking which places a verb's object names, before its subject is known
+_NOBODY = Entity(key="", label="", type=EntityType.STATE)
 
 
 def _as_place(entity: Entity) -> Entity:
@@ -558,7 +592,7 @@ def _locations(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> li
         # ranks: a named region 0, a state 2, a broad region ("the Middle East") 3; +4 when not anchored
         if m.entity.type is EntityType.STATE:
             rank = 2
-        elif normalise(m.entity.label) in BROAD_REGIONS or normalise(m.text) in BROAD_REGIONS:
+        elif normalise(m.entity.label) in BROAD or normalise(m.text) in BROAD:
             rank = 3
         else:
             rank = 0
@@ -610,6 +644,8 @@ def _listed_with(ctx: Context, at: int, first: Entity) -> list[Entity]:
         if nxt is None or nxt.start != j or not is_place(nxt.entity) or _as_place(nxt.entity).type is not first.type:
             return []  # not a list of places after all ("in Mali, Niger's junta said")
         members.append(_as_place(nxt.entity))
+        if closing and len(members) == 1 and doc[j - 2].text == ",":
+            return []  # "the U.N. force in Lebanon, and Israel": two clauses, not a list of two
         k = nxt.end
         if closing:
             return members
@@ -723,16 +759,15 @@ def _named_place(ctx: Context, noun: Token) -> Entity | None:
 
 
 def _vague_place(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> Entity | None:
-    """The place "the region", "the camp", "there" or "inside" refers to: the last named place whose name has
-    that noun ("the camp" -> "Nur Shams refugee camp"), else the last place forces were put in, else the last
-    named location."""
+    """The place a description in the trigger's clause ("the region", "the camp", "the peninsula", "there")
+    refers to, resolved by ``kg.extract.coref``; "the village of Lastochkyne" is named, not described."""
     left, right = _clause(trigger)
     verb = _governing_verb(trigger)
     if verb.dep_ == "relcl" and verb.head.i < left:
         left = verb.head.i  # "in the region, where the offensive has been stalling"
     nouns = []
     for t in sent[max(left, sent.start) - sent.start:min(right, sent.end) - sent.start]:
-        if t.lower_ not in VAGUE_PLACE:
+        if place_kind(t) is None:
             continue
         if t.lower_ in ("there", "inside"):
             if t.dep_ != "expl":  # "there was gunfire" places nothing
@@ -747,33 +782,21 @@ def _vague_place(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> 
                 nouns.append(t)
     if not nouns:
         return None
-    word = nouns[0].lower_
-    before = sent.start
-    if word == "country":
-        # "the country" is the state last named (not the deployer's own): "Wagner has 1,500 men in the country"
-        for m in ctx.mentions_before(before, 400):
-            if m.entity.type is EntityType.STATE and m.entity.key != deployer.key and (
-                    ctx.doc[m.start:m.end].root.pos_ != "ADJ"):  # "Russian envoys" names people, not a country
-                return m.entity
-        return None
-    candidates = [replace(m, entity=_as_place(m.entity)) for m in ctx.mentions_before(before, 300)
-                  if is_place(m.entity) and m.entity.type is not EntityType.STATE and m.entity.key != deployer.key]
-    for m in candidates:
-        if word in m.text.lower().split() or word in m.entity.label.lower().split():
-            return m.entity
-    for i, place in reversed(ctx.deployment_places):
-        if place.key != deployer.key and before - i <= 250:
-            return place
-    if word in ("region", "area"):
-        # a region is a place the gazetteer knows, not a name NER guessed at
-        candidates = [m for m in candidates if m.source == "gazetteer" and before - m.end <= REGION_WINDOW]
-    return candidates[0].entity if candidates else None
+    return resolve_place(ctx, nouns[0], deployer, before=sent.start)
 
 
-def _acts(force: Token) -> bool:
-    """The force word is the subject of an action done on the spot ("Marines were standing", "its troops
-    fired"), not negated, not speech: presence where the article is, though the sentence names no place."""
-    if not _is_force_word(force) or force.dep_ not in ("nsubj", "nsubjpass"):
+def _ship_subject(token: Token) -> bool:
+    """The token is the subject of its verb, or a ship's name the parser took for an adverb of the verb right
+    after it ("that Gravely shot down": a name is no adverb)."""
+    return token.dep_ in ("nsubj", "nsubjpass") or (
+        token.dep_ == "advmod" and token.pos_ == "PROPN" and token.head.i == token.i + 1 and token.head.pos_ == "VERB")
+
+
+def _acts(force: Token, *, named: bool = False) -> bool:
+    """The force word (or, ``named``, a named warship) is the subject of an action done on the spot ("Marines
+    were standing", "its troops fired", "Gravely shot down"), not negated, not speech: presence where the
+    article is, though the sentence names no place."""
+    if not (named or _is_force_word(force)) or not _ship_subject(force):
         return False
     verb = force.head
     if any(c.dep_ == "neg" for c in verb.children):
@@ -781,36 +804,13 @@ def _acts(force: Token) -> bool:
     return verb.lemma_.lower() in ACTION_VERBS
 
 
-def salient_place(ctx: Context, before: int, deployer: Entity, *, min_mentions: int = 2) -> Entity | None:
-    """The place an article is about at token ``before``: the specific location (not a state) named most often
-    so far, at least ``min_mentions`` times, the most recent on a tie; a salience-based resolver of places
-    that sentences leave unnamed."""
-    counts: dict[str, int] = {}
-    last: dict[str, int] = {}
-    entities: dict[str, Entity] = {}
-    for m in ctx.mentions:
-        if m.start >= before:
-            break
-        if m.entity.key == deployer.key or normalise(m.entity.label) in BROAD_REGIONS:
-            continue
-        # a name NER typed a person once and a place once ("Abbey Gate") counts for the place
-        counts[m.entity.key] = counts.get(m.entity.key, 0) + 1
-        last[m.entity.key] = m.start
-        if m.entity.type is EntityType.LOCATION:
-            entities[m.entity.key] = m.entity
-    counts = {k: n for k, n in counts.items() if k in entities}
-    if not counts:
-        return None
-    key = max(counts, key=lambda k: (counts[k], last[k]))
-    return entities[key] if counts[key] >= min_mentions else None
-
-
 def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
     """The deployments one sentence states (at most one per deployer and place)."""
     lowered = {t.lower_ for t in sent}
-    has_ground = bool(lowered & GROUND_WORDS) or bool(lowered & {"incursion", "raid", "invasion", "offensive"})
-    if not has_ground and lowered & STRIKE_WORDS:
-        return []
+    has_ground = bool(lowered & GROUND_WORDS) or bool(lowered & {"incursion", "raid", "invasion", "offensive"}) or any(
+        t.lemma_.lower() in ("operate", "patrol") and t.pos_ == "VERB" for t in sent)  # ships operating there
+    if not has_ground and lowered & STRIKE_WORDS and not any(vessel_owner(ctx, t) for t in sent):
+        return []  # (a named warship is there, whatever it fires)
     if is_heading(ctx, sent):
         return []  # a headline restates the body
     if sent.text.rstrip().rstrip("\"”’'").endswith("?"):
@@ -832,23 +832,35 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
             deployer = _force_owner(ctx, token, sent)
             if deployer is not None:
                 troops = _number(ctx, token, sent)
+        elif _ship_subject(token) and vessel_owner(ctx, token) is not None:
+            deployer = vessel_owner(ctx, token)  # "USS Gravely responded", "Gravely shot down two missiles"
         elif token.pos_ == "VERB" and token.lemma_.lower() == "claim" and any(
                 c.dep_ == "dobj" and c.lemma_.lower() in ("attack", "responsibility", "raid", "ambush")
                 for c in token.children):
             # an armed group claiming attacks somewhere is operating there ("JNIM claimed attacks in Mopti")
             subj = next((c for c in token.children if c.dep_ == "nsubj"), None)
             named = ctx.mention_at(subj.i) if subj is not None else None
+            referent = resolve_actor(ctx, subj) if subj is not None and named is None else None
             if named is not None and named.entity.type is EntityType.ARMED_GROUP:
                 deployer = named.entity
+            elif referent is not None and referent.type is EntityType.ARMED_GROUP:
+                deployer = referent  # "the group claimed attacks in ..."
             elif named is not None and named.source == "minted" and named.entity.type is EntityType.ORGANISATION:
                 deployer = replace(named.entity, type=EntityType.ARMED_GROUP)  # who claims attacks is armed
         elif token.pos_ == "VERB" and token.lemma_.lower() in SENDING_VERBS and _sent_group(ctx, token) is not None:
             # "insisted on keeping Wagner in the country", "sent the Africa Corps to Niger": the group sent
             deployer = _sent_group(ctx, token)
+        elif token.pos_ == "VERB" and token.lemma_.lower() in PLACE_OBJECT_VERBS and (
+                token.lemma_.lower() not in PRESENCE_VERBS) and any(
+                place.type is EntityType.LOCATION for place, _i, _r in _object_places(ctx, token, _NOBODY)):
+            deployer = _subject_owner(ctx, token)  # "the rebels took Goma", "while taking the town of Rubaya"
         elif token.pos_ == "VERB" and token.lemma_.lower() in PRESENCE_VERBS:
             lemma = token.lemma_.lower()
             if lemma == "kill":
                 continue
+            if lemma == "engage" and not any(x.lower_ in GROUND_OBJECTS or x.lower_ in COMBAT_WORDS
+                                             for x in token.subtree):
+                continue  # "engaged in geopolitical competition" is no fighting
             if lemma in OBJECT_VERBS and not any(c.dep_ == "nsubjpass" for c in token.children) and not any(
                 c.dep_ == "dobj" and any(x.lower_ in GROUND_OBJECTS for x in c.subtree)
                 for c in token.children
@@ -914,8 +926,10 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
             vague = _vague_place(ctx, sent, deployer, token)
             if vague is not None:
                 locations = [vague]
-        if not locations and _acts(token) and not any(
-                is_place(m.entity) and m.entity.key != deployer.key for m in ctx.mentions_in(sent.start, sent.end)):
+        if not locations and _acts(token, named=vessel_owner(ctx, token) is not None) and not any(
+                is_place(m.entity) and m.entity.key != deployer.key and not (
+                    m.source == "minted" and ctx.doc[m.start:m.end].root.dep_ in ("compound", "nmod"))
+                for m in ctx.mentions_in(sent.start, sent.end)):  # ("an Arleigh-Burke-class destroyer": no place)
             # forces acting in a sentence that names no place act where the article is: its salient place
             salient = salient_place(ctx, sent.start, deployer)
             if salient is not None:

@@ -45,6 +45,8 @@ class Context:
     speakers: list[tuple[int, Entity]] = field(default_factory=list)
     #: (token index, place) of each deployment found so far, for "the region", "there"
     deployment_places: list[tuple[int, Entity]] = field(default_factory=list)
+    #: what a rule computes once per article and reads often (``kg.extract.coref``: the named warships)
+    cache: dict[str, object] = field(default_factory=dict)
 
     text: str = ""
     _turns: list[tuple[int, str]] | None = None
