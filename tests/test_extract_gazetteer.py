@@ -149,3 +149,23 @@ def test_the_countryinfo_extract_is_current() -> None:
 
     assert json.loads(COUNTRIES_JSON.read_text(encoding="utf-8")) == country_facts_from_package(), (
         "regenerate with kg.extract.gazetteer.write_country_facts()")
+
+
+def test_the_gazetteer_is_a_span_ruler_with_the_entity_key_as_pattern_id() -> None:
+    from spacy.tokens import Doc
+
+    from kg.extract.entities import GAZETTEER_LOWER_SPANS, GAZETTEER_SPANS, find_mentions, get_nlp
+
+    nlp = get_nlp()
+    assert nlp.pipe_names[:2] == ["gazetteer_lower", "gazetteer_exact"], nlp.pipe_names
+    doc = nlp("Troops from North Korea reached the kursk region, US officials told us.")
+    exact = {(s.text, s.id_, s.label_) for s in doc.spans[GAZETTEER_SPANS]}
+    assert ("North Korea", "north-korea", "state") in exact and ("US", "united-states", "state") in exact, exact
+    lower = {(s.text, s.id_) for s in doc.spans[GAZETTEER_LOWER_SPANS]}
+    assert ("kursk region", "kursk-oblast") in lower, lower
+    # an alias that is a common lowercase word is matched only as written: "told us" names no state
+    assert not any(s.text == "us" for s in [*doc.spans[GAZETTEER_SPANS], *doc.spans[GAZETTEER_LOWER_SPANS]])
+    # a document that did not go through the pipeline (another language's tokenizer) gets the spans too
+    words = ["Truppen", "aus", "Nordkorea", "in", "Kursk"]
+    bare = Doc(nlp.vocab, words=words)
+    assert [m.entity.key for m in find_mentions(bare, mint=False)] == ["north-korea", "kursk-oblast"]

@@ -17,7 +17,6 @@ from functools import lru_cache
 import spacy
 from rapidfuzz import fuzz, process
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
 from kg.extract.gazetteer import FUZZY_MIN_LEN, FUZZY_THRESHOLD, Gazetteer, load_gazetteer
@@ -133,38 +132,47 @@ def get_nlp() -> Language:
 def _load_nlp() -> Language:
     nlp = spacy.load(MODEL)
     nlp.add_pipe("newline_sentences", before="parser")
-    load_gazetteer()  # built here too, under the lock, so the rules share one gazetteer
+    add_gazetteer(nlp)
     return nlp
 
 
-def _matchers() -> tuple[PhraseMatcher, PhraseMatcher, dict[int, str]]:
-    """The gazetteer's phrase matchers over ``get_nlp()``'s vocabulary, built once per process (thread-safe)."""
-    with _BUILD_LOCK:
-        return _build_matchers()
+#: the span groups the gazetteer's rulers fill: every match of an alias as written, and of an alias in any case
+GAZETTEER_SPANS = "gazetteer"
+GAZETTEER_LOWER_SPANS = "gazetteer_lower"
+_RULERS = {"gazetteer_exact": ("ORTH", GAZETTEER_SPANS), "gazetteer_lower": ("LOWER", GAZETTEER_LOWER_SPANS)}
 
 
-@lru_cache(maxsize=1)
-def _build_matchers() -> tuple[PhraseMatcher, PhraseMatcher, dict[int, str]]:
-    nlp = get_nlp()
-    gaz = load_gazetteer()
-    exact = PhraseMatcher(nlp.vocab, attr="ORTH")
-    lower = PhraseMatcher(nlp.vocab, attr="LOWER")
-    ids: dict[int, str] = {}
-    exact_patterns: dict[str, list[Doc]] = {}
-    lower_patterns: dict[str, list[Doc]] = {}
+def add_gazetteer(nlp: Language) -> None:
+    """The gazetteer as two spaCy ``span_ruler`` components at the head of the pipeline: one matching every
+    alias as written, one in any case (not the aliases that are also common lowercase words, ``_LOWER_UNSAFE``).
+    Each pattern's label is the entity's type and its id the entity's key, so ``doc.spans["gazetteer"]`` holds
+    spans whose ``id_`` is the key.  First in the pipeline because they need only tokens (and ``add_patterns``
+    runs the components before a ruler on each of its thousands of patterns)."""
+    gaz = load_gazetteer()  # built here too, under the lock, so the rules share one gazetteer
+    exact: list[dict[str, str]] = []
+    lower: list[dict[str, str]] = []
     for name, key in gaz.surface_forms():
-        variants = {name, name.replace("'", "\u2019")}
-        for variant in variants:
-            doc = nlp.make_doc(variant)
-            exact_patterns.setdefault(key, []).append(doc)
+        entity = gaz.get(key)
+        label = entity.type.value if entity is not None else ""
+        for variant in dict.fromkeys((name, name.replace("'", "\u2019"))):
+            pattern = {"label": label, "pattern": variant, "id": key}
+            exact.append(pattern)
             if name.lower() not in _LOWER_UNSAFE:
-                lower_patterns.setdefault(key, []).append(doc)
-    for key, docs in exact_patterns.items():
-        exact.add(key, docs)
-        ids[nlp.vocab.strings[key]] = key
-    for key, docs in lower_patterns.items():
-        lower.add(key, docs)
-    return exact, lower, ids
+                lower.append(pattern)
+    for (name, (attr, key)), patterns in zip(_RULERS.items(), (exact, lower), strict=True):
+        ruler = nlp.add_pipe("span_ruler", name=name, first=True,
+                             config={"spans_key": key, "phrase_matcher_attr": attr, "validate": False})
+        ruler.add_patterns(patterns)  # type: ignore[attr-defined]
+
+
+def _gazetteer_spans(doc: Doc) -> tuple[list[Span], list[Span]]:
+    """The gazetteer rulers' spans of ``doc`` (exact, any case), running the rulers on a document that did not
+    go through ``get_nlp()``'s pipeline (the tokenizer-only documents of other languages)."""
+    if GAZETTEER_SPANS not in doc.spans or GAZETTEER_LOWER_SPANS not in doc.spans:
+        nlp = get_nlp()
+        for name in _RULERS:
+            doc = nlp.get_pipe(name)(doc)
+    return list(doc.spans[GAZETTEER_SPANS]), list(doc.spans[GAZETTEER_LOWER_SPANS])
 
 
 def _clean_name(text: str) -> str:
@@ -180,16 +188,12 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
     :param mint: mint keys for named entities the gazetteer does not know (off for reduced coverage).
     """
     gaz = gaz or load_gazetteer()
-    exact, lower, _ids = _matchers()
-    found: list[tuple[int, int, str, str]] = []
-    vocab = doc.vocab
-    for match_id, start, end in exact(doc):
-        found.append((start, end, vocab.strings[match_id], "gazetteer"))
-    for match_id, start, end in lower(doc):
-        span = doc[start:end]
+    exact, lower = _gazetteer_spans(doc)
+    found: list[tuple[int, int, str, str]] = [(span.start, span.end, span.id_, "gazetteer") for span in exact]
+    for span in lower:
         if span.text.islower() and len(span) == 1 and span[0].is_stop:
             continue
-        found.append((start, end, vocab.strings[match_id], "gazetteer"))
+        found.append((span.start, span.end, span.id_, "gazetteer"))
     # longest first, then leftmost
     found.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
     taken = [False] * len(doc)
