@@ -12,10 +12,10 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from kg.api import articles, entities, export, judgements, pages, queries, reports, sparql
-from kg.api.deps import Settings
 from kg.api.params import QueryStringRules
 from kg.api.runner import QueryGate, QueryRunner, check_snapshot_dir
 from kg.api.security import BodyLimit, ReadTimeLimit, install_error_handlers
+from kg.settings import Settings
 from kg.store.base import Store
 
 log = logging.getLogger(__name__)
