@@ -89,3 +89,22 @@ def test_an_army_group_speaks_for_its_state() -> None:
     assert speakers("\"Der Feind greift an\", teilte die ukrainische Armeegruppierung bei Telegram mit.") == [
         "ukraine"]
     assert speakers("\"Der Feind greift an\", teilte die Armeegruppierung bei Telegram mit.") == []
+
+
+def test_a_body_before_the_verb_and_coordinated_subjects() -> None:
+    assert speakers("Das russische Verteidigungsministerium meldete die Einnahme des Dorfes.") == ["russia"]
+    assert speakers("Das Verteidigungsministerium meldete die Einnahme des Dorfes.") == []  # no state named
+    assert speakers("Russland und China lehnten den Vorschlag ab.") == ["russia", "china"]
+
+
+def test_a_leaders_title_alone_is_the_person_just_named() -> None:
+    assert speakers("Selenskyj besuchte die Front. \"Wir halten durch\", sagte der Staatschef.") == ["zelensky"]
+    # four sentences later the title no longer points back; a description that is no leader's title never does
+    assert speakers("Selenskyj besuchte die Front. Es regnete. Es schneite. Es stürmte. "
+                    "\"Wir halten durch\", sagte der Staatschef.") == []
+    assert speakers("Selenskyj besuchte die Front. \"Wir halten durch\", sagte der Soldat.") == []
+
+
+def test_according_to_a_body_names_its_state() -> None:
+    assert speakers("Nach Angaben des ukrainischen Generalstabs wurden 20 Angriffe abgewehrt.") == ["ukraine"]
+    assert speakers("Nach Angaben des Generalstabs wurden 20 Angriffe abgewehrt.") == []

@@ -147,10 +147,23 @@ class _SpeechMemory:
 
     body_state: Entity | None = None
     titles: dict[tuple[str, str], Entity] = field(default_factory=dict)
+    #: the last person named, and how many sentences ago
+    last_person: Entity | None = None
+    person_age: int = 0
+
+    def recent_leader(self, phrase: str) -> Entity | None:
+        """The person named in this or the last two sentences, for a leader's title alone ("der Staatschef")."""
+        title = re.fullmatch(r"\s*(?:der|die)\s+([A-ZÄÖÜ][\wäöüß-]+)\s*", phrase)
+        if title is None or title.group(1) not in words("de", "leader_titles") or self.person_age > 2:
+            return None
+        return self.last_person
 
     def learn_titles(self, sent: str, offset: int, actors: list[Mention]) -> None:
         states = [m for m in actors if m.entity.type is EntityType.STATE]
         people = [m for m in actors if m.entity.type is EntityType.PERSON]
+        self.person_age += 1
+        if people:
+            self.last_person, self.person_age = people[-1].entity, 0
         for st in states:
             for person in people:
                 gap = sent[st.end_char - offset:person.start_char - offset]
@@ -219,16 +232,28 @@ def _speakers(ctx: Context, sent: str, offset: int, actors: list[Mention],
         speaker: Entity | None = None
         phrase_end = verb.end() + (re.search(r"[,.;:!?\"“”»]|\smit\b|$", sent[verb.end():])
                                    or re.search("$", "")).start()  # type: ignore[union-attr]
+        vorfeld = sent[subject_start:fin_start]
         if right_before:
             speaker = memory.titled(sent, offset, right_before[-1]) or right_before[-1].entity
+            # "Russland und China lehnten ... ab": each of the coordinated subjects
+            for m in actors:
+                gap = sent[m.end_char - offset:right_before[-1].start_char - offset]
+                if m.end_char <= right_before[-1].start_char and re.fullmatch(r"\s+(?:und|sowie)\s+", gap) and (
+                        sent[m.start_char - offset:][:1].isupper() and m.entity not in out):
+                    out.append(m.entity)
         elif after:
             speaker = memory.titled(sent, offset, after[0]) or after[0].entity
+        elif vorfeld.strip() and _BODY.search(vorfeld) and not _governed(vorfeld.split()[0]):
+            # "Das russische Verteidigungsministerium meldete die Einnahme": the body before the verb
+            speaker = _body_speaker(sent, offset, actors, subject_start, fin_start, memory)
         elif _ARTICLE.match(sent[verb.end():]):
             # "teilte das Verteidigungsministerium in Moskau mit": a body speaks for its state; "sagte der
-            # Präsident": the person introduced with that title; another description ("sagte der
-            # Republikaner") the rules do not resolve
+            # Präsident": the person introduced with that title, else the person just named if the title is a
+            # leader's ("Selenskyj besuchte die Front. ... sagte der Staatschef"); another description ("sagte
+            # der Republikaner") the rules do not resolve
             speaker = (_body_speaker(sent, offset, actors, verb.end(), phrase_end, memory)
-                       or memory.by_title(sent[verb.end():phrase_end]))
+                       or memory.by_title(sent[verb.end():phrase_end])
+                       or memory.recent_leader(sent[verb.end():phrase_end]))
         elif (_PRONOUN.match(sent[verb.end():]) and last_speaker is not None
               and not [m for m in before if m.entity.type is EntityType.PERSON
                        and m.start_char - offset >= subject_start]):
@@ -255,6 +280,15 @@ def _speakers(ctx: Context, sent: str, offset: int, actors: list[Mention],
             inside = [m for m in actors if own.start() <= m.start_char - offset < own.end()]
             if inside:
                 out.append(inside[0].entity)
+    # "nach Angaben des ukrainischen Generalstabs": the body's state, or the actor named
+    for m in re.finditer(r"\b[Nn]ach\s+Angaben\s+(?:des|der|von)\s+", sent):
+        end = m.end() + (re.search(r"[,;:]|\s(?:sind|ist|hat|haben|seien|sei|wurde|wurden|wird|werden)\b",
+                                   sent[m.end():]) or re.search(r"$", sent[m.end():])).start()  # type: ignore[union-attr]
+        inside = [a for a in actors if m.end() <= a.start_char - offset < end and a.entity.type is not EntityType.OUTLET
+                  and sent[a.start_char - offset:][:1].isupper()]
+        found = inside[0].entity if inside else _body_speaker(sent, offset, actors, m.end(), end, memory)
+        if found is not None:
+            out.append(found)
     # "X zufolge", "laut X": a relaying outlet is no speaker of its own
     for m in _ZUFOLGE.finditer(sent):
         near = [a for a in actors if 0 <= m.start() - (a.end_char - offset) <= 2]
