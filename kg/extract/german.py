@@ -236,11 +236,11 @@ def _speakers(ctx: Context, sent: str, offset: int, actors: list[Mention],
         if right_before:
             speaker = memory.titled(sent, offset, right_before[-1]) or right_before[-1].entity
             # "Russland und China lehnten ... ab": each of the coordinated subjects
-            for m in actors:
-                gap = sent[m.end_char - offset:right_before[-1].start_char - offset]
-                if m.end_char <= right_before[-1].start_char and re.fullmatch(r"\s+(?:und|sowie)\s+", gap) and (
-                        sent[m.start_char - offset:][:1].isupper() and m.entity not in out):
-                    out.append(m.entity)
+            for other in actors:
+                gap = sent[other.end_char - offset:right_before[-1].start_char - offset]
+                if other.end_char <= right_before[-1].start_char and re.fullmatch(r"\s+(?:und|sowie)\s+", gap) and (
+                        sent[other.start_char - offset:][:1].isupper() and other.entity not in out):
+                    out.append(other.entity)
         elif after:
             speaker = memory.titled(sent, offset, after[0]) or after[0].entity
         elif vorfeld.strip() and _BODY.search(vorfeld) and not _governed(vorfeld.split()[0]):
@@ -281,12 +281,13 @@ def _speakers(ctx: Context, sent: str, offset: int, actors: list[Mention],
             if inside:
                 out.append(inside[0].entity)
     # "nach Angaben des ukrainischen Generalstabs": the body's state, or the actor named
-    for m in re.finditer(r"\b[Nn]ach\s+Angaben\s+(?:des|der|von)\s+", sent):
-        end = m.end() + (re.search(r"[,;:]|\s(?:sind|ist|hat|haben|seien|sei|wurde|wurden|wird|werden)\b",
-                                   sent[m.end():]) or re.search(r"$", sent[m.end():])).start()  # type: ignore[union-attr]
-        inside = [a for a in actors if m.end() <= a.start_char - offset < end and a.entity.type is not EntityType.OUTLET
-                  and sent[a.start_char - offset:][:1].isupper()]
-        found = inside[0].entity if inside else _body_speaker(sent, offset, actors, m.end(), end, memory)
+    for angaben in re.finditer(r"\b[Nn]ach\s+Angaben\s+(?:des|der|von)\s+", sent):
+        tail = sent[angaben.end():]
+        stop = re.search(r"[,;:]|\s(?:sind|ist|hat|haben|seien|sei|wurde|wurden|wird|werden)\b", tail)
+        end = angaben.end() + (stop.start() if stop else len(tail))
+        inside = [a for a in actors if angaben.end() <= a.start_char - offset < end
+                  and a.entity.type is not EntityType.OUTLET and sent[a.start_char - offset:][:1].isupper()]
+        found = inside[0].entity if inside else _body_speaker(sent, offset, actors, angaben.end(), end, memory)
         if found is not None:
             out.append(found)
     # "X zufolge", "laut X": a relaying outlet is no speaker of its own
