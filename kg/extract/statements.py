@@ -401,7 +401,7 @@ def _person_span(ctx: Context, token: Token, mention: Mention) -> Entity | None:
     where the gazetteer matched only "Houthi", a group): the whole name is a person nobody typed."""
     if mention.entity.type is EntityType.PERSON:
         return None
-    for ent in ctx.doc.ents:
+    for ent in ctx.sent_ents(token.sent):
         if ent.label_ == "PERSON" and ent.start <= token.i < ent.end and ent.start < mention.start and (
                 ent.end >= mention.end) and all(t.is_title or t.is_punct or t.lower_ in ("al", "bin", "ibn", "el")
                                                  for t in ent):
