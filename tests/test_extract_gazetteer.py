@@ -128,7 +128,7 @@ def test_seas_straits_and_regions_of_new_conflicts_are_places() -> None:
 def test_states_without_a_row_know_their_demonym_and_longer_names_from_countryinfo() -> None:
     gaz = load_gazetteer()
     for name, key in [("Haitian", "haiti"), ("Ivorian", "cote-d-ivoire"), ("Ivory Coast", "cote-d-ivoire"),
-                      ("DR Congo", "congo"), ("Togolese", "togo")]:
+                      ("DR Congo", "congo"), ("Democratic Republic of the Congo", "congo"), ("Togolese", "togo")]:
         found = gaz.lookup(name, fuzzy=False)
         assert found is not None and found.key == key, (name, found)
     haiti = gaz.get("haiti")

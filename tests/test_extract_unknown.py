@@ -233,3 +233,12 @@ def test_a_site_ner_missed_is_a_place_by_its_head() -> None:
     # a lowercase word before the head is no name
     found = place_mentions("About 200 soldiers are based at the old garrison near the border.")
     assert not any(t is EntityType.LOCATION for _k, t, _lat in found.values()), found
+
+
+def test_north_of_a_name_is_a_place() -> None:
+    # constructed: NER calls "Goma" a person after "north of"
+    found = mentions("The rebels fought near the lake, north of Goma, all week.")
+    assert found["Goma"][1] is EntityType.LOCATION, found
+    # "the son of X" is no place frame
+    found = mentions("The statement was read by the son of Amadou Diallo.")
+    assert found["Amadou Diallo"][1] is not EntityType.LOCATION, found

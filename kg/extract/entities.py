@@ -20,6 +20,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from kg.extract.gazetteer import FUZZY_MIN_LEN, FUZZY_THRESHOLD, Gazetteer, load_gazetteer
+from kg.extract.lexicon import words
 from kg.extract.places import find_place
 from kg.model import Entity, EntityType
 from kg.ns import normalise, slug
@@ -554,7 +555,15 @@ def _place_frame(span: Span) -> bool:
     root = span.root
     if span.text.isupper() or any(t.dep_ == "conj" for t in root.children):
         return False  # an acronym ("in AI") or one of a list ("in +972 and Local Call")
+    if root.dep_ == "pobj" and root.head.lower_ == "of":  # "north of Goma", "the outskirts of Bakhmut"
+        head = root.head.head
+        return head.lower_ in _OF_PLACE_HEADS or head.lower_ in words("en", "compass_adjectives")
     return root.dep_ == "pobj" and root.head.lower_ in _PLACE_PREPS
+
+
+#: nouns whose "of" names a place ("the outskirts of Bakhmut")
+_OF_PLACE_HEADS = {"outskirts", "suburbs", "centre", "center", "edge", "north", "south", "east", "west",
+                   "northeast", "northwest", "southeast", "southwest"}
 
 
 def _trim(ent: Span, blocked: frozenset[int] = frozenset(), *, left: bool = True) -> Span | None:

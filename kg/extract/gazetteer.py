@@ -172,7 +172,8 @@ def country_facts_from_package() -> dict[str, dict[str, Any]]:
     to :data:`COUNTRIES_JSON` by :func:`write_country_facts`: parsing the package's 1.9 MB of JSON
     (borders included) cost a tenth of a second at every start, the extract of it a millisecond.
 
-    Names: the demonym when no other state shares it ("Congolese" and "Dominican" belong to two),
+    Names: the state's own name there ("Democratic Republic of the Congo"), the demonym when no other state
+    shares it ("Congolese" and "Dominican" belong to two),
     alternative names of two or more words or acronyms ("DR Congo", "DRC"; not single native words that are
     also first names, "Dominique"), the German name (the German route).  Entries sharing an ISO code with
     another (Wales, Scotland under GB) are not states here.
@@ -187,7 +188,7 @@ def country_facts_from_package() -> dict[str, dict[str, Any]]:
         iso = d["ISO"]
         if per_code[iso["alpha2"]] > 1:
             continue
-        names: list[str] = []
+        names: list[str] = [str(d.get("name") or "").strip()] if d.get("name") else []
         demonym = str(d.get("demonym") or "").strip()
         if demonym and demonyms[normalise(demonym)] == 1:
             names.extend(p.strip() for p in demonym.split(",") if p.strip())
