@@ -201,3 +201,8 @@ def test_a_group_named_by_a_title_is_those_given_that_title() -> None:
                      "Representatives Darrell Issa and Jim Banks. The generals told the session they had seen "
                      "the videos.")
     assert sorted(found) == ["frank-mckenzie", "mark-milley"]
+
+
+def test_an_unknown_court_is_a_body_an_unknown_police_force_its_state() -> None:
+    assert speakers("The Kivu Supreme Court ruled that the arrests were illegal.") == ["kivu-supreme-court"]
+    assert speakers("“The roads are closed,” the Haitian National Police said.") == ["haiti"]
