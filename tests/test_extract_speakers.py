@@ -206,3 +206,9 @@ def test_a_group_named_by_a_title_is_those_given_that_title() -> None:
 def test_an_unknown_court_is_a_body_an_unknown_police_force_its_state() -> None:
     assert speakers("The Kivu Supreme Court ruled that the arrests were illegal.") == ["kivu-supreme-court"]
     assert speakers("“The roads are closed,” the Haitian National Police said.") == ["haiti"]
+
+
+def test_he_after_an_unnamed_speaker_is_that_unnamed_speaker() -> None:
+    lead = "Colonel Ahmed Diallo visited the base on Monday. "
+    assert speakers(lead + "A resident said the gate was closed. “There was shooting,” he added.") == []
+    assert speakers(lead + "“There was shooting,” he said.") == ["ahmed-diallo"]

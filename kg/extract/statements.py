@@ -483,10 +483,25 @@ def _antecedent(ctx: Context, before: int, types: set[EntityType]) -> Entity | N
         if root.dep_ in ("nsubj", "nsubjpass") or (root.dep_ == "appos" and root.head.dep_ == "nsubj"):
             best_i, best = m.start, m.entity
             break
-    if best is not None:
-        return best
-    mention = ctx.last_mention(before, types, within=window)
-    return mention.entity if mention is not None else None
+    found = best
+    if found is None:
+        mention = ctx.last_mention(before, types, within=window)
+        found, best_i = (mention.entity, mention.start) if mention is not None else (None, -1)
+    if found is not None and EntityType.PERSON in types and _anonymous_speaker_between(ctx, best_i, before):
+        return None  # "A resident said ... '...,' he added": the unnamed resident, not the colonel before
+    return found
+
+
+def _anonymous_speaker_between(ctx: Context, after: int, before: int) -> bool:
+    """An unnamed person ("a resident", "the Marine", "one witness") is the subject of a speech verb between
+    the antecedent found and the pronoun."""
+    for t in ctx.doc[max(after + 1, 0):before]:
+        named = ctx.mention_at(t.i)
+        if t.dep_ == "nsubj" and t.head.lemma_.lower() in SPEECH_LEMMAS and (
+                named is None or named.source != "gazetteer") and (
+                t.lower_ in words("en", "anonymous_members") | words("en", "anonymous_people")):
+            return True
+    return False
 
 
 def _has_content(verb: Token) -> bool:
