@@ -242,3 +242,24 @@ def test_north_of_a_name_is_a_place() -> None:
     # "the son of X" is no place frame
     found = mentions("The statement was read by the son of Amadou Diallo.")
     assert found["Amadou Diallo"][1] is not EntityType.LOCATION, found
+
+
+def test_a_capitals_region_is_a_region_not_the_state() -> None:
+    # constructed: "Moscow" stands for Russia, "the Moscow region" is a region
+    for text in ("Officials of the Moscow Region said 40 people were hurt.",
+                 "Drones hit two towns in the Moscow region overnight."):
+        found = mentions(text)
+        region = [k for k, t in found.values() if t is EntityType.LOCATION]
+        assert region == ["moscow-region"], found
+    # the capital alone still stands for the state; a known region keeps its row ("Kursk region")
+    assert mentions("Moscow denied the report.")["Moscow"][0] == "russia"
+    assert mentions("Troops entered the Kursk region.")["Kursk region"][0] == "kursk-oblast"
+
+
+def test_a_city_ner_calls_a_nationality_is_a_place() -> None:
+    # constructed: NER calls "Omdurman" a NORP after a hyphenated modifier
+    found = place_mentions("Passports were found in RSF-held Omdurman last year.")
+    assert found["Omdurman"][1] is EntityType.LOCATION, found
+    # a nationality no city is called stays nothing
+    found = place_mentions("Kurdish elders met the governor last year.")
+    assert "Kurdish" not in found or found["Kurdish"][1] is not EntityType.LOCATION, found

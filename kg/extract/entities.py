@@ -280,6 +280,9 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
             entity = minted_groups[normalise(name)]  # "Rusich" after "... groups ... is Rusich"
         if entity is None:
             etype = _NER_TYPES[ent.label_]
+            if etype is None and mint and (info := find_place(name)) is not None and info.kind == "city" and (
+                    normalise(info.name) == normalise(name)):
+                etype = EntityType.LOCATION  # "RSF-occupied Omdurman": NER's nationality, a city by name
             if etype is None or not mint:
                 continue
             if etype is EntityType.PERSON and _place_frame(span):
@@ -424,6 +427,11 @@ def _cue(ent: Span, gaz: Gazetteer, found: list[tuple[int, int, str, str]],
     doc = ent.doc
     name = _clean_name(trimmed.text)
     words = name.split()
+    # a capital that stands for its state names, with a region head, the region around it ("the Moscow
+    # Region", "Tehran province"), not the state
+    seat_region = _seat_region(trimmed, gaz) if len(name) >= 2 else None
+    if seat_region is not None:
+        return seat_region, _clean_name(seat_region.text), EntityType.LOCATION
     if len(name) < 2 or _BAD_NAME.match(name) or not words or gaz.lookup(name, fuzzy=False) is not None:
         return None
     # a known name covering the whole bare name ("Kursk" of "Kursk region") stays the known entity
@@ -465,6 +473,27 @@ def _cue(ent: Span, gaz: Gazetteer, found: list[tuple[int, int, str, str]],
                     and k.type is EntityType.STATE for s, e, key, _src in found)):
         return trimmed, name, EntityType.ORGANISATION
     return None
+
+
+#: heads that make a capital's name the region around it
+_REGION_HEADS = {"region", "oblast", "province", "governorate", "district", "krai", "raion", "county"}
+
+
+def _seat_region(name: Span, gaz: Gazetteer) -> Span | None:
+    """"Moscow Region", "the Kyiv region": a capital that the gazetteer reads as its state (a seat), with a
+    region head inside or right after the name, is a region of its own; the span up to the head."""
+    doc = name.doc
+    words = [t for t in name if not t.is_punct]
+    if len(words) >= 2 and words[-1].lower_ in _REGION_HEADS:
+        bare, end = doc[name.start:words[-1].i], name.end
+    elif name.end < len(doc) and doc[name.end].lower_ in _REGION_HEADS and doc[name.end].is_lower:
+        bare, end = name, name.end + 1
+    else:
+        return None
+    known = gaz.lookup(bare.text, fuzzy=False)
+    if known is None or known.type is not EntityType.STATE or not gaz.is_seat(bare.text):
+        return None
+    return doc[name.start:end]
 
 
 def _acronym_after(doc: Doc, end: int) -> str | None:
