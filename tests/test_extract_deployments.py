@@ -233,3 +233,26 @@ def test_taking_and_ordering_fire(text: str, expected: list[tuple[str, str]]) ->
 ])
 def test_taking_and_ordering_do_not_fire(text: str) -> None:
     assert found(text) == [], found(text)
+
+
+def test_fire_from_forces_and_forces_ordered_take_the_place_named_just_before() -> None:
+    text = ("Crowds gathered at North Gate on Friday. "
+            "Witnesses said there was gunfire from Dutch and Belgian troops after the blast.")
+    assert found(text) == [("belgium", "north-gate"), ("netherlands", "north-gate")], found(text)
+    text = "Crowds gathered at North Gate on Friday. A sergeant ordered Dutch troops into position after the blast."
+    assert found(text) == [("netherlands", "north-gate")], found(text)
+    # forces merely acting (not fired from, not ordered) need a place the article keeps naming
+    assert found("Crowds gathered at North Gate on Friday. Dutch troops fire rifles by the hundred.") == []
+    # praise is no fire: "fire" must come from the forces
+    assert found("Crowds gathered at North Gate on Friday. Officials praised Dutch troops for their calm.") == []
+
+
+def test_a_units_name_and_the_occupied_territories() -> None:
+    text = "Russia invaded Ukraine. By 2024 the Russian Operational Group in the occupied territories comprised 470,000 troops."
+    ex = run(text)
+    deps = [(c.subject.deployer.key, c.subject.location.key, c.subject.troops_min) for c in ex.claims
+            if isinstance(c.subject, Deployment)]
+    assert ("russia", "ukraine", 470000) in deps, deps
+    # a group that is no unit of forces owns no troops: a charity comprised of volunteers
+    assert found("Russia invaded Ukraine. The Russian Charity Group in the occupied territories comprised 400 "
+                 "volunteers.") == [("russia", "ukraine")]

@@ -84,17 +84,7 @@ def resolve_place(ctx: Context, noun: Token, deployer: Entity, *, before: int | 
     word = noun.lower_
     start = noun.sent.start if before is None else before
     if kind == "state":
-        # "the country" is the state last named (not the deployer's own): "Wagner has 1,500 men in the country"
-        for m in ctx.mentions_before(noun.i, STATE_WINDOW):
-            first = ctx.doc[m.start]
-            root = ctx.doc[m.start:m.end].root
-            if m.start >= start and not (root.dep_ == "pobj" and root.head.head.pos_ in ("NOUN", "PROPN")):
-                continue  # in its own sentence only the place of an actor ("the Front in Iraq, ... in the country"),
-                # not an aside ("As in Mali, ... in the country")
-            if m.entity.type is EntityType.STATE and m.entity.key != deployer.key and (
-                    root.pos_ != "ADJ" and first.pos_ != "ADJ" and first.ent_type_ != "NORP"):
-                return m.entity  # ("Russian envoys", "the Russian government" name people, not a country)
-        return None
+        return _state_before(ctx, noun, deployer, start)
     window = NAMED_WINDOW if kind == "named" else NAME_WINDOW
     candidates = [replace(m, entity=_as_place(m.entity)) for m in ctx.mentions_before(start, window)
                   if is_place(m.entity) and m.entity.type is not EntityType.STATE and m.entity.key != deployer.key]
@@ -124,8 +114,24 @@ def resolve_place(ctx: Context, noun: Token, deployer: Entity, *, before: int | 
         known = [m for m in near if m.source == "gazetteer" and start - m.end <= REGION_WINDOW]
         if known:
             return known[0].entity
+        if word in ("territory", "territories"):
+            return _state_before(ctx, noun, deployer, start)  # "the occupied territories": the state occupied
         return broad_region(ctx, start, deployer) if word == "region" else None
     return near[0].entity if near else None
+
+
+def _state_before(ctx: Context, noun: Token, deployer: Entity, start: int) -> Entity | None:
+    """The state last named before ``noun`` (not the deployer's own): "Wagner has 1,500 men in the country"."""
+    for m in ctx.mentions_before(noun.i, STATE_WINDOW):
+        first = ctx.doc[m.start]
+        root = ctx.doc[m.start:m.end].root
+        if m.start >= start and not (root.dep_ == "pobj" and root.head.head.pos_ in ("NOUN", "PROPN")):
+            continue  # in its own sentence only the place of an actor ("the Front in Iraq, ... in the country"),
+            # not an aside ("As in Mali, ... in the country")
+        if m.entity.type is EntityType.STATE and m.entity.key != deployer.key and (
+                root.pos_ != "ADJ" and first.pos_ != "ADJ" and first.ent_type_ != "NORP"):
+            return m.entity  # ("Russian envoys", "the Russian government" name people, not a country)
+    return None
 
 
 def _specified(ctx: Context, noun: Token) -> bool:
@@ -181,10 +187,11 @@ def title_places(ctx: Context) -> list[Entity]:
     return out
 
 
-def salient_place(ctx: Context, before: int, deployer: Entity, *, min_mentions: int = 2) -> Entity | None:
+def salient_place(ctx: Context, before: int, deployer: Entity, *, min_mentions: int = 2,
+                  recent: bool = False) -> Entity | None:
     """The place an article is about at token ``before``: the specific location (not a state) named most often
-    so far, at least ``min_mentions`` times, the most recent on a tie; a place the title names counts twice
-    from the start."""
+    so far, at least ``min_mentions`` times, the most recent on a tie (with ``recent``, else the latest one if it
+    was named shortly before); a place the title names counts twice from the start."""
     counts: dict[str, int] = {}
     last: dict[str, int] = {}
     entities: dict[str, Entity] = {}
@@ -207,7 +214,11 @@ def salient_place(ctx: Context, before: int, deployer: Entity, *, min_mentions: 
     if not counts:
         return None
     key = max(counts, key=lambda k: (counts[k], last[k]))
-    return entities[key] if counts[key] >= min_mentions else None
+    if counts[key] >= min_mentions:
+        return entities[key]
+    # else a place named shortly before, the latest ("... at Abbey Gate. ... gunfire from American and British
+    # forces")
+    return entities[key] if recent and before - last[key] <= NAME_WINDOW else None
 
 
 @cache

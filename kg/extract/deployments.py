@@ -41,7 +41,12 @@ STATIONING_VERBS = words("en", "stationing_verbs")
 ACTION_VERBS = words("en", "action_verbs")
 #: verbs whose subject owns the forces or presence that is their object: "Wagner has 1,500 men in Mali",
 #: "Russia maintains a military presence in Transnistria"
-HAVING_VERBS = {"have", "maintain", "keep", "establish", "expand", "build", "retain", "operate"}
+HAVING_VERBS = {"have", "maintain", "keep", "establish", "expand", "build", "retain", "operate", "comprise",
+                "number", "total", "field"}
+#: heads of a unit's name whose owner modifies them: "the Russian Operational Group of Forces", "the Iranian
+#: Quds Force"
+UNIT_HEADS = {"group", "command", "corps", "fleet", "contingent", "grouping", "force", "forces", "army", "brigade",
+              "division", "battalion", "regiment", "flotilla", "squadron", "task"}
 #: verbs that put their object somewhere: an armed group as the object is there ("keeping Wagner in Mali")
 SENDING_VERBS = {"keep", "send", "deploy", "station", "dispatch", "move", "transfer", "bring", "redeploy"}
 #: verbs whose object is told to act: "directed the military to flow assets into the region"
@@ -78,6 +83,9 @@ GROUND_OBJECTS = {"troops", "soldiers", "forces", "units", "incursion", "invasio
                   "brigades", "battalion", "battalions", "mercenaries", "fighters", "personnel", "army",
                   "ground", "positions", "position", "contingent", "warships", "marines", "paratroopers",
                   "coalition", "mission", "presence", "men", "assets"}
+#: shooting and fighting that put the forces it comes from where the article is ("gunfire from US troops")
+FIRE_NOUNS = {"fire", "gunfire", "shots", "shooting", "burst", "bursts", "volley", "volleys", "fighting",
+              "clashes", "firefight", "firefights", "battles", "skirmishes"}
 #: what forces engaged in are engaged in fighting
 COMBAT_WORDS = {"fighting", "combat", "battle", "battles", "clashes", "hostilities", "firefight", "firefights",
                 "skirmishes", "war", "ground"}
@@ -354,6 +362,11 @@ def _subject_owner(ctx: Context, verb: Token, *, depth: int = 0, stationing: boo
             group = armed(ctx, m)
             if group is not None:
                 return group  # a name the text calls armed ("CODECO, a militia, ... CODECO attacked")
+            if m is None and child.lower_ in UNIT_HEADS and child.pos_ == "PROPN":
+                for c in child.children:  # "the Russian Operational Group of Forces comprised 470,000 troops"
+                    cm = ctx.mention_at(c.i) if c.dep_ in ("compound", "amod") else None
+                    if cm is not None and cm.entity.type in FORCE_TYPES:
+                        return cm.entity
             if _is_force_word(child) or (child.lower_ in ASSET_NOUNS and (
                     stationing or verb.lemma_.lower() in STATIONING_VERBS)):
                 owner = _force_owner(ctx, child, verb.sent)
@@ -380,8 +393,9 @@ def _subject_owner(ctx: Context, verb: Token, *, depth: int = 0, stationing: boo
                     return m.entity
                 if _is_force_word(obj):
                     return _force_owner(ctx, obj, verb.sent)
-    if verb.dep_ == "acl" and verb.tag_ == "VBN":
-        # "The Wagner Group, ..., deployed to Syria", "Russian troops stationed in Belarus"
+    if verb.dep_ == "acl" and verb.tag_ in ("VBN", "VBG"):
+        # "The Wagner Group, ..., deployed to Syria", "Russian troops stationed in Belarus", "a force in Ukraine
+        # comprising 360,000 troops"
         head = verb.head
         m = ctx.mention_at(head.i)
         if m is not None and m.entity.type in FORCE_TYPES:
@@ -785,6 +799,29 @@ def _vague_place(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> 
     return resolve_place(ctx, nouns[0], deployer, before=sent.start)
 
 
+def _unit_state(ctx: Context, owner: Entity) -> Entity:
+    """A unit named after its state that no list knows ("the Russian Operational Group", "the Iranian Quds
+    Force") is that state's forces: the state, as the gold folds armed forces into their state."""
+    if owner.type is EntityType.STATE or ctx.gaz.get(owner.key) is not None:
+        return owner  # a state, or a force the gazetteer knows by name ("Syrian Democratic Forces")
+    words = owner.label.split()
+    if len(words) < 2 or words[-1].lower() not in UNIT_HEADS:
+        return owner
+    state = ctx.gaz.lookup(words[0], fuzzy=False)
+    return state if state is not None and state.type is EntityType.STATE else owner
+
+
+def _names_forces(ctx: Context, m: Mention) -> bool:
+    """The mention names the owner of forces, not a place: "US troops", "UK troops", "American and British
+    forces"."""
+    t = ctx.doc[m.start:m.end].root
+    if _is_force_word(ctx.doc[m.end - 1]):
+        return True
+    while t.dep_ == "conj" and t.head != t:
+        t = t.head
+    return t.dep_ in ("amod", "compound", "poss", "nmod") and _is_force_word(t.head)
+
+
 def _ship_subject(token: Token) -> bool:
     """The token is the subject of its verb, or a ship's name the parser took for an adverb of the verb right
     after it ("that Gravely shot down": a name is no adverb)."""
@@ -792,16 +829,25 @@ def _ship_subject(token: Token) -> bool:
         token.dep_ == "advmod" and token.pos_ == "PROPN" and token.head.i == token.i + 1 and token.head.pos_ == "VERB")
 
 
-def _acts(force: Token, *, named: bool = False) -> bool:
-    """The force word (or, ``named``, a named warship) is the subject of an action done on the spot ("Marines
-    were standing", "its troops fired", "Gravely shot down"), not negated, not speech: presence where the
-    article is, though the sentence names no place."""
-    if not (named or _is_force_word(force)) or not _ship_subject(force):
-        return False
+def _acts(force: Token, *, named: bool = False) -> str | None:
+    """How the force word (or, ``named``, a named warship) acts on the spot, though the sentence names no place:
+    ``"subject"`` of an action ("Marines were standing", "its troops fired", "Gravely shot down"), not negated;
+    ``"fire"`` coming from it ("gunfire from American and British forces"); ``"ordered"`` into position or to
+    act ("ordered US troops into position"); else None."""
+    if not (named or _is_force_word(force)):
+        return None
+    if force.dep_ == "pobj" and force.head.head.lower_ in FIRE_NOUNS and force.head.lower_ in ("from", "between"):
+        return "fire"  # "gunfire from American and British forces", "fighting between Israeli forces and ..."
+    if force.dep_ == "dobj" and force.head.lemma_.lower() in ORDER_VERBS and any(
+            (c.dep_ == "prep" and c.lower_ == "into" and any(o.lower_ in ("position", "positions") for o in c.children))
+            or (c.dep_ in ("xcomp", "advcl") and c.lemma_.lower() in ACTION_VERBS) for c in force.head.children):
+        return "ordered"  # "ordered US troops into position", "ordered the troops to open fire"
+    if not _ship_subject(force):
+        return None
     verb = force.head
     if any(c.dep_ == "neg" for c in verb.children):
-        return False
-    return verb.lemma_.lower() in ACTION_VERBS
+        return None
+    return "subject" if verb.lemma_.lower() in ACTION_VERBS else None
 
 
 def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
@@ -905,6 +951,8 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
                             cm = ctx.mention_at(obj.i)
                             if cm is not None and cm.entity.type in FORCE_TYPES:
                                 deployer = cm.entity
+        if deployer is not None:
+            deployer = _unit_state(ctx, deployer)
         if deployer is None or _called_for(token) or _attacks_forces(token):
             # "called for more NATO troops in Poland" asks for forces, it does not place them; "Houthi fighters
             # attacked US troops in Syria" places the troops attacked, not the attackers
@@ -926,12 +974,15 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
             vague = _vague_place(ctx, sent, deployer, token)
             if vague is not None:
                 locations = [vague]
-        if not locations and _acts(token, named=vessel_owner(ctx, token) is not None) and not any(
-                is_place(m.entity) and m.entity.key != deployer.key and not (
+        acting = None if locations else _acts(token, named=vessel_owner(ctx, token) is not None)
+        if acting is not None and not any(
+                is_place(m.entity) and m.entity.key != deployer.key and not _names_forces(ctx, m) and not (
                     m.source == "minted" and ctx.doc[m.start:m.end].root.dep_ in ("compound", "nmod"))
                 for m in ctx.mentions_in(sent.start, sent.end)):  # ("an Arleigh-Burke-class destroyer": no place)
             # forces acting in a sentence that names no place act where the article is: its salient place
-            salient = salient_place(ctx, sent.start, deployer)
+            # an action of the forces themselves needs a place the article keeps naming; fire coming from them
+            # or an order to them takes the place named just before
+            salient = salient_place(ctx, sent.start, deployer, recent=acting != "subject")
             if salient is not None:
                 locations = [salient]
         if casualties:
