@@ -212,3 +212,8 @@ def test_he_after_an_unnamed_speaker_is_that_unnamed_speaker() -> None:
     lead = "Colonel Ahmed Diallo visited the base on Monday. "
     assert speakers(lead + "A resident said the gate was closed. “There was shooting,” he added.") == []
     assert speakers(lead + "“There was shooting,” he said.") == ["ahmed-diallo"]
+
+
+def test_he_after_one_of_many_marines_is_no_named_speaker() -> None:
+    assert speakers("Colonel Ahmed Diallo visited the base on Monday. Another Marine told CNN he was near the "
+                    "gate. “There was shooting,” he said.") == []

@@ -481,6 +481,8 @@ def _antecedent(ctx: Context, before: int, types: set[EntityType]) -> Entity | N
             break
         root = ctx.doc[m.start:m.end].root
         if root.dep_ in ("nsubj", "nsubjpass") or (root.dep_ == "appos" and root.head.dep_ == "nsubj"):
+            if m.source != "gazetteer" and root.lower_ in words("en", "anonymous_members"):
+                return None  # "Another Marine told CNN ... he said": the unnamed Marine
             best_i, best = m.start, m.entity
             break
     found = best
