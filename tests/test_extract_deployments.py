@@ -248,7 +248,8 @@ def test_fire_from_forces_and_forces_ordered_take_the_place_named_just_before() 
 
 
 def test_a_units_name_and_the_occupied_territories() -> None:
-    text = "Russia invaded Ukraine. By 2024 the Russian Operational Group in the occupied territories comprised 470,000 troops."
+    text = ("Russia invaded Ukraine. By 2024 the Russian Operational Group in the occupied territories "
+            "comprised 470,000 troops.")
     ex = run(text)
     deps = [(c.subject.deployer.key, c.subject.location.key, c.subject.troops_min) for c in ex.claims
             if isinstance(c.subject, Deployment)]
