@@ -124,3 +124,23 @@ def run(sizes: tuple[int, int], workers: int, log: object = print) -> list[Figur
     figures.append(cost(f"ingest peak RSS at {large} articles", large_kg, "MiB",
                         f"spaCy nlp.pipe alone at {large} articles, n_process={workers}", large_base))
     return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.ingest``: the ingest figures alone (the part of ``make bench`` this module measures),
+    printed as ``python -m bench`` prints them; nothing is written to build/bench.json."""
+    import argparse
+
+    from bench.__main__ import log, table
+
+    parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=main.__doc__)
+    parser.add_argument("--workers", type=int, default=2, help="ingest worker processes (and nlp.pipe n_process)")
+    parser.add_argument("--ingest-sizes", default="16,64", help="the two corpus sizes for ingest and memory")
+    args = parser.parse_args(argv)
+    small, large = (int(x) for x in args.ingest_sizes.split(","))
+    print(table(run((small, large), args.workers, log)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

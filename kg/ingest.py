@@ -4,11 +4,11 @@ Each article ends in exactly one ``Outcome``: stored, rejected by SHACL (nothing
 input or an extractor error; nothing stored).  One bad article never stops the batch.
 
 With ``n_process > 1`` the CPU-bound part (spaCy, the rules, the RDF mapping and the SHACL check) runs in a pool
-of ``n_process`` spawned worker processes that each load spaCy once; the parent reads the input, keeps at most
-``2 * n_process`` batches in flight (memory stays flat however long the input), and writes each article's
-graph in one atomic ``replace_graph``, in input order.  Several ``kg ingest`` processes may write to one
-SPARQL server at once: each article is its own named graph and entity triples are only ever added, identical
-whoever writes them.
+of ``n_process`` worker processes, forked once spaCy is loaded (spawned where fork is unsafe); the parent
+reads the input, keeps at most ``2 * n_process`` batches in flight (memory stays flat however long the
+input), and writes each article's graph in one atomic ``replace_graph``, in input order.  Several ``kg ingest``
+processes may write to one SPARQL server at once: each article is its own named graph and entity triples are
+only ever added, identical whoever writes them.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import logging
 import multiprocessing
+import sys
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -350,13 +351,31 @@ def write_batch(store: Store, items: list[Prepared]) -> Iterator[Outcome]:
 
 
 def init_worker() -> None:
-    """Load spaCy and the shapes once per worker process, not once per task."""
+    """Load spaCy, the gazetteer, the offline place index and the shapes once per worker process (or once
+    before forking the workers), not once per task."""
     from kg.extract.entities import get_nlp
+    from kg.extract.gazetteer import load_gazetteer
+    from kg.extract.places import place_index
     from kg.validate import class_hierarchy, ingest_shapes
 
     get_nlp()
+    load_gazetteer()
+    place_index()
     ingest_shapes()
     class_hierarchy()
+
+
+def _new_pool(n_process: int) -> Pool:
+    """A pool of ``n_process`` extraction workers.
+
+    On Linux they are forked from this process once it has loaded spaCy and the rest (``init_worker``): the
+    model is loaded once instead of once per worker, and its pages are shared until written, as spaCy's own
+    ``nlp.pipe(n_process=...)`` does.  Elsewhere (macOS, Windows: fork is unsafe or absent) they are spawned
+    and each loads its own."""
+    if sys.platform.startswith("linux"):
+        init_worker()
+        return multiprocessing.get_context("fork").Pool(n_process)
+    return multiprocessing.get_context("spawn").Pool(n_process, initializer=init_worker)
 
 
 def _ingest_parallel(
@@ -391,8 +410,7 @@ def _ingest_parallel(
                 results = [Prepared(a.id, a.source, "failed", f"extraction worker failed: {exc!r}") for a in articles]
             yield from write_batch(store, results)
 
-    context = multiprocessing.get_context("spawn")
-    with contextlib.nullcontext(running) if running else context.Pool(n_process, initializer=init_worker) as pool:
+    with contextlib.nullcontext(running) if running else _new_pool(n_process) as pool:
         for item in batches:
             if isinstance(item, Outcome):
                 pending.append(item)
