@@ -263,3 +263,15 @@ def test_a_city_ner_calls_a_nationality_is_a_place() -> None:
     # a nationality no city is called stays nothing
     found = place_mentions("Kurdish elders met the governor last year.")
     assert "Kurdish" not in found or found["Kurdish"][1] is not EntityType.LOCATION, found
+
+
+def test_an_acronym_defined_for_a_state_body_names_the_state() -> None:
+    # constructed: NER marks neither use of "FAMa"; the gold folds armed forces into their state
+    doc = get_nlp()("The Malian Armed Forces (FAMa) said FAMa soldiers had retaken the camp.")
+    keys = [(m.text, m.entity.key) for m in find_mentions(doc)]
+    assert keys.count(("FAMa", "mali")) == 2, keys
+    ex = run("The Malian Armed Forces (FAMa) said on Monday. Later, FAMa troops were deployed to Kidal.")
+    assert ("mali", "kidal") in deployments(ex), ex.claims
+    # an acronym defined for a body that is no state's stays that body
+    doc = get_nlp()("Doctors Without Borders (MSF) said MSF staff had left the camp.")
+    assert all(m.entity.type is not EntityType.STATE for m in find_mentions(doc)), find_mentions(doc)

@@ -302,8 +302,52 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
             taken[i] = True
     if mint:
         chosen.extend(_unmarked_places(doc, gaz, taken))
+    chosen.extend(_state_acronyms(doc, gaz, chosen, taken))
     chosen.sort(key=lambda m: m.start)
     return chosen
+
+
+#: heads of a state's own bodies, whose bracketed acronym stands for the state ("the Malian Armed Forces
+#: (FAMa)"; the gold folds armed forces, ministries and police into their state)
+_STATE_BODY_HEADS = {"forces", "army", "military", "police", "ministry", "government", "guard", "navy", "gendarmerie",
+                     "command", "service", "services", "agency", "office", "junta"}
+
+
+def _state_acronyms(doc: Doc, gaz: Gazetteer, chosen: list[Mention], taken: list[bool]) -> list[Mention]:
+    """Acronyms an article defines for a state's body ("the Malian Armed Forces (FAMa)", "the Armed Forces
+    of the Democratic Republic of the Congo (FARDC)") name that state wherever the article uses them again
+    ("FAMa soldiers"), where NER rarely marks them; an acronym the gazetteer knows keeps its own entity."""
+    states = {i: m.entity for m in chosen if m.entity.type is EntityType.STATE for i in range(m.start, m.end)}
+    defined: dict[str, Entity] = {}
+    for tok in doc:
+        i = tok.i
+        if tok.text != "(" or i < 1 or i + 2 >= len(doc) or doc[i + 2].text != ")":
+            continue
+        acronym = doc[i + 1].text
+        if not (2 <= len(acronym) <= 8 and acronym.isalpha() and sum(c.isupper() for c in acronym) >= 2
+                and acronym[0].isupper()) or gaz.lookup(acronym, fuzzy=False) is not None:
+            continue
+        before = doc[i - 1]
+        state = states.get(before.i)
+        if state is None and before.lower_ in _STATE_BODY_HEADS:
+            # the state named in the body's own phrase: "the Malian Armed Forces", "the Army of Mali"
+            phrase = range(before.left_edge.i, before.right_edge.i + 1)
+            state = next((states[j] for j in phrase if j in states), None)
+            if state is None and before.ent_iob_ in ("B", "I"):
+                ent = next((e for e in doc.ents if e.start <= before.i < e.end), None)
+                state = next((states[j] for j in range(ent.start, ent.end) if j in states), None) if ent else None
+        if state is not None:
+            defined.setdefault(acronym, state)
+    out = []
+    for tok in doc:
+        state = defined.get(tok.text)
+        if state is None or taken[tok.i]:
+            continue
+        labels = tuple(dict.fromkeys((*state.labels, tok.text)))
+        out.append(Mention(tok.i, tok.i + 1, tok.idx, tok.idx + len(tok.text), tok.text, replace(state, labels=labels),
+                           "gazetteer"))
+        taken[tok.i] = True
+    return out
 
 
 #: words after which a capitalised name is where something happens ("in Kidal", "to Djibo", "the town of
