@@ -133,3 +133,39 @@ def test_where_forces_came_from_is_not_where_they_are() -> None:
     # "nördlich von X" places them there
     assert deployments("Russische Truppen stehen nördlich von Charkiw.") == [
         ("russia", "kharkiv-oblast", "asserted")]
+
+
+def test_new_conflicts_presence_words_warships_bases_and_infinitives() -> None:
+    """Presence without the older verbs: 'im Einsatz', 'unterhält Militärstützpunkte', warships, an infinitive
+    after a modal, a compass region ('in den Süden des Libanon'), 'zum' before a place."""
+    assert deployments("Die Bundeswehr ist mit etwa 1.000 Soldaten in Mali im Einsatz.") == [
+        ("germany", "mali", "asserted")]
+    assert deployments("Die Türkei unterhält Militärstützpunkte in Syrien.") == [("turkey", "syria", "asserted")]
+    assert deployments("Die USA verlegen weitere Kriegsschiffe ins östliche Mittelmeer.") == [
+        ("united-states", "mediterranean-sea", "asserted")]
+    assert deployments("Russland könnte bald Truppen nach Belarus verlegen.") == [("russia", "belarus", "possible")]
+    assert deployments("Israelische Truppen sind in den Süden des Libanon vorgerückt.") == [
+        ("israel", "lebanon", "asserted")]
+    # a weapons delivery is no deployment
+    assert deployments("Russland liefert Waffen an die Armee von Mali.") == []
+
+
+def test_an_armed_actor_holding_a_place_and_a_negated_control() -> None:
+    assert deployments("Die Hisbollah kontrolliert den Süden des Libanon.") == [("hezbollah", "lebanon", "asserted")]
+    assert deployments("Soldaten der russischen Armee stehen im Gebiet Kursk.") == [
+        ("russia", "kursk-oblast", "asserted")]
+    assert deployments("Das Gebiet Charkiw wird von Russland nicht kontrolliert.") == [
+        ("russia", "kharkiv-oblast", "denied")]
+
+
+def test_the_speakers_title_after_a_quote_names_no_place() -> None:
+    assert deployments("„Die Streitkräfte der Ukraine halten ihre Stellungen“, schrieb der Gouverneur des "
+                       "Gebietes Charkiw auf Telegram.") == []
+
+
+def test_according_to_stops_at_the_verb() -> None:
+    ex = extract_one(Article(id="t", language="de", outlet="Deutschlandfunk",
+                             text="Nach Angaben der Nato befinden sich etwa 12.000 nordkoreanische Soldaten in "
+                                  "Russland."))
+    claims = [c for c in ex.claims if isinstance(c.subject, Deployment)]
+    assert [[x.key for x in c.claimants] for c in claims] == [["nato"]]

@@ -377,8 +377,9 @@ def _anonymous_source(sent: str, offset: int, actors: list[Mention]) -> Entity |
 def _negated(before: str) -> bool:
     """A negation right before the verb, at most one adverb between ("nicht offiziell bestätigt")."""
     last = before.split()[-2:]
-    return any(w in words("de", "speech_negations") for w in last) and all(w.isalpha() and w.islower()
-                                                                           for w in last)
+    negations = words("de", "speech_negations")
+    return bool(last) and (last[-1] in negations or (
+        len(last) == 2 and last[0] in negations and last[1].isalpha() and last[1].islower()))
 
 
 def _governed(before: str) -> bool:
@@ -423,6 +424,15 @@ def _cited(sent: str, offset: int, actors: list[Mention]) -> list[Entity]:
     for m in _ACCORDING.finditer(sent):
         end = m.end() + (re.search(r"[,;:]|\s(?:sind|ist|hat|haben|seien|sei|wurde|wurden)\b", sent[m.end():])
                          or re.search(r"$", sent[m.end():])).start()  # type: ignore[union-attr]
+        # the noun phrase ends at a lowercase word that no capitalised noun follows ("der Nato befinden sich"),
+        # not at an adjective ("der ukrainischen Armee") or a conjunction
+        for word in re.finditer(r"\S+", sent[m.end():end]):
+            w = word.group()
+            rest = sent[m.end() + word.end():].lstrip()
+            if w[:1].islower() and w not in ("und", "sowie", "der", "des", "den", "dem", "die", "von") and (
+                    not rest[:1].isupper()):
+                end = m.end() + word.start()
+                break
         for a in actors:
             if m.end() <= a.start_char - offset < end and a.entity not in out:
                 out.append(a.entity)
@@ -449,6 +459,13 @@ def _words_re(key: str, *, flags: int = 0) -> re.Pattern[str]:
     """A regular expression for any whole word or phrase of the list ``key`` of ``patterns/de.json``."""
     alternatives = sorted(words("de", key), key=len, reverse=True)
     return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in alternatives) + r")(?![\w-])", flags)
+
+
+@cache
+def _force_nouns() -> re.Pattern[str]:
+    """The force nouns, also as the last part of a hyphenated compound ("M23-Miliz", "Hamas-Kämpfer")."""
+    alternatives = sorted(words("de", "force_nouns"), key=len, reverse=True)
+    return re.compile(r"(?:(?<=-)|(?<![\w-]))(?:" + "|".join(re.escape(w) for w in alternatives) + r")(?![\w-])")
 
 
 @cache
@@ -581,6 +598,12 @@ def _owner_at(sent: str, offset: int, actors: list[Mention], start: int, end: in
             word = sent[a:m.end_char - offset]
             if origin or word.endswith("s"):  # the genitive: "Truppen Russlands"
                 return m.entity
+    # the genitive with its article: "Kämpfer der Hamas", "Soldaten der russischen Armee"
+    genitive = re.match(r"\s+(?:der|des)\s+(?:[a-zäöüß]+\s+){0,2}", after)
+    if genitive:
+        for m in actors:
+            if m.start_char - offset == end + genitive.end() and m.entity.type in FORCE_TYPES:
+                return m.entity
     return None
 
 
@@ -616,6 +639,10 @@ def _certainty(sent: str, force_starts: list[int]) -> Certainty:
     for at in force_starts:
         if negative.search(" ".join(sent[:at].split()[-2:])):
             return Certainty.DENIED
+    for verb in (*_words_re("control_participles").finditer(sent), *_words_re("control_verbs").finditer(sent),
+                 *_words_re("deploy_participles").finditer(sent)):
+        if _negated(sent[:verb.start()]):
+            return Certainty.DENIED  # "wird von Russland nicht kontrolliert", "sind nicht stationiert"
     if _words_re("possible_words").search(sent):
         return Certainty.POSSIBLE
     return Certainty.ASSERTED
@@ -635,12 +662,17 @@ def _deployments(sent: str, offset: int, mentions: list[Mention],
         state.recent.clear()
     actors = [m for m in mentions if m.entity.type in FORCE_TYPES]
     places = _places(sent, offset, mentions, state)
+    attribution = re.search(r"[“”\"»]\s*,\s*" + _SPEECH.pattern, sent)
+    if attribution:
+        # '„...“, schrieb der Gouverneur des Gebietes Charkiw': the speaker's title names no deployment's place
+        places = [p for p in places if p.start < attribution.start()]
     owners: list[tuple[Entity, int]] = []
     force_starts: list[int] = []
+    controlled: list[tuple[Entity, _Place]] = []
     speaking = _words_re("force_speech_verbs")
     institution = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words("de", "institution_prepositions"))
                              + r")\s+(?:[a-zäöüß][\w-]*\s+){0,2}$")
-    for force in _words_re("force_nouns").finditer(sent):
+    for force in _force_nouns().finditer(sent):
         if _AGAINST.search(sent[:force.start()]):
             continue  # "gegen ukrainische Soldaten": the enemy
         if speaking.match(sent[force.end():].lstrip()):
@@ -666,11 +698,24 @@ def _deployments(sent: str, offset: int, mentions: list[Mention],
         for m in actors:
             if m.start_char - offset == at:
                 owners.append((m.entity, at))
+    for verb in _words_re("control_verbs").finditer(sent):
+        # "Die M23 kontrolliert die Stadt Goma", "Die Rebellen der HTS haben Aleppo eingenommen": the subject holds
+        # the place (the agent of a passive, "von X kontrolliert", is read above)
+        if re.search(r"\b(?:von|vom|durch)\s+(?:\S+\s+){0,3}$", sent[:verb.start()]):
+            continue
+        owner = next((e for e, _at in owners), None) or _subject(sent, offset, actors, places)
+        if owner is None:
+            continue
+        after = [p for p in places if p.start >= verb.end() and p.entity.key != owner.key] or [
+            p for p in places if p.entity.key != owner.key and p.start < verb.start()
+            and not _governed(sent[max(0, p.start - 30):p.start])]
+        if after:
+            controlled.append((owner, after[0]))
     for control in _CONTROL.finditer(sent):
         for m in actors:
             if control.start() <= m.start_char - offset < control.end():
                 owners.append((m.entity, control.start()))
-    if not owners:
+    if not owners and not controlled:
         return []
     if _words_re("strike_words", flags=re.I).search(sent) and not force_starts:
         return []
@@ -697,6 +742,9 @@ def _deployments(sent: str, offset: int, mentions: list[Mention],
             # no place named at all: the forces are where the article last put this deployer's, if that was
             # in the last few sentences ("Selenskyj bestätigte den russischen Angriff")
             out.append((deployer, state.recent[deployer.key], certainty))
+    for deployer, held in controlled:
+        if all(d.key != deployer.key for d, _p, _c in out):
+            out.append((deployer, held.entity, certainty))
     if out:
         state.last_place = out[-1][1]
     for deployer, place, _c in out:
