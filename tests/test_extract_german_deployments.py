@@ -169,3 +169,10 @@ def test_according_to_stops_at_the_verb() -> None:
                                   "Russland."))
     claims = [c for c in ex.claims if isinstance(c.subject, Deployment)]
     assert [[x.key for x in c.claimants] for c in claims] == [["nato"]]
+
+
+def test_the_owner_inside_a_hyphenated_force_compound() -> None:
+    assert deployments("US-Soldaten sind in Syrien stationiert.") == [("united-states", "syria", "asserted")]
+    assert deployments("Wagner-Söldner kämpfen in Mali.") == [("wagner-group", "mali", "asserted")]
+    # a compound whose first part is no actor owns nothing
+    assert deployments("Elite-Soldaten sind in Syrien stationiert.") == []

@@ -74,6 +74,24 @@ def _mentions(ctx: Context, start: int, end: int) -> list[Mention]:
     return [m for m in ctx.mentions if m.start_char >= start and m.end_char <= end]
 
 
+def _compound_owners(ctx: Context, sent: str, offset: int, mentions: list[Mention]) -> list[Mention]:
+    """The owner inside a hyphenated force compound the tokenizer keeps whole ("US-Soldaten", "Nato-Truppen",
+    "Wagner-Söldner"): the part before the hyphen, when the gazetteer knows it as a state or armed group."""
+    out: list[Mention] = []
+    taken = {(m.start_char, m.end_char) for m in mentions}
+    for force in _force_nouns().finditer(sent):
+        if force.start() == 0 or sent[force.start() - 1] != "-":
+            continue
+        head = re.search(r"([\wÄÖÜäöüß]+)-$", sent[:force.start()])
+        if head is None:
+            continue
+        entity = ctx.gaz.lookup(head.group(1), fuzzy=False)
+        a, b = offset + head.start(1), offset + head.end(1)
+        if entity is not None and entity.type in FORCE_TYPES | {EntityType.ORGANISATION} and (a, b) not in taken:
+            out.append(Mention(-1, -1, a, b, head.group(1), entity, "gazetteer"))
+    return out
+
+
 def german_claims(ctx: Context) -> list[Claim]:
     """The claims of a German article, sentence by sentence."""
     text = ctx.text
@@ -95,6 +113,7 @@ def german_claims(ctx: Context) -> list[Claim]:
             continue  # a headline, or a line repeated (teaser and body)
         seen_sentences.add(sent)
         mentions = _mentions(ctx, start, end)
+        mentions += _compound_owners(ctx, sent, start, mentions)
         actors = [m for m in mentions if m.entity.type in ACTOR_TYPES]
         unknown = _unknown_speakers(sent, start, mentions, people)
         if unknown:
