@@ -107,3 +107,13 @@ def test_a_title_before_the_name_in_a_label() -> None:
             "SPOKESPERSON DUJARRIC:  The Secretary-General condemns the attack on the convoy.\n"
             "DEFENSE SECRETARY:  No comment on the convoy.\n")
     assert [s for s, _ in statements(run(text, outlet="U.S. Department of Defense"))] == ["ryder", "dujarric"]
+
+
+def test_speech_a_question_reports_is_its_speakers() -> None:
+    """A reporter's question claims nothing, but speech it reports ('Q  Putin said today that ...') is that
+    speaker's statement; the question itself and the reporter's 'you said' are none."""
+    text = ("MR. KIRBY:  Thanks.  Talks in Doha went well overnight.\n"
+            "Q    President Putin said today that the talks had failed.  Did you say that too?\n"
+            "Q    You said yesterday that the talks had failed.\n")
+    found = statements(run(text))
+    assert [s for s, _ in found] == ["kirby", "putin"]

@@ -62,7 +62,12 @@ def sentence_claims(ctx: Context, sent: Span) -> list[Claim]:
     """Every claim of one sentence: its statements, then its deployments."""
     claims: list[Claim] = []
     if ctx.turn_at(sent.start_char) in words("en", "turn_silent"):
-        return claims  # a reporter's question or the moderator in a briefing transcript claims nothing
+        # a reporter's question or the moderator claims nothing, but speech it reports is its speaker's
+        # ("Q  President Zelenskyy said today that ...")
+        return [Claim(subject=Statement(speaker=s.speaker, date=None, place=s.place), claimants=(s.speaker,),
+                      certainty=Certainty.ASSERTED, span=_span(ctx, s.start_char, s.end_char),
+                      outlet=_reporter(ctx.outlet))
+                for s in find_speech(ctx, sent) if not s.according]
     claims.extend(_turn_statements(ctx, sent))
     turn_speaker = ctx.turn_speaker_at(sent.start_char)
     speeches = find_speech(ctx, sent)
