@@ -116,3 +116,10 @@ def test_actor_references_that_must_not_resolve() -> None:
     # a sponsor is no group: "Iran-backed" names no armed group
     ctx = context("The front, a coalition of Iran-backed militias, spoke.")
     assert all("backed" not in key for key in armed_groups(ctx))
+
+
+def test_the_reef_is_the_shoal_named_before() -> None:
+    text = "Boats gathered near Second Thomas Shoal. Chinese troops were deployed around the reef."
+    assert found(text) == [("china", "second-thomas-shoal")], found(text)
+    # no shoal, reef or atoll named: the reef is nothing known
+    assert found("Boats gathered near Manila. Chinese troops were deployed around the reef.") == []

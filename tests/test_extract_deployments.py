@@ -257,3 +257,51 @@ def test_a_units_name_and_the_occupied_territories() -> None:
     # a group that is no unit of forces owns no troops: a charity comprised of volunteers
     assert found("Russia invaded Ukraine. The Russian Charity Group in the occupied territories comprised 400 "
                  "volunteers.") == [("russia", "ukraine")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # police officers sent abroad are forces
+    ("Rwandan police officers arrived in Goma on Tuesday.", [("rwanda", "goma")]),
+    # naval assets are where they act
+    ("Vietnamese coast guard vessels shadowed the convoy near Scarborough Shoal.",
+     [("vietnam", "scarborough-shoal")]),
+    # joint patrols held somewhere, one deployment per state
+    ("Australia and Japan held joint patrols in the South China Sea.",
+     [("australia", "south-china-sea"), ("japan", "south-china-sea")]),
+    # an alliance deploying under its own name, to each place of a list
+    ("NATO has deployed battlegroups in Slovakia, Hungary and Romania.",
+     [("nato", "hungary"), ("nato", "romania"), ("nato", "slovakia")]),
+    # leading a battlegroup somewhere
+    ("Canada leads the battlegroup in Latvia.", [("canada", "latvia")]),
+    # a group losing men somewhere was there
+    ("Hezbollah lost dozens of men near Qusayr.", [("hezbollah", "qusayr")]),
+    # each base owned in a coordinated object
+    ("Turkey maintains an air base in Somalia and a naval base in Qatar.",
+     [("turkey", "qatar"), ("turkey", "somalia")]),
+    # a branch named after its group
+    ("The Islamic State Sahel Province operates in the Menaka region.", [("islamic-state", "menaka-region")]),
+])
+def test_new_conflict_presence_fires(text: str, expected: list[tuple[str, str]]) -> None:
+    assert found(text) == expected, found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Rwandan tax officers arrived in Goma on Tuesday.",  # officers of no police force
+    "Vietnamese fishing vessels were sold to Malaysia.",  # a sale, no naval action
+    "NATO has deployed observers to the talks in Geneva.",  # observers are no ground object
+    "Hezbollah lost the vote in Beirut.",  # a vote lost, no men
+    "The Islamic State Sahel Province was named in a report from Menaka.",  # named, not operating
+])
+def test_new_conflict_presence_does_not_fire(text: str) -> None:
+    assert found(text) == [], found(text)
+
+
+def test_a_raid_by_an_armed_group_places_the_raiders() -> None:
+    # an armed group killing or attacking in a town is there; a name called a militia is an armed group
+    assert found("The ADF, an Islamist militia, killed 40 villagers in Beni.") == [("adf", "beni")]
+    assert found("The Tiger Hand gang coalition attacked the town of Mirebalais.") == [
+        ("tiger-hand", "mirebalais")]
+    # a state attacking a city strikes from afar; an attack on forces places the attacked; shipping is at sea
+    assert found("Russia attacked Kharkiv on Monday.") == []
+    assert found("The ADF, an Islamist militia, attacked Congolese soldiers in Beni.") == [("congo", "beni")]
+    assert found("The Houthis attacked commercial shipping in the Red Sea.") == []

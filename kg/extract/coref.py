@@ -30,7 +30,7 @@ from kg.extract.lexicon import load
 from kg.extract.pipeline import FORCE_TYPES, Context
 from kg.extract.places import find_place
 from kg.model import Entity, EntityType
-from kg.ns import normalise
+from kg.ns import normalise, slug
 
 #: how far back (tokens) a description looks for a place whose name says what it is ("the camp")
 NAME_WINDOW = 300
@@ -94,6 +94,12 @@ def resolve_place(ctx: Context, noun: Token, deployer: Entity, *, before: int | 
     if _specified(ctx, noun):
         return None
     if kind == "named":
+        kinds = _data()["named_kinds"]
+        assert isinstance(kinds, list)
+        alike = next((set(group) for group in kinds if word in group), {word})
+        for m in candidates:
+            if alike & set(m.text.lower().split()) or alike & set(m.entity.label.lower().split()):
+                return m.entity  # "the reef": the last shoal named
         return broad_region(ctx, start, deployer, word=word)  # "the peninsula" of the two Koreas
     if kind == "subdivision":
         for m in candidates:
@@ -299,6 +305,7 @@ def armed_groups(ctx: Context) -> dict[str, Entity]:
                 normalise(m.text) in names or _said_armed(ctx, m.start, m.end)) and not _sponsor(m.text):
             out[m.entity.key] = replace(m.entity, type=EntityType.ARMED_GROUP)
     ctx.cache["armed"] = out
+    ctx.cache["armed_names"] = names
     return out
 
 
@@ -350,6 +357,44 @@ def _said_armed(ctx: Context, start: int, end: int) -> bool:
 def armed(ctx: Context, m: Mention | None) -> Entity | None:
     """The armed group a mention names, if the article shows it is one."""
     return None if m is None else armed_groups(ctx).get(m.entity.key)
+
+
+def described_group(ctx: Context, noun: Token) -> Entity | None:
+    """The armed group a noun phrase names and describes at once: "the Viv Ansanm gang coalition", "Katiba
+    Macina fighters", "Viv Ansanm gang members" (a name before an armed description)."""
+    before = [t for t in ctx.doc[noun.left_edge.i:noun.i] if t.dep_ in ("compound", "amod", "nmod")]
+    names = [t for t in before if t.pos_ == "PROPN"]
+    words = [t for t in before if t.pos_ in ("NOUN", "ADJ")]
+    if not names or not _armed_phrase([*words, noun]) or any(
+            names[k + 1].i != names[k].i + 1 for k in range(len(names) - 1)):
+        return None
+    start, end = names[0].i, names[-1].i + 1
+    m = ctx.mention_at(start)
+    if m is not None and m.entity.type in FORCE_TYPES:
+        return m.entity
+    if (m is not None and m.entity.type is EntityType.STATE) or _sponsor(ctx.doc[start:end].text):
+        return None
+    name = ctx.doc[start:end].text
+    return Entity(key=slug(name), label=name, type=EntityType.ARMED_GROUP, labels=(name,))
+
+
+def armed_name(ctx: Context, token: Token) -> Entity | None:
+    """The armed group a proper noun no mention covers names, if the article calls that name armed ("The
+    ADF, an Islamist militia, killed ...")."""
+    if token.pos_ != "PROPN" or ctx.mention_at(token.i) is not None:
+        return None
+    armed_groups(ctx)
+    names = ctx.cache.get("armed_names")
+    doc = ctx.doc
+    start, end = token.i, token.i + 1
+    while start > 0 and doc[start - 1].pos_ == "PROPN":
+        start -= 1
+    while end < len(doc) and doc[end].pos_ == "PROPN":
+        end += 1
+    name = doc[start:end].text
+    if not isinstance(names, set) or normalise(name) not in names:
+        return None
+    return Entity(key=slug(name), label=name, type=EntityType.ARMED_GROUP, labels=(name,))
 
 
 def acronyms(ctx: Context) -> dict[str, Entity]:

@@ -15,7 +15,17 @@ from dataclasses import dataclass, replace
 
 from spacy.tokens import Span, Token
 
-from kg.extract.coref import BROAD, armed, place_kind, resolve_actor, resolve_place, salient_place, vessel_owner
+from kg.extract.coref import (
+    BROAD,
+    armed,
+    armed_name,
+    described_group,
+    place_kind,
+    resolve_actor,
+    resolve_place,
+    salient_place,
+    vessel_owner,
+)
 from kg.extract.entities import Mention, is_place
 from kg.extract.lexicon import words
 from kg.extract.numbers import parse_troops
@@ -31,6 +41,7 @@ FORCE_NOUNS = {
     "instructors", "advisers", "advisors", "gunmen", "rebels", "insurgents", "division",
     "divisions", "regiment", "regiments", "detachment", "squad", "peacekeepers", "peacekeeping", "command",
     "garrison", "destroyers", "destroyer", "frigate", "frigates", "men", "police", "policemen", "gendarmes",
+    "battlegroup", "battlegroups", "militiamen",
     # German
     "soldaten", "truppen", "armee", "streitkräfte", "einheiten", "söldner", "kämpfer", "militär",
 }
@@ -39,6 +50,16 @@ ASSET_NOUNS = words("en", "asset_nouns")
 STATIONING_VERBS = words("en", "stationing_verbs")
 #: what forces do on the spot: a force doing it is where the article is, when the sentence names no place
 ACTION_VERBS = words("en", "action_verbs")
+NAVAL_ASSETS = words("en", "naval_assets")
+NAVAL_ACTION_VERBS = words("en", "naval_action_verbs")
+#: raids by armed groups and ground forces on a town put the raiders there; a state's strikes do not
+RAID_VERBS = words("en", "raid_verbs")
+NAVAL_TARGETS = {"shipping", "tankers", "tanker", "freighters", "merchant", "targets"}
+WATERS = {"sea", "gulf", "strait", "ocean", "channel", "bay", "straits", "waters"}
+GROUND_RAIDERS = words("en", "ground_raiders")
+LOSING_VERBS = words("en", "losing_verbs")
+#: organisations whose forces deploy under their own name ("NATO has deployed battlegroups in Poland")
+ORG_SENDING_VERBS = {"deploy", "station", "send", "dispatch", "lead", "rotate", "base"}
 #: verbs whose subject owns the forces or presence that is their object: "Wagner has 1,500 men in Mali",
 #: "Russia maintains a military presence in Transnistria"
 HAVING_VERBS = {"have", "maintain", "keep", "establish", "expand", "build", "retain", "operate", "comprise",
@@ -46,7 +67,7 @@ HAVING_VERBS = {"have", "maintain", "keep", "establish", "expand", "build", "ret
 #: heads of a unit's name whose owner modifies them: "the Russian Operational Group of Forces", "the Iranian
 #: Quds Force"
 UNIT_HEADS = {"group", "command", "corps", "fleet", "contingent", "grouping", "force", "forces", "army", "brigade",
-              "division", "battalion", "regiment", "flotilla", "squadron", "task"}
+              "division", "battalion", "regiment", "flotilla", "squadron", "task", "province", "branch", "wing"}
 #: verbs that put their object somewhere: an armed group as the object is there ("keeping Wagner in Mali")
 SENDING_VERBS = {"keep", "send", "deploy", "station", "dispatch", "move", "transfer", "bring", "redeploy"}
 #: verbs whose object is told to act: "directed the military to flow assets into the region"
@@ -64,7 +85,7 @@ PRESENCE_NOUNS = {
     "incursion", "invasion", "offensive", "raid", "ground operation", "operation", "escalation",
     "deployment", "presence", "occupation", "advance", "assault", "counteroffensive", "counter-offensive",
     "involvement", "participation", "fighting", "clashes", "battle", "campaign", "base", "bases", "outpost",
-    "coalition", "mission",
+    "coalition", "mission", "patrols",
     "vormarsch", "einmarsch", "einsatz",
 }
 PRESENCE_VERBS = {
@@ -82,7 +103,8 @@ GROUND_OBJECTS = {"troops", "soldiers", "forces", "units", "incursion", "invasio
                   "operations", "raid", "raids", "escalation", "assault", "counteroffensive", "brigade",
                   "brigades", "battalion", "battalions", "mercenaries", "fighters", "personnel", "army",
                   "ground", "positions", "position", "contingent", "warships", "marines", "paratroopers",
-                  "coalition", "mission", "presence", "men", "assets"}
+                  "coalition", "mission", "presence", "men", "assets", "battlegroup", "battlegroups", "patrols",
+                  "officers"}
 #: shooting and fighting that put the forces it comes from where the article is ("gunfire from US troops")
 FIRE_NOUNS = {"fire", "gunfire", "shots", "shooting", "burst", "bursts", "volley", "volleys", "fighting",
               "clashes", "firefight", "firefights", "battles", "skirmishes"}
@@ -131,6 +153,8 @@ class DeploymentFinding:
 
 
 def _is_force_word(token: Token) -> bool:
+    if token.lower_ in ("officers", "officer") and token.pos_ == "NOUN":
+        return any(c.lower_ == "police" for c in token.children)  # "Kenyan police officers"
     return token.lower_ in FORCE_NOUNS and token.pos_ in ("NOUN", "PROPN")
 
 
@@ -306,7 +330,7 @@ def _force_owner(ctx: Context, token: Token, sent: Span) -> Entity | None:
                     return cm.entity
     # "Russia has deployed 50,000 troops", "Russia has sent tens of thousands of troops"
     verb = _governing_verb(token)
-    if verb.i != token.i and (verb.lemma_.lower() in PRESENCE_VERBS or verb.lemma_.lower() in HAVING_VERBS) and (
+    if verb.i != token.i and (verb.lemma_.lower() in PRESENCE_VERBS | HAVING_VERBS | LOSING_VERBS) and (
             token.i > verb.i):
         owner = _subject_owner(ctx, verb)
         if owner is not None:
@@ -359,11 +383,17 @@ def _subject_owner(ctx: Context, verb: Token, *, depth: int = 0, stationing: boo
             m = ctx.mention_at(child.i)
             if m is not None and m.entity.type in FORCE_TYPES:
                 return m.entity
-            group = armed(ctx, m)
+            if m is not None and m.entity.type is EntityType.ORGANISATION and m.source == "gazetteer" and (
+                    verb.lemma_.lower() in ORG_SENDING_VERBS) and any(
+                    c.dep_ == "dobj" and c.lower_ in GROUND_OBJECTS for c in verb.children):
+                return m.entity  # "NATO has deployed battlegroups in Poland"
+            group = armed(ctx, m) or armed_name(ctx, child)
             if group is not None:
                 return group  # a name the text calls armed ("CODECO, a militia, ... CODECO attacked")
             if m is None and child.lower_ in UNIT_HEADS and child.pos_ == "PROPN":
-                for c in child.children:  # "the Russian Operational Group of Forces comprised 470,000 troops"
+                # "the Russian Operational Group of Forces comprised 470,000 troops", "the Islamic State Sahel
+                # Province operates in ..."
+                for c in child.children:
                     cm = ctx.mention_at(c.i) if c.dep_ in ("compound", "amod") else None
                     if cm is not None and cm.entity.type in FORCE_TYPES:
                         return cm.entity
@@ -500,7 +530,7 @@ def _object_places(ctx: Context, trigger: Token, deployer: Entity) -> list[tuple
     """Places that are the trigger's object: "invaded Lebanon", "the invasion of Ukraine"."""
     out: list[tuple[Entity, int, int]] = []
     objs: list[Token] = []
-    if trigger.pos_ == "VERB" and trigger.lemma_.lower() in PLACE_OBJECT_VERBS:
+    if trigger.pos_ == "VERB" and trigger.lemma_.lower() in PLACE_OBJECT_VERBS | RAID_VERBS:
         objs = [c for c in trigger.children if c.dep_ == "dobj"]
         for obj in list(objs):
             if obj.lower_ == "control":  # "took control of Avdiivka"
@@ -799,6 +829,29 @@ def _vague_place(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> 
     return resolve_place(ctx, nouns[0], deployer, before=sent.start)
 
 
+def _raider(ctx: Context, verb: Token) -> Entity | None:
+    """The armed group, or the owner of ground forces, that raids a place: the subject of an attack or killing
+    whose object is no force ("gunmen attacked the village", not "attacked US troops": the attacked are placed
+    then, not the attackers); a state or an air force that attacks raids nothing (a strike from a distance)."""
+    if any(c.dep_ == "dobj" and (_is_force_word(c) or c.lower_ in ASSET_NOUNS | NAVAL_ASSETS | NAVAL_TARGETS)
+           for c in verb.children):
+        return None  # the attacked forces are placed, not the attackers; an attack on shipping is from afar
+    subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    if subj is None:
+        return None
+    m = ctx.mention_at(subj.i)
+    if m is not None and m.entity.type is EntityType.ARMED_GROUP:
+        return m.entity
+    group = armed(ctx, m) if m is not None else (
+        resolve_actor(ctx, subj) or armed_name(ctx, subj) or described_group(ctx, subj))
+    if group is not None and group.type is EntityType.ARMED_GROUP:
+        return group
+    if subj.lower_ in GROUND_RAIDERS and _is_force_word(subj):
+        owner = _force_owner(ctx, subj, verb.sent)
+        return owner
+    return None
+
+
 def _unit_state(ctx: Context, owner: Entity) -> Entity:
     """A unit named after its state that no list knows ("the Russian Operational Group", "the Iranian Quds
     Force") is that state's forces: the state, as the gold folds armed forces into their state."""
@@ -873,11 +926,21 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
     casualties = bool(lowered & CASUALTY_WORDS)
     for token in sent:
         deployer: Entity | None = None
+        raid = False
         troops: tuple[int | None, int | None, bool] = (None, None, False)
         if _is_force_word(token):
             deployer = _force_owner(ctx, token, sent)
             if deployer is not None:
                 troops = _number(ctx, token, sent)
+        elif token.lower_ in NAVAL_ASSETS and token.dep_ in ("nsubj", "nsubjpass") and (
+                token.head.lemma_.lower() in NAVAL_ACTION_VERBS | ACTION_VERBS | STATIONING_VERBS):
+            deployer = _force_owner(ctx, token, sent)  # "Chinese coast guard vessels shadowed the convoy near X"
+        elif token.pos_ == "VERB" and token.lemma_.lower() in RAID_VERBS and (
+                token.lemma_.lower() not in PRESENCE_VERBS or token.lemma_.lower() == "kill"):
+            deployer = _raider(ctx, token)  # "the ADF killed 40 villagers in Beni", "gunmen attacked the town of X"
+            if deployer is None:
+                continue
+            raid = True
         elif _ship_subject(token) and vessel_owner(ctx, token) is not None:
             deployer = vessel_owner(ctx, token)  # "USS Gravely responded", "Gravely shot down two missiles"
         elif token.pos_ == "VERB" and token.lemma_.lower() == "claim" and any(
@@ -933,10 +996,12 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
                 poss = [m for m in poss if m.entity.key not in after]  # not the place ("Russia's war ... to Russia")
                 if poss:
                     deployer = poss[-1].entity
-            owned = token.dep_ == "dobj" and token.head.lemma_.lower() in HAVING_VERBS | OBJECT_VERBS
+            obj = token.head if token.dep_ == "conj" and token.head.dep_ == "dobj" and (
+                token.head.lemma_.lower() in PRESENCE_NOUNS) else token  # "a base in X and a naval base in Y"
+            owned = obj.dep_ == "dobj" and obj.head.lemma_.lower() in HAVING_VERBS | OBJECT_VERBS
             if deployer is None and owned and (token.lemma_.lower() != "presence" or any(
                     c.lower_ in MILITARY_MODIFIERS for c in token.children)):
-                deployer = _subject_owner(ctx, token.head)  # "Russia maintains a military presence in X"
+                deployer = _subject_owner(ctx, obj.head)  # "Russia maintains a military presence in X"
             if deployer is None and token.i + 2 < sent.end and ctx.doc[token.i + 1].lower_ == "by":
                 k = token.i + 2
                 while k < sent.end - 1 and ctx.doc[k].lower_ in ("the", "a"):
@@ -969,6 +1034,9 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
         if victims:
             # "Houthi fighters attacked US troops in Syria": the place of the victims, not of the attackers
             places = [p for p in places if p[1] not in victims]
+        if raid:  # a town raided, not a state or a sea
+            places = [p for p in places if p[0].type is EntityType.LOCATION and not (
+                set(normalise(p[0].label).split()) & WATERS)]
         locations = _nearest_places(ctx, places, token)
         if not locations:
             vague = _vague_place(ctx, sent, deployer, token)
