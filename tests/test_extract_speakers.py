@@ -217,3 +217,11 @@ def test_he_after_an_unnamed_speaker_is_that_unnamed_speaker() -> None:
 def test_he_after_one_of_many_marines_is_no_named_speaker() -> None:
     assert speakers("Colonel Ahmed Diallo visited the base on Monday. Another Marine told CNN he was near the "
                     "gate. “There was shooting,” he said.") == []
+
+
+def test_experts_named_as_examples_speak_and_an_outlet_named_in_apposition() -> None:
+    found = speakers("As experts like Joshua Craze, Kholood Khair and Raga Makawi make clear, better arrangements "
+                     "are possible.")
+    assert found == ["joshua-craze", "kholood-khair", "raga-makawi"]
+    assert speakers("Experts like these make clear that better arrangements are possible.") == []
+    assert speakers("Another media outlet, Baza, later reported that 18 people had been killed.") == ["baza"]

@@ -136,11 +136,13 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
                     named.entity.type is EntityType.PERSON and head.entity.type is not EntityType.PERSON)):
                 # (a person beside a person is the next of a list: "Advisors Sullivan, Shin, and Akiba")
                 return _person_span(ctx, child, named) or named.entity
-            if named is None and child.pos_ == "PROPN" and head is None and subj.pos_ != "PROPN":
+            unknown = named is None or (named.source != "gazetteer" and named.entity.type not in ACTOR_TYPES)
+            if unknown and child.pos_ == "PROPN" and head is None and subj.pos_ != "PROPN":
                 minted = _unknown_name(ctx, child)  # "The head of the committee, Mohammed Ali al-Houthi,"
                 if minted is not None and minted.type is EntityType.PERSON:
                     return minted
-                if subj.lower_ in _NAMED_BODIES | _BODY_NOUNS and child.is_upper and len(child.text) >= 3:
+                if subj.lower_ in _NAMED_BODIES | _BODY_NOUNS and ((child.is_upper and len(child.text) >= 3) or (
+                        child.is_title and subj.lower_ in _OUTLET_NOUNS | {"agency"})):
                     # "the UN agency for Palestinians, UNRWA, said": the body's own short name
                     kind = EntityType.OUTLET if subj.lower_ in _OUTLET_NOUNS else EntityType.ORGANISATION
                     return Entity(key=slug(child.text), label=child.text, type=kind, labels=(child.text,))
@@ -214,6 +216,10 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
     # "a hospital in southern Lebanon" is not Lebanon; "Iranian-backed militias" are not Iran
     inside = [m for m in ctx.mentions_in(left, right) if m.entity.type in ACTOR_TYPES
               and not _locative(ctx, m) and not _backed(ctx, m)]
+    named_like = _named_examples(subj)
+    if named_like:
+        # "experts like Joshua Craze, Kholood Khair and Raga Makawi make clear": the experts named
+        return resolve_subject(ctx, named_like[0], prefer_before=prefer_before)
     if word in _ANONYMOUS and not any(c.dep_ == "poss" for c in subj.children):
         # "US, South Korean and Ukrainian sources": the states are the claimants, not a speaker
         return None
@@ -580,7 +586,7 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
             continue  # "declined to comment" is a speech act (optional in the guidelines); "declined 3%" not
         subj = token.head if misparsed else _subject(token)
         if subj is not None and lemma not in SPEECH_LEMMAS and ctx.mention_at(subj.i) is None and (
-                subj.pos_ not in ("PRON", "PROPN")
+                subj.pos_ not in ("PRON", "PROPN") and not _named_examples(subj)
                 and subj.lower_ not in _BODY_NOUNS | _PERSON_NOUNS | _SPOKES | _NAMED_BODIES | _GROUP_NOUNS):
             continue  # "the limited support for Ukraine makes clear that ...": no speaker made it
         if subj is None and token.dep_ == "conj" and token.head.lemma_.lower() not in SPEECH_LEMMAS:
@@ -625,6 +631,9 @@ def _listed(ctx: Context, verb: Token, subj: Token) -> list[Token]:
     "Mohammed Ali, the head of the committee," is one speaker."""
     own = ctx.mention_at(subj.i)
     subjects = [c for c in verb.children if c.dep_ == "nsubj" and c.i != subj.i and c.pos_ == "PROPN"]
+    examples = _named_examples(subj)
+    if examples:
+        return examples[1:]  # (the first is the subject's own resolution)
     has_and = any(t.dep_ == "cc" for t in subj.subtree) or bool(subjects)
     out: list[Token] = []
     stack = [subj, *subjects]
@@ -640,6 +649,18 @@ def _listed(ctx: Context, verb: Token, subj: Token) -> list[Token]:
             if c.dep_ == "conj" or (has_and and c.dep_ in ("appos", "npadvmod") and _same_kind(ctx, own, c)):
                 stack.append(c)
     return out
+
+
+def _named_examples(subj: Token) -> list[Token]:
+    """The names of "experts like X, Y and Z", "analysts such as X": the proper nouns the examples list."""
+    if subj.lower_ not in _TOPICAL | _ANONYMOUS:
+        return []
+    for prep in subj.children:
+        if prep.dep_ == "prep" and prep.lower_ in ("like", "including", "as"):
+            obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+            if obj is not None and obj.pos_ == "PROPN":
+                return [obj, *[c for c in obj.conjuncts if c.i > obj.i and c.pos_ == "PROPN"]]
+    return []
 
 
 def _same_kind(ctx: Context, own: Mention | None, token: Token) -> bool:
@@ -759,8 +780,11 @@ def _light_speech(verb: Token) -> bool:
     """A light verb with a noun of speech: "issued an ultimatum", "made a threatening warning", "delivered a
     speech"; "made (it) clear that ..."."""
     lemma = verb.lemma_.lower()
-    if lemma == "make" and any(c.lower_ == "clear" and c.dep_ in ("oprd", "acomp", "ccomp", "advmod", "dobj")
-                               for c in verb.subtree) and any(
+    doc = verb.doc
+    right_after = [doc[k].lower_ for k in range(verb.i + 1, min(verb.i + 4, len(doc)))]
+    if lemma == "make" and ("clear" in right_after[:1] or right_after[:2] == ["it", "clear"] or any(
+            c.lower_ == "clear" and c.dep_ in ("oprd", "acomp", "ccomp", "advmod", "dobj")
+            for c in verb.subtree)) and any(
             c.dep_ == "ccomp" or any(g.dep_ == "ccomp" for g in c.children) for c in verb.children):
         return True
     return lemma in words("en", "speech_light_verbs") and any(
