@@ -305,3 +305,25 @@ def test_a_raid_by_an_armed_group_places_the_raiders() -> None:
     assert found("Russia attacked Kharkiv on Monday.") == []
     assert found("The ADF, an Islamist militia, attacked Congolese soldiers in Beni.") == [("congo", "beni")]
     assert found("The Houthis attacked commercial shipping in the Red Sea.") == []
+
+
+def test_a_size_update_points_back_to_the_deployment_before() -> None:
+    ex = run("Kenya sent 400 police officers to Haiti in June. The contingent has since grown to 1,000 officers.")
+    deps = [(c.subject.deployer.key, c.subject.location.key, c.subject.troops_min) for c in ex.claims
+            if isinstance(c.subject, Deployment)]
+    assert deps == [("kenya", "haiti", 400), ("kenya", "haiti", 1000)], deps
+    # a number that is no force's size points back to nothing
+    ex = run("Kenya sent 400 police officers to Haiti in June. Since then 1,000 officers were trained in Nairobi.")
+    deps = [(c.subject.deployer.key, c.subject.troops_min) for c in ex.claims if isinstance(c.subject, Deployment)]
+    assert deps == [("kenya", 400)], deps
+
+
+def test_a_count_after_a_preposition_is_read() -> None:
+    ex = run("The army began the year with a force of 360,000 Belarusian troops in Kazakhstan.")
+    deps = [(c.subject.deployer.key, c.subject.troops_min) for c in ex.claims if isinstance(c.subject, Deployment)]
+    assert deps == [("belarus", 360000)], deps
+
+
+def test_forces_sent_to_fight_a_state_are_sent_into_it() -> None:
+    assert found("Belarus is sending troops to fight Lithuania.") == [("belarus", "lithuania")]
+    assert found("Belarus is sending money to fight poverty.") == []

@@ -536,7 +536,12 @@ def _object_places(ctx: Context, trigger: Token, deployer: Entity) -> list[tuple
             if obj.lower_ == "control":  # "took control of Avdiivka"
                 objs.extend(o for p in obj.children if p.dep_ == "prep" and p.lower_ == "of"
                             for o in p.children if o.dep_ == "pobj")
-    elif trigger.lower_ in PLACE_OF_NOUNS:
+    if trigger.pos_ == "VERB" and trigger.lemma_.lower() in SENDING_VERBS | {"deploy"}:
+        # "sending troops to fight Ukraine": forces sent to fight a state are sent into it
+        for purpose in trigger.children:
+            if purpose.dep_ in ("advcl", "xcomp") and purpose.lemma_.lower() in ("fight", "battle", "attack"):
+                objs.extend(c for c in purpose.children if c.dep_ == "dobj")
+    if trigger.lower_ in PLACE_OF_NOUNS:
         for prep in trigger.children:
             if prep.dep_ == "prep" and prep.lower_ == "of":
                 objs.extend(c for c in prep.children if c.dep_ == "pobj")
@@ -730,11 +735,14 @@ def _number(ctx: Context, force: Token, sent: Span) -> tuple[int | None, int | N
         start -= 1
     if any(doc[k].ent_type_ in ("DATE", "TIME", "MONEY", "PERCENT") for k in range(start, end)):
         return (None, None, False)  # "in 2006 Israeli forces": a year, not a count
-    text = doc[start:end].text
-    try:
-        low, high, approx = parse_troops(text)
-    except ValueError:
-        return (None, None, False)
+    low, high, approx = None, None, False
+    for k in range(start, end):  # "risen to 410,000 troops": drop leading words that are no part of the count
+        try:
+            low, high, approx = parse_troops(doc[k:end].text)
+        except ValueError:
+            return (None, None, False)
+        if low is not None or doc[k].like_num:
+            break
     if low is not None and low > 2_000_000:
         return (None, None, False)
     return (low, high, approx or plus)
@@ -827,6 +835,31 @@ def _vague_place(ctx: Context, sent: Span, deployer: Entity, trigger: Token) -> 
     if not nouns:
         return None
     return resolve_place(ctx, nouns[0], deployer, before=sent.start)
+
+
+#: verbs of a force's size changing or stated: "this had risen to 410,000 troops"
+UPDATE_VERBS = {"rise", "grow", "increase", "swell", "reach", "climb", "fall", "drop", "shrink", "number", "total",
+                "stand", "comprise"}
+#: subjects that point back to the force of the deployment just stated
+UPDATE_SUBJECTS = {"this", "that", "it", "number", "figure", "total", "force", "contingent", "presence",
+                   "deployment", "strength", "size"}
+#: how far back (tokens) the deployment a size update points back to may be
+UPDATE_WINDOW = 120
+
+
+def _updated(ctx: Context, token: Token, sent: Span) -> tuple[Entity | None, Entity | None]:
+    """(deployer, place) of the deployment stated just before, when forces with no owner are its new size:
+    "By June this had risen to 410,000 troops", "The contingent now numbers 2,500 soldiers"."""
+    verb = _governing_verb(token)
+    if verb.lemma_.lower() not in UPDATE_VERBS or not any(t.like_num and t.dep_ == "nummod" for t in verb.subtree):
+        return None, None
+    subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subj is None or subj.lower_ not in UPDATE_SUBJECTS or ctx.mention_at(subj.i) is not None:
+        return None, None
+    last = ctx.cache.get("last_deployment")
+    if not isinstance(last, tuple) or token.i - last[0] > UPDATE_WINDOW:
+        return None, None
+    return last[1], last[2]
 
 
 def _raider(ctx: Context, verb: Token) -> Entity | None:
@@ -927,11 +960,20 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
     for token in sent:
         deployer: Entity | None = None
         raid = False
+        updated: Entity | None = None
         troops: tuple[int | None, int | None, bool] = (None, None, False)
         if _is_force_word(token):
             deployer = _force_owner(ctx, token, sent)
+            if deployer is None:
+                deployer, updated = _updated(ctx, token, sent)  # "By June this had risen to 410,000 troops"
             if deployer is not None:
                 troops = _number(ctx, token, sent)
+            if updated is not None and troops[0] is None:
+                # "The contingent has since grown to 1,000 officers": the count the verb gives
+                counted = next((t.head for t in _governing_verb(token).subtree if t.like_num and t.dep_ == "nummod"
+                                and t.head.i != token.i), None)
+                if counted is not None:
+                    troops = _number(ctx, counted, sent)
         elif token.lower_ in NAVAL_ASSETS and token.dep_ in ("nsubj", "nsubjpass") and (
                 token.head.lemma_.lower() in NAVAL_ACTION_VERBS | ACTION_VERBS | STATIONING_VERBS):
             deployer = _force_owner(ctx, token, sent)  # "Chinese coast guard vessels shadowed the convoy near X"
@@ -1038,6 +1080,8 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
             places = [p for p in places if p[0].type is EntityType.LOCATION and not (
                 set(normalise(p[0].label).split()) & WATERS)]
         locations = _nearest_places(ctx, places, token)
+        if not locations and updated is not None:
+            locations = [updated]
         if not locations:
             vague = _vague_place(ctx, sent, deployer, token)
             if vague is not None:
@@ -1070,4 +1114,5 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
                 certainty=_certainty(ctx, sent, token), start_char=s_start, end_char=s_end, trigger=token,
             ))
             ctx.deployment_places.append((token.i, location))
+            ctx.cache["last_deployment"] = (token.i, owner, location)
     return found
