@@ -225,3 +225,8 @@ def test_experts_named_as_examples_speak_and_an_outlet_named_in_apposition() -> 
     assert found == ["joshua-craze", "kholood-khair", "raga-makawi"]
     assert speakers("Experts like these make clear that better arrangements are possible.") == []
     assert speakers("Another media outlet, Baza, later reported that 18 people had been killed.") == ["baza"]
+
+
+def test_telling_an_addressee_that() -> None:
+    assert speakers("Ukraine informed the UN that the dam had been destroyed.") == ["ukraine"]
+    assert speakers("Ukraine informed the UN about the dam.") == []
