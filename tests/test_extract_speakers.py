@@ -230,3 +230,10 @@ def test_experts_named_as_examples_speak_and_an_outlet_named_in_apposition() -> 
 def test_telling_an_addressee_that() -> None:
     assert speakers("Ukraine informed the UN that the dam had been destroyed.") == ["ukraine"]
     assert speakers("Ukraine informed the UN about the dam.") == []
+
+
+def test_the_official_is_of_the_state_introduced_with_it() -> None:
+    found = speakers("A U.S. official said Washington had shared intelligence with Moscow. "
+                     "\"We did warn the Russians,\" said the official, speaking on condition of anonymity.")
+    assert found == ["united-states", "united-states"]
+    assert speakers("\"We did warn the Russians,\" said the official.") == []

@@ -263,6 +263,14 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
     ):
         # "military officials said": the state the text speaks of
         return _antecedent(ctx, prefer_before, {EntityType.STATE, EntityType.ARMED_GROUP})
+    if word in ("official", "officials") and "the" in determiners:
+        # "said the official" after "a U.S. official said": the state the official was introduced with
+        for t in reversed(ctx.doc[max(0, prefer_before - 150):prefer_before]):
+            if t.lower_ in ("official", "officials") and t.i != subj.i:
+                introduced = [ctx.mention_at(c.i) for c in t.children if c.dep_ in ("compound", "amod", "nmod")]
+                states = [x.entity for x in introduced if x is not None and x.entity.type is EntityType.STATE]
+                if states:
+                    return states[0]
     if word in _PERSON_NOUNS and "the" in determiners:
         # "said the President": the person last named with that title; "the politician": the last person
         titled = _titled(ctx, prefer_before, subj)
