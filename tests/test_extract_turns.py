@@ -117,3 +117,12 @@ def test_speech_a_question_reports_is_its_speakers() -> None:
             "Q    You said yesterday that the talks had failed.\n")
     found = statements(run(text))
     assert [s for s, _ in found] == ["kirby", "putin"]
+
+
+def test_the_publisher_named_among_signatories_speaks_like_them() -> None:
+    """A White House joint statement: 'Japan, the ROK, and the United States condemn' is one statement per
+    signatory, the publisher's state included; the publisher alone ('The United States condemns') is the
+    article's own voice, no statement."""
+    text = ("Japan, the ROK, and the United States strongly condemn the launches. "
+            "The United States condemns the launches.")
+    assert [s for s, _ in statements(run(text))] == ["japan", "south-korea", "united-states"]

@@ -617,7 +617,10 @@ def find_speech(ctx: Context, sent: Span) -> list[Speech]:
                 other = resolve_subject(ctx, conj, prefer_before=subj.left_edge.i)
                 if other is not None and all(other.key != x.key for x in speakers):
                     speakers.append(other)
-        speakers = [x for x in speakers if ctx.outlet is None or x.key != ctx.outlet.key]
+        if len(speakers) < 2:
+            # the article's own voice is no statement; a publisher named among other speakers ("Japan, the ROK,
+            # and the United States condemn" in a White House joint statement) speaks like them
+            speakers = [x for x in speakers if ctx.outlet is None or x.key != ctx.outlet.key]
         if not speakers:
             continue  # the article's own voice is not a statement
         start, end = _evidence(sent, token, s_start, s_end)
