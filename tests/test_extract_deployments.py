@@ -327,3 +327,26 @@ def test_a_count_after_a_preposition_is_read() -> None:
 def test_forces_sent_to_fight_a_state_are_sent_into_it() -> None:
     assert found("Belarus is sending troops to fight Lithuania.") == [("belarus", "lithuania")]
     assert found("Belarus is sending money to fight poverty.") == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # an armed group showing up somewhere
+    ("The Wagner Group appeared in Libya in 2019.", [("wagner-group", "libya")]),
+    # the leader of a mission named as its subject, and a police force named after its state
+    ("The Haitian National Police and the Kenyan-led support mission launched an operation in Port-au-Prince.",
+     [("haiti", "port-au-prince"), ("kenya", "port-au-prince")]),
+    ("The mission, led by Kenya, has 400 officers in Haiti.", [("kenya", "haiti")]),
+    # a part of a place taken
+    ("Israeli forces have seized the Syrian side of Mount Hermon.", [("israel", "mount-hermon")]),
+])
+def test_appearing_leading_and_parts_fire(text: str, expected: list[tuple[str, str]]) -> None:
+    assert found(text) == expected, found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Russia appeared in court in The Hague.",  # a state appearing in court is no presence
+    "The talks, led by Kenya, were held in Haiti.",  # talks led are no forces
+    "Israeli forces have seized the side door of the building.",  # a part of no named place
+])
+def test_appearing_leading_and_parts_do_not_fire(text: str) -> None:
+    assert found(text) == [], found(text)

@@ -67,11 +67,14 @@ HAVING_VERBS = {"have", "maintain", "keep", "establish", "expand", "build", "ret
 #: heads of a unit's name whose owner modifies them: "the Russian Operational Group of Forces", "the Iranian
 #: Quds Force"
 UNIT_HEADS = {"group", "command", "corps", "fleet", "contingent", "grouping", "force", "forces", "army", "brigade",
-              "division", "battalion", "regiment", "flotilla", "squadron", "task", "province", "branch", "wing"}
+              "division", "battalion", "regiment", "flotilla", "squadron", "task", "province", "branch", "wing",
+              "police", "guard", "gendarmerie"}
 #: verbs that put their object somewhere: an armed group as the object is there ("keeping Wagner in Mali")
 SENDING_VERBS = {"keep", "send", "deploy", "station", "dispatch", "move", "transfer", "bring", "redeploy"}
 #: verbs whose object is told to act: "directed the military to flow assets into the region"
 ORDER_VERBS = {"order", "direct", "instruct", "authorize", "authorise", "command", "task"}
+#: verbs of showing up somewhere: presence for forces and armed groups only
+APPEARING_VERBS = {"appear", "surface", "reappear", "show"}
 #: verbs that ask for forces rather than place them
 REQUEST_VERBS = {"call", "urge", "demand", "request", "ask", "appeal", "plead", "seek", "lobby"}
 #: verbs of attack: the attacked are where the attack is, the attackers need not be
@@ -236,6 +239,14 @@ def _leader(ctx: Context, noun: Token) -> Entity | None:
     """The state or group that leads a presence noun's forces: "the US-led invasion", "a Saudi-led coalition"
     ("X-backed" names a sponsor, not the forces' owner)."""
     doc = ctx.doc
+    for child in noun.children:  # "the mission, led by Kenya,"
+        if child.dep_ == "acl" and child.lower_ == "led":
+            for by in child.children:
+                if by.dep_ == "agent":
+                    for obj in by.children:
+                        m = ctx.mention_at(obj.i)
+                        if m is not None and m.entity.type in FORCE_TYPES:
+                            return m.entity
     for k in range(max(noun.i - 4, noun.sent.start), noun.i):
         if doc[k].lower_ in ("led", "-led") and k > 0:
             j = k - 1 if doc[k].lower_ == "-led" else (k - 2 if doc[k - 1].text in "-‐‑" else k - 1)
@@ -405,8 +416,10 @@ def _subject_owner(ctx: Context, verb: Token, *, depth: int = 0, stationing: boo
             ours = _we(ctx, child)
             if ours is not None:
                 return ours
-            # "it", "they", "the group": the actor named just before (kg.extract.coref); "USS Gravely"
-            referent = resolve_actor(ctx, child) or vessel_owner(ctx, child)
+            # "it", "they", "the group": the actor named just before (kg.extract.coref); "USS Gravely"; "the
+            # Kenyan-led mission", "the mission, led by Kenya,"
+            referent = resolve_actor(ctx, child) or vessel_owner(ctx, child) or (
+                _leader(ctx, child) if child.lemma_.lower() in PRESENCE_NOUNS | UNIT_HEADS else None)
             if referent is not None or child.pos_ == "PRON":
                 return referent
     for child in verb.children:
@@ -456,9 +469,10 @@ def _subject_co_owners(ctx: Context, verb: Token, owner: Entity) -> list[Entity]
         if child.dep_ in ("nsubj", "nsubjpass"):
             for conj in child.conjuncts:
                 m = ctx.mention_at(conj.i)
-                if m is not None and m.entity.type in FORCE_TYPES and m.entity.key != owner.key and all(
-                        m.entity.key != e.key for e in out):
-                    out.append(m.entity)
+                entity = m.entity if m is not None and m.entity.type in FORCE_TYPES else (
+                    _leader(ctx, conj) if conj.lemma_.lower() in PRESENCE_NOUNS | UNIT_HEADS else None)
+                if entity is not None and entity.key != owner.key and all(entity.key != e.key for e in out):
+                    out.append(entity)
     return out
 
 
@@ -521,6 +535,9 @@ def _allowed_heads(trigger: Token) -> set[int]:
 
 #: verbs whose object is the place: "invaded Lebanon", "entered the camp", "captured Avdiivka"
 PLACE_OBJECT_VERBS = words("en", "place_object_verbs")
+#: a part of a place that a verb's object may name: "seized the Syrian side of Mount Hermon"
+PART_NOUNS = {"side", "part", "parts", "outskirts", "edge", "edges", "centre", "center", "heart", "north", "south",
+              "east", "west", "bank", "slopes", "suburbs", "rest", "half", "areas"}
 #: presence nouns whose "of X" is the place ("the invasion of Ukraine"), not the actor ("the offensive of
 #: Ukraine")
 PLACE_OF_NOUNS = {"invasion", "occupation", "annexation", "incursion", "bombardment", "siege"}
@@ -549,6 +566,11 @@ def _object_places(ctx: Context, trigger: Token, deployer: Entity) -> list[tuple
     verb = _governing_verb(trigger)
     if verb.dep_ == "relcl" and any(c.lower_ == "where" for c in verb.children):
         objs.append(verb.head)
+    for obj in list(objs):
+        if ctx.mention_at(obj.i) is None and obj.lower_ in PART_NOUNS:
+            # "seized the Syrian side of Mount Hermon", "entered the outskirts of Goma"
+            objs.extend(o for p in obj.children if p.dep_ == "prep" and p.lower_ == "of"
+                        for o in p.children if o.dep_ == "pobj")
     for obj in objs:
         if ctx.mention_at(obj.i) is None and place_kind(obj) is not None:
             named = _named_place(ctx, obj)  # "captured the village of Lastochkyne"
@@ -764,6 +786,10 @@ def _certainty(ctx: Context, sent: Span, trigger: Token) -> Certainty:
         return Certainty.DENIED
     if any(c.lower_ == "no" and c.dep_ == "det" for c in trigger.children):
         return Certainty.DENIED  # "no troops would be deployed"
+    verb = _governing_verb(trigger)
+    if any(t.lower_ == "neither" and t.dep_ == "preconj" for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")
+           for t in c.subtree):
+        return Certainty.DENIED  # "neither Redut nor Convoy had appeared in Africa"
     verb = _governing_verb(trigger)
     scope: list[Token] = [trigger, *trigger.children, verb, *verb.children]
     for child in trigger.children:
@@ -1001,6 +1027,16 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
         elif token.pos_ == "VERB" and token.lemma_.lower() in SENDING_VERBS and _sent_group(ctx, token) is not None:
             # "insisted on keeping Wagner in the country", "sent the Africa Corps to Niger": the group sent
             deployer = _sent_group(ctx, token)
+        elif token.pos_ == "VERB" and token.lemma_.lower() in APPEARING_VERBS:
+            # "The Wagner Group appeared in Mali", "Russian instructors surfaced in Niamey": forces or an armed
+            # group, not a state ("Russia appeared in court")
+            owner = _subject_owner(ctx, token)
+            subj = next((c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            if any(c.dep_ in ("xcomp", "ccomp", "acomp", "attr") for c in token.children):
+                owner = None  # "Wagner appears to be unpopular": a look, not a presence
+            if owner is not None and (owner.type is EntityType.ARMED_GROUP or (
+                    subj is not None and _is_force_word(subj))):
+                deployer = owner
         elif token.pos_ == "VERB" and token.lemma_.lower() in PLACE_OBJECT_VERBS and (
                 token.lemma_.lower() not in PRESENCE_VERBS) and any(
                 place.type is EntityType.LOCATION for place, _i, _r in _object_places(ctx, token, _NOBODY)):
