@@ -211,6 +211,9 @@ def test_a_name_ner_cut_short_is_taken_whole() -> None:
     doc = get_nlp()("Hayat Tahrir al-Sham (HTS) fighters entered the city on Thursday.")
     group = next(m.entity for m in find_mentions(doc) if m.text == "Hayat Tahrir al-Sham")
     assert "HTS" in group.labels, group
+    # a lowercase word after a hyphen is no part of a name ("Iran-backed militants" are no group "Iran-backed")
+    found = mentions("Iran-backed militants and Arizona-based contractors were seen near the base.")
+    assert not any("-" in text for text in found), found
     # a title before a name is no part of it
     for title in ("President", "Judge", "Mayor"):
         found = mentions(f"On Monday {title} Amadou Diallo visited the front.")

@@ -281,7 +281,8 @@ def find_mentions(doc: Doc, gaz: Gazetteer | None = None, *, mint: bool = True) 
         if entity is None:
             etype = _NER_TYPES[ent.label_]
             if etype is None and mint and (info := find_place(name)) is not None and info.kind == "city" and (
-                    normalise(info.name) == normalise(name)):
+                    normalise(info.name) == normalise(name)) and not (
+                    span.end < len(doc) and doc[span.end].pos_ == "PROPN" and doc[span.end].is_title):
                 etype = EntityType.LOCATION  # "RSF-occupied Omdurman": NER's nationality, a city by name
             if etype is None or not mint:
                 continue
@@ -653,17 +654,30 @@ def _trim(ent: Span, blocked: frozenset[int] = frozenset(), *, left: bool = True
         end -= 1
     if start >= end:
         return None
-    # the hyphenated word goes on: "-des-Bouquets", written without a space
+    # the hyphenated name goes on, written without a space: "-des-Bouquets", "-Bek"; not "-based", "-backed"
     k = end
     while (k + 1 < len(doc) and not doc[k - 1].whitespace_ and doc[k].text == "-" and not doc[k].whitespace_
            and doc[k + 1].is_alpha and k + 1 not in blocked and not doc[k + 1].ent_type_):
-        k += 2
+        part = doc[k + 1]
+        if part.is_title:
+            k += 2
+        elif (part.lower_ in _NAME_PARTICLES and not part.whitespace_ and k + 3 < len(doc)
+              and doc[k + 2].text == "-" and doc[k + 3].is_title):
+            k += 2  # "-des-", then the capitalised part on the next round
+        else:
+            break
     end = k
     j = start
     while (left and j > 0 and start - j < 2 and doc[j - 1].pos_ == "PROPN" and doc[j - 1].is_title
-           and not doc[j - 1].ent_type_ and j - 1 not in blocked and doc[j - 1].lower_ not in _NOT_NAME_WORDS):
+           and not doc[j - 1].ent_type_ and j - 1 not in blocked and doc[j - 1].lower_ not in _NOT_NAME_WORDS
+           and not (j >= 2 and doc[j - 2].text == "-" and not doc[j - 2].whitespace_)):  # not "sub-Saharan"
         j -= 1
     return doc[j:end]
+
+
+#: lowercase particles inside hyphenated place names ("Croix-des-Bouquets", "Port-au-Prince", "Deir-ez-Zor")
+_NAME_PARTICLES = {"des", "de", "du", "la", "le", "les", "au", "aux", "sur", "en", "al", "el", "ez", "ed", "ad",
+                   "an", "ar", "as", "ash", "at", "az", "ul", "bin", "ibn", "am", "der"}
 
 
 #: capitalised words before a name that are no part of it
