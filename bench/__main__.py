@@ -50,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds after the start past which no new query run starts (noted, not silent)")
     parser.add_argument("--query-limit", type=float, default=store_bench.LIMIT,
                         help="seconds one run of one query may take; beyond it is stopped and noted")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="with --queries-only: keep the query stores in this folder (e.g. build/bench-keep) and "
+                        "reuse them in the next run, growing them only past the size they hold (a 10,000-article "
+                        "build takes minutes); they hold replicas of the articles extracted when first built")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks: stop Virtuoso
     started = time.perf_counter()
@@ -73,11 +77,15 @@ def main(argv: list[str] | None = None) -> int:
     build.mkdir(exist_ok=True)  # every store of the run lives here, on the project's disk, not a tmpfs
     server = sparql = None
     server_folder: Path | None = None
+    keep: Path | None = args.keep if args.queries_only else None
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
     if not args.no_virtuoso and shutil.which("virtuoso-t"):
         sys.path.insert(0, str(ROOT))
         from tests.virtuoso_server import VirtuosoServer
 
-        server_folder = Path(tempfile.mkdtemp(prefix="kg-bench-virtuoso-", dir=build))
+        server_folder = keep / "virtuoso" if keep is not None else Path(
+            tempfile.mkdtemp(prefix="kg-bench-virtuoso-", dir=build))
         server = VirtuosoServer.start(server_folder)
         sparql = server.store(timeout=300)
     elif not args.no_virtuoso:
@@ -88,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="kg-bench-store-", dir=build) as tmp_name:
             tmp = Path(tmp_name)
             stores = store_bench.Stores(ex, tmp / "embedded", server)
+            if keep is not None:  # the kept stores, and how many replicas they hold (0: none yet)
+                held = keep / "size"
+                kept = int(held.read_text()) if held.exists() and (keep / "embedded").exists() else 0
+                stores = store_bench.Stores(ex, keep / "embedded", server, size=kept)
             if not args.queries_only:
                 n = min([args.writes, *sizes])
                 log(f"store load: {n} replicated articles through kg's writes vs bulk_load")
@@ -104,11 +116,22 @@ def main(argv: list[str] | None = None) -> int:
                                      f"articles to the stores would take about {need:.0f}s, past the time budget")
                         log(f"  {notes[-1]}")
                         break
-                log(f"building the stores at {size} articles (from {stores.size}; both backends at once)")
-                step = stores.grow(size, log=log)
-                steps.append(step)
-                log("  " + ", ".join(f"{k} {v:.1f}s" for k, v in step.items() if k not in BUILD_COUNTS)
-                    + f"; {step['quads']:.0f} quads in the embedded store")
+                if stores.size >= size and keep is not None:
+                    log(f"reusing the kept stores at {stores.size} articles ({keep})")
+                    if stores.size > size:
+                        notes.append(f"the kept stores hold {stores.size} articles: measured at that size, not {size}")
+                    stores.steps.append({"articles": float(stores.size), "from": float(stores.size), "wall": 0.0})
+                    size = stores.size
+                else:
+                    log(f"building the stores at {size} articles (from {stores.size}; both backends at once)")
+                    step = stores.grow(size, log=log)
+                    steps.append(step)
+                    if keep is not None:
+                        if server is not None:
+                            server.isql("checkpoint;", timeout=1800)
+                        (keep / "size").write_text(str(stores.size))
+                    log("  " + ", ".join(f"{k} {v:.1f}s" for k, v in step.items() if k not in BUILD_COUNTS)
+                        + f"; {step['quads']:.0f} quads in the embedded store")
                 backends = [("embedded", ("oxigraph", str(stores.embedded)), "pyoxigraph Store.query")]
                 if server is not None:
                     backends.insert(0, ("Virtuoso", ("sparql", server.query_url), "HTTP GET to Virtuoso /sparql"))
@@ -137,8 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         if sparql is not None:
             sparql.close()
         if server is not None:
-            server.stop()
-        if server_folder is not None:
+            server.stop(keep=keep is not None)
+        if server_folder is not None and keep is None:
             shutil.rmtree(server_folder, ignore_errors=True)
 
     elapsed = time.perf_counter() - started
