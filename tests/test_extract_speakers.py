@@ -237,3 +237,13 @@ def test_the_official_is_of_the_state_introduced_with_it() -> None:
                      "\"We did warn the Russians,\" said the official, speaking on condition of anonymity.")
     assert found == ["united-states", "united-states"]
     assert speakers("\"We did warn the Russians,\" said the official.") == []
+
+
+def test_quoted_as_saying_is_the_person_quoted() -> None:
+    assert speakers("The agency quoted Foreign Minister Sergei Lavrov as saying that talks were possible.") == [
+        "lavrov"]
+    assert speakers("The newspaper quoted the poem in full.") == []
+    # "a spokesperson for ..." is not the person who spoke last ("the spokesperson" is)
+    found = speakers("Ravina Shamdasani said the graves were found. Separately, an agency quoted a spokesperson "
+                     "for the Russian Investigative Committee as saying it was too early to comment.")
+    assert found == ["ravina-shamdasani", "russia"]

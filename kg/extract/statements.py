@@ -238,7 +238,8 @@ def resolve_subject(ctx: Context, subj: Token, *, prefer_before: int) -> Entity 
                 return people[0].entity
             # "the OHCHR spokesperson continued": the person of that body who just spoke
             recent = ctx.last_speaker(prefer_before, {EntityType.PERSON}, within=80)
-            if recent is not None and word in _SPOKES and any(c.dep_ == "det" for c in subj.children):
+            definite = any(c.dep_ == "det" and c.lower_ == "the" for c in subj.children)
+            if recent is not None and word in _SPOKES and definite:
                 return recent
         return inside[0].entity
     if subj.pos_ == "PRON" or word in _PRONOUNS_PERSON | _PRONOUNS_GROUP:
@@ -830,8 +831,12 @@ def _cited_in(ctx: Context, verb: Token) -> list[Entity]:
 
 
 def _cited_source(ctx: Context, verb: Token) -> Entity | None:
-    """The source of "cited a statement from the Iranian Navy"."""
+    """The source of "cited a statement from the Iranian Navy"; the person quoted ("quoted a spokesperson for
+    the ministry as saying", "quoted Minister X as saying")."""
     for obj in verb.children:
+        if obj.dep_ == "dobj" and verb.lemma_.lower() == "quote" and obj.lower_ not in _REPORT_NOUNS and any(
+                c.dep_ == "prep" and c.lower_ == "as" for c in verb.children):
+            return resolve_subject(ctx, obj, prefer_before=obj.left_edge.i)
         if obj.dep_ != "dobj" or obj.lower_ not in _REPORT_NOUNS:
             continue
         found = [m for m in ctx.mentions_in(obj.i + 1, obj.right_edge.i + 1) if m.entity.type in ACTOR_TYPES]
