@@ -57,6 +57,7 @@ def _data() -> dict[str, object]:
     return load("coref")
 
 
+@cache
 def place_nouns() -> dict[str, str]:
     """Description noun -> the kind of place it means (``patterns/coref.json``, ``place_nouns``)."""
     value = _data()["place_nouns"]
@@ -69,6 +70,7 @@ def place_kind(token: Token) -> str | None:
     return place_nouns().get(token.lower_)
 
 
+@cache
 def group_nouns() -> frozenset[str]:
     value = _data()["group_nouns"]
     assert isinstance(value, list)
@@ -174,6 +176,9 @@ def broad_region(ctx: Context, before: int, deployer: Entity, *, word: str | Non
 
 def title_places(ctx: Context) -> list[Entity]:
     """Places the article's title names (not states): the article's setting ("Securing the Red Sea")."""
+    cached = ctx.cache.get("title_places")
+    if isinstance(cached, list):
+        return cached
     title = ctx.article.title or ""
     words = [w.strip(".,:;!?\"'()“”‘’") for w in title.split()]
     out: list[Entity] = []
@@ -190,6 +195,7 @@ def title_places(ctx: Context) -> list[Entity]:
                 k += n - 1
                 break
         k += 1
+    ctx.cache["title_places"] = out
     return out
 
 
@@ -264,6 +270,7 @@ def vessel_owner(ctx: Context, token: Token) -> Entity | None:
     return ships.get(token.text)
 
 
+@cache
 def _words(key: str) -> frozenset[str]:
     value = _data()[key]
     assert isinstance(value, list)
