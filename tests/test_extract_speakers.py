@@ -247,3 +247,9 @@ def test_quoted_as_saying_is_the_person_quoted() -> None:
     found = speakers("Ravina Shamdasani said the graves were found. Separately, an agency quoted a spokesperson "
                      "for the Russian Investigative Committee as saying it was too early to comment.")
     assert found == ["ravina-shamdasani", "russia"]
+
+
+def test_a_body_of_the_country_is_the_state_named_before() -> None:
+    assert speakers("Gunmen attacked a concert hall in Russia. The country's Investigative Committee said it "
+                    "was too early to comment.") == ["russia"]
+    assert speakers("The country's Investigative Committee said it was too early to comment.") != ["russia"]

@@ -394,6 +394,12 @@ def _unknown_name(ctx: Context, token: Token) -> Entity | None:
         return None  # (a place may be part of an organisation's name: "Africa Corps")
     if doc[end - 1].lower_ in _PERSON_NOUNS:
         return None  # "the ship's Company Security Officer": a title, not a name
+    if state is None and any(c.dep_ == "poss" and c.lower_ == "country" for c in token.children):
+        # "the country's Investigative Committee": the state the text calls the country
+        last = ctx.last_mention(start, {EntityType.STATE}, within=300)
+        if last is not None and doc[end - 1].lower_ in words("en", "speaker_org_heads") | words(
+                "en", "state_body_words"):
+            return last.entity
     if state is not None and doc[end - 1].lower_ in words("en", "state_body_words"):
         return state  # "the Russian Culture Ministry": a government body speaks for its state
     names = doc[start:end]
@@ -430,7 +436,13 @@ def _body_owner(ctx: Context, subj: Token, head: Mention) -> Entity | None:
     the body is not in the gazetteer and its name is a ministry's or an office's."""
     if head.source == "gazetteer" or head.entity.type is not EntityType.ORGANISATION:
         return None
-    if not set(normalise(head.text).split()) & words("en", "state_body_words"):
+    head_words = set(normalise(head.text).split())
+    if any(c.dep_ == "poss" and c.lower_ == "country" for c in subj.children) and head_words & (
+            words("en", "state_body_words") | words("en", "speaker_org_heads")):
+        # "the country's Investigative Committee": a body of the state the text calls the country
+        last = ctx.last_mention(head.start, {EntityType.STATE}, within=300)
+        return last.entity if last is not None else None
+    if not head_words & words("en", "state_body_words"):
         return None
     for child in subj.children:
         if child.dep_ == "poss":
