@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     build.mkdir(exist_ok=True)  # every store of the run lives here, on the project's disk, not a tmpfs
     server = sparql = None
     server_folder: Path | None = None
-    keep: Path | None = args.keep if args.queries_only else None
+    keep: Path | None = args.keep.resolve() if args.keep is not None and args.queries_only else None
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
     if not args.no_virtuoso and shutil.which("virtuoso-t"):
