@@ -350,3 +350,17 @@ def test_appearing_leading_and_parts_fire(text: str, expected: list[tuple[str, s
 ])
 def test_appearing_leading_and_parts_do_not_fire(text: str) -> None:
     assert found(text) == [], found(text)
+
+
+def test_hosting_pushing_into_and_they_after_a_deployment() -> None:
+    # the host is the place of the forces it hosts
+    assert found("Romania hosts about 5,000 French troops.") == [("france", "romania")]
+    assert found("Estonia will host a British brigade of 3,000 soldiers.") == [("united-kingdom", "estonia")]
+    # forces pushing into a place are there; pushing for talks is not
+    assert found("Israeli forces pushed deeper into southern Syria.") == [("israel", "southern-syria")]
+    assert found("Israel pushed for talks in Geneva.") == []
+    # "they" after a deployment whose subject is a state: those forces
+    text = "Turkey has about 3,000 troops in Syria. They are based mainly in Idlib."
+    assert found(text) == [("turkey", "idlib"), ("turkey", "syria")], found(text)
+    # hosting talks hosts no forces
+    assert found("Romania hosts talks with France in Bucharest.") == []

@@ -509,7 +509,15 @@ def _subject_antecedent(ctx: Context, pronoun: Token, *, plural: bool) -> Entity
     main = [x for x in subjects if x[1].head.dep_ in ("ROOT", "conj") and (
         x[1].head.dep_ == "ROOT" or x[1].head.head.dep_ == "ROOT")]
     pick = main or subjects
-    return pick[-1][0] if pick else None
+    if pick:
+        return pick[-1][0]
+    # "The US has about 900 troops in Syria. They are based ...": the forces of the deployment just stated
+    last = ctx.cache.get("last_deployment")  # (token, deployer, place), recorded by kg.extract.deployments
+    named_here = any(m.entity.type in FORCE_TYPES for m in ctx.mentions_in(sent.start, pronoun.i))
+    if plural and not named_here and isinstance(last, tuple) and before.start <= last[0] < sent.start and (
+            isinstance(last[1], Entity)):
+        return last[1]
+    return None
 
 
 def _as_place(entity: Entity) -> Entity:

@@ -888,6 +888,27 @@ def _updated(ctx: Context, token: Token, sent: Span) -> tuple[Entity | None, Ent
     return last[1], last[2]
 
 
+#: verbs whose subject is the place their object (forces) is in
+HOSTING_VERBS = {"host", "house", "welcome", "receive", "accommodate", "accept"}
+
+
+def _host(ctx: Context, force: Token, deployer: Entity) -> Entity | None:
+    """The place that hosts the forces: the subject of "host" whose object they are ("Poland hosts 10,000
+    American troops", "Lithuania will host a German brigade of 4,800 soldiers")."""
+    t = force
+    for _ in range(4):  # up from "soldiers" through "a brigade of" to the verb
+        if t.dep_ == "dobj" and t.head.lemma_.lower() in HOSTING_VERBS:
+            for subj in t.head.children:
+                m = ctx.mention_at(subj.i) if subj.dep_ == "nsubj" else None
+                if m is not None and is_place(m.entity) and m.entity.key != deployer.key:
+                    return _as_place(m.entity)
+            return None
+        if t.head == t:
+            return None
+        t = t.head
+    return None
+
+
 def _raider(ctx: Context, verb: Token) -> Entity | None:
     """The armed group, or the owner of ground forces, that raids a place: the subject of an attack or killing
     whose object is no force ("gunmen attacked the village", not "attacked US troops": the attacked are placed
@@ -1051,7 +1072,8 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
             if lemma in OBJECT_VERBS and not any(c.dep_ == "nsubjpass" for c in token.children) and not any(
                 c.dep_ == "dobj" and any(x.lower_ in GROUND_OBJECTS for x in c.subtree)
                 for c in token.children
-            ):
+            ) and not (lemma in ("push", "surge") and any(
+                    c.dep_ == "prep" and c.lower_ in ("into", "toward", "towards", "across") for c in token.children)):
                 continue  # "launched attacks", "holds talks": no ground presence
             deployer = _subject_owner(ctx, token)
         elif (token.lower_ in PRESENCE_NOUNS or token.lemma_.lower() in PRESENCE_NOUNS) and token.pos_ == "NOUN":
@@ -1118,6 +1140,10 @@ def find_deployments(ctx: Context, sent: Span) -> list[DeploymentFinding]:
         locations = _nearest_places(ctx, places, token)
         if not locations and updated is not None:
             locations = [updated]
+        if not locations and _is_force_word(token):
+            host = _host(ctx, token, deployer)
+            if host is not None:
+                locations = [host]  # "Poland hosts about 10,000 American troops"
         if not locations:
             vague = _vague_place(ctx, sent, deployer, token)
             if vague is not None:
