@@ -364,3 +364,11 @@ def test_hosting_pushing_into_and_they_after_a_deployment() -> None:
     assert found(text) == [("turkey", "idlib"), ("turkey", "syria")], found(text)
     # hosting talks hosts no forces
     assert found("Romania hosts talks with France in Bucharest.") == []
+
+
+def test_warships_sent_are_deployed_weapons_delivered_are_not() -> None:
+    assert found("The United States sent two aircraft carriers to Greece.") == [("united-states", "greece")]
+    assert found("Germany sent two fighter squadrons to Lithuania.") == [("germany", "lithuania")]
+    # tanks and air defence systems handed over are a weapons delivery, not a deployment
+    assert found("Germany sent two tanks to Lithuania.") == []
+    assert found("Norway delivered air defence systems to Lithuania.") == []

@@ -107,7 +107,8 @@ GROUND_OBJECTS = {"troops", "soldiers", "forces", "units", "incursion", "invasio
                   "brigades", "battalion", "battalions", "mercenaries", "fighters", "personnel", "army",
                   "ground", "positions", "position", "contingent", "warships", "marines", "paratroopers",
                   "coalition", "mission", "presence", "men", "assets", "battlegroup", "battlegroups", "patrols",
-                  "officers"}
+                  "officers", "carrier", "carriers", "destroyer", "destroyers", "frigate", "frigates", "submarine",
+                  "submarines", "warship", "corvettes", "squadron", "squadrons"}
 #: shooting and fighting that put the forces it comes from where the article is ("gunfire from US troops")
 FIRE_NOUNS = {"fire", "gunfire", "shots", "shooting", "burst", "bursts", "volley", "volleys", "fighting",
               "clashes", "firefight", "firefights", "battles", "skirmishes"}
