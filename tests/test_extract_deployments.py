@@ -372,3 +372,9 @@ def test_warships_sent_are_deployed_weapons_delivered_are_not() -> None:
     # tanks and air defence systems handed over are a weapons delivery, not a deployment
     assert found("Germany sent two tanks to Lithuania.") == []
     assert found("Norway delivered air defence systems to Lithuania.") == []
+
+
+def test_goods_destined_for_forces_place_no_forces() -> None:
+    assert found("Drones destined for the Polish army were on display in Lublin.") == []
+    # forces a shortage is for are still where they are
+    assert found("Ammunition for Polish troops in Lublin ran short.") == [("poland", "lublin")]

@@ -73,6 +73,9 @@ UNIT_HEADS = {"group", "command", "corps", "fleet", "contingent", "grouping", "f
 SENDING_VERBS = {"keep", "send", "deploy", "station", "dispatch", "move", "transfer", "bring", "redeploy"}
 #: verbs whose object is told to act: "directed the military to flow assets into the region"
 ORDER_VERBS = {"order", "direct", "instruct", "authorize", "authorise", "command", "task"}
+#: words that make forces the recipients of goods ("drones destined for the Ukrainian army")
+RECIPIENT_HEADS = {"destined", "intended", "meant", "earmarked", "bound", "delivered", "supplied", "shipped",
+                   "donated", "sold"}
 #: verbs of showing up somewhere: presence for forces and armed groups only
 APPEARING_VERBS = {"appear", "surface", "reappear", "show"}
 #: verbs that ask for forces rather than place them
@@ -284,6 +287,8 @@ def _force_owner(ctx: Context, token: Token, sent: Span) -> Entity | None:
         return None
     if token.dep_ == "pobj" and token.head.lower_ in ("against", "versus"):
         return None  # "active against the Kyiv armed forces": the enemy, not the deployer
+    if token.dep_ == "pobj" and token.head.lower_ in ("for", "to") and token.head.head.lower_ in RECIPIENT_HEADS:
+        return None  # "drones destined for the Ukrainian Armed Forces": what is sent to forces, not the forces
     m = ctx.mention_at(token.i)
     if m is not None and m.entity.type in FORCE_TYPES:
         return m.entity  # "North Korean troops", "Israeli forces" are gazetteer aliases
