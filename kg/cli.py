@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kg import ns
-from kg.errors import InputError, KgError
+from kg.errors import InputError, KgError, StoreError
 from kg.load import iter_paths, load_path
 from kg.model import Article, Extraction
 from kg.settings import current
@@ -182,7 +182,10 @@ def ingest(
     if counts["stored"] and session is not None:  # a local run settles in kg.ingest.ingest
         from kg.ingest import settle_preferred_labels
 
-        settle_preferred_labels(target)  # one skos:prefLabel per entity across the articles just stored
+        try:
+            settle_preferred_labels(target)  # one skos:prefLabel per entity across the articles just stored
+        except StoreError as exc:  # the articles are stored whole; the next ingest settles the labels
+            console.print(f"[yellow]warning:[/yellow] preferred labels not settled: {escape(str(exc))}", soft_wrap=True)
     target.close()
     bad = counts["rejected"] + counts["failed"]
     summary = (

@@ -27,7 +27,7 @@ from multiprocessing.pool import AsyncResult, Pool
 from rdflib import Graph
 
 from kg import ns
-from kg.errors import InputError, KgError, ShapeViolation
+from kg.errors import InputError, KgError, ShapeViolation, StoreError
 from kg.model import Article, Extraction
 from kg.rdf import add_derived, article_graph, entity_triples
 from kg.store.base import Store
@@ -134,7 +134,10 @@ def ingest(
                 stored = stored or outcome.status == "stored"
                 yield outcome
     if stored:
-        settle_preferred_labels(store)
+        try:
+            settle_preferred_labels(store)
+        except StoreError as exc:  # each article is stored whole or not at all already; labels settle next time
+            log.warning("preferred labels not settled (the next ingest settles them): %s", exc)
 
 
 def settle_preferred_labels(store: Store) -> int:

@@ -8,6 +8,8 @@ selector, so that any SPARQL 1.1 server can answer "according to whom, and where
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, PROV, RDF, SKOS, XSD
 
@@ -77,8 +79,11 @@ def entity_triples(entities: list[Entity], graph: Graph | None = None) -> Graph:
 
 def _degrees(value: float) -> Literal:
     """A coordinate as ``xsd:decimal`` to five places (about a metre): the same text on every backend and in
-    every re-ingest, where a double's last digits could differ."""
-    return Literal(f"{value:.5f}", datatype=XSD.decimal)
+    every re-ingest, where a double's last digits could differ.  The text is the canonical form (XSD 1.1: no
+    trailing zeros, no point for a whole number), which Oxigraph stores in place of the text it is given, so
+    that a graph read back equals the graph written."""
+    rounded = Decimal(f"{value:.5f}").normalize()
+    return Literal(format(rounded if rounded else Decimal(0), "f"), datatype=XSD.decimal)
 
 
 def article_graph(extraction: Extraction, *, derived: bool = True) -> Graph:
