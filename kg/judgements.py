@@ -48,6 +48,7 @@ from kg.errors import NotFound, QueryError
 from kg.ns import KG
 from kg.queries import NamedQuery, run_named
 from kg.store.base import Store, bind_rows
+from kg.text import normalise
 
 KINDS: dict[str, URIRef] = {"merge": KG.Merge, "split": KG.Split}
 #: the longest reason and judge name kept (a judgement is a note, not a document)
@@ -395,7 +396,7 @@ class Suggestion:
 
 def suggest(store: Store, *, min_score: float = SUGGEST_MIN_SCORE, limit: int | None = 50) -> list[Suggestion]:
     """Pairs of entities that are probably one, best first: the highest rapidfuzz ``fuzz.ratio`` between any
-    label of one and any label of the other, after ``kg.ns.normalise``, at least ``min_score``.  Places are
+    label of one and any label of the other, after ``kg.text.normalise``, at least ``min_score``.  Places are
     compared with places and actors with actors; a pair already judged, already in one cluster, or linked to
     two different Wikidata items is not proposed.  ``choose_label`` decides which is named first (the one
     that would be kept by ``kg merge FIRST SECOND``: a gazetteer entity, one with a Wikidata link, before one
@@ -419,7 +420,7 @@ def suggest(store: Store, *, min_score: float = SUGGEST_MIN_SCORE, limit: int | 
             if _family(item["types"]) != family:
                 continue
             for label in item["labels"]:
-                folded = ns.normalise(label)
+                folded = normalise(label)
                 if len(folded) >= SUGGEST_MIN_LEN:
                     names.append(folded)
                     owners.append(iri)

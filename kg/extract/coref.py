@@ -30,7 +30,7 @@ from kg.extract.lexicon import load
 from kg.extract.pipeline import FORCE_TYPES, Context
 from kg.extract.places import find_place
 from kg.model import Entity, EntityType
-from kg.ns import normalise, slug
+from kg.text import normalise, slug
 
 #: how far back (tokens) a description looks for a place whose name says what it is ("the camp")
 NAME_WINDOW = 300

@@ -31,7 +31,7 @@ from kg.extract.lexicon import words
 from kg.extract.numbers import parse_troops
 from kg.extract.pipeline import ACTOR_TYPES, FORCE_TYPES, Context, is_heading
 from kg.model import Certainty, Entity, EntityType
-from kg.ns import normalise, slug
+from kg.text import normalise, slug
 
 FORCE_NOUNS = {
     "troops", "troop", "soldiers", "soldier", "forces", "force", "military", "army", "armies", "units",
@@ -819,7 +819,7 @@ def _certainty(ctx: Context, sent: Span, trigger: Token) -> Certainty:
 
 def _named_place(ctx: Context, noun: Token) -> Entity | None:
     """The place of "the village of Lastochkyne": a known mention, else a new location named by the proper
-    noun (the same key in every article, ``kg.ns.slug`` of the name)."""
+    noun (the same key in every article, ``kg.text.slug`` of the name)."""
     for prep in noun.children:
         if prep.dep_ != "prep" or prep.lower_ != "of":
             continue

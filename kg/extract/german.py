@@ -22,7 +22,7 @@ from kg.extract.lexicon import load, words
 from kg.extract.numbers import parse_troops
 from kg.extract.pipeline import ACTOR_TYPES, FORCE_TYPES, Context
 from kg.model import Certainty, Claim, Deployment, Entity, EntityType, Span, Statement
-from kg.ns import normalise, slug
+from kg.text import normalise, slug
 
 _SENT_END = re.compile(r"(?<=[.!?])[\"“”»]?\s+(?=[A-ZÄÖÜ\"„«])|\n+")
 _SPEECH = re.compile(r"\b(" + "|".join(sorted(words("de", "speech_verbs"), key=len, reverse=True)) + r")\b")
@@ -349,7 +349,7 @@ _ARTICLES = {"der", "die", "das", "dem", "den", "des", "ein", "eine", "einer", "
 def _unknown_speakers(sent: str, offset: int, mentions: list[Mention],
                       people: dict[str, Entity]) -> list[tuple[Mention, bool]]:
     """Capitalised person names the gazetteer does not know, in a speech frame ("Makeiev sagte", "sagte X",
-    "so X", "nach Angaben von X"): persons with the key ``kg.ns.slug`` of the name; a surname alone is the
+    "so X", "nach Angaben von X"): persons with the key ``kg.text.slug`` of the name; a surname alone is the
     full name seen before in the article.  The flag is True for a frame that itself makes the speaker ("so X",
     "nach Angaben von X"), False for a name the speech-verb rules pick."""
     out: list[tuple[Mention, bool]] = []

@@ -17,7 +17,7 @@ from kg.extract.gazetteer import Gazetteer, load_gazetteer
 from kg.extract.lexicon import words
 from kg.extract.places import find_place, locate
 from kg.model import Article, Entity, EntityType
-from kg.ns import normalise, slug
+from kg.text import normalise, slug
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from kg.extract.pipeline import (
     subtree_range,
 )
 from kg.model import Entity, EntityType
-from kg.ns import normalise, slug
+from kg.text import normalise, slug
 
 SPEECH_LEMMAS = words("en", "speech_lemmas")
 #: speech verbs that count only with a clause or a quote ("called for talks" is not reported speech)
