@@ -14,8 +14,10 @@ from bisect import bisect_right
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+import numpy
 import spacy
 from rapidfuzz import fuzz, process
+from spacy.attrs import IS_TITLE, LOWER
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
@@ -317,18 +319,21 @@ _STATE_BODY_HEADS = {"forces", "army", "military", "police", "ministry", "govern
 def _state_acronyms(doc: Doc, gaz: Gazetteer, chosen: list[Mention], taken: list[bool]) -> list[Mention]:
     """Acronyms an article defines for a state's body ("the Malian Armed Forces (FAMa)", "the Armed Forces
     of the Democratic Republic of the Congo (FARDC)") name that state wherever the article uses them again
-    ("FAMa soldiers"), where NER rarely marks them; an acronym the gazetteer knows keeps its own entity."""
+    ("FAMa soldiers"), where NER rarely marks them; an acronym the gazetteer knows keeps its own entity.
+    Found in the text by a regular expression, not by a walk over every token."""
+    text = doc.text
+    found = [(m.start(1), m.group(1)) for m in _ACRONYM_DEFINED.finditer(text)]
+    if not found:
+        return []
     states = {i: m.entity for m in chosen if m.entity.type is EntityType.STATE for i in range(m.start, m.end)}
     defined: dict[str, Entity] = {}
-    for tok in doc:
-        i = tok.i
-        if tok.text != "(" or i < 1 or i + 2 >= len(doc) or doc[i + 2].text != ")":
+    for char, acronym in found:
+        if sum(c.isupper() for c in acronym) < 2 or acronym in defined or gaz.lookup(acronym, fuzzy=False):
             continue
-        acronym = doc[i + 1].text
-        if not (2 <= len(acronym) <= 8 and acronym.isalpha() and sum(c.isupper() for c in acronym) >= 2
-                and acronym[0].isupper()) or gaz.lookup(acronym, fuzzy=False) is not None:
+        span = doc.char_span(char, char + len(acronym))
+        if span is None or len(span) != 1 or span.start < 2 or doc[span.start - 1].text != "(":
             continue
-        before = doc[i - 1]
+        before = doc[span.start - 2]
         state = states.get(before.i)
         if state is None and before.lower_ in _STATE_BODY_HEADS:
             # the state named in the body's own phrase: "the Malian Armed Forces", "the Army of Mali"
@@ -338,17 +343,22 @@ def _state_acronyms(doc: Doc, gaz: Gazetteer, chosen: list[Mention], taken: list
                 ent = next((e for e in doc.ents if e.start <= before.i < e.end), None)
                 state = next((states[j] for j in range(ent.start, ent.end) if j in states), None) if ent else None
         if state is not None:
-            defined.setdefault(acronym, state)
+            defined[acronym] = state
     out = []
-    for tok in doc:
-        state = defined.get(tok.text)
-        if state is None or taken[tok.i]:
-            continue
-        labels = tuple(dict.fromkeys((*state.labels, tok.text)))
-        out.append(Mention(tok.i, tok.i + 1, tok.idx, tok.idx + len(tok.text), tok.text, replace(state, labels=labels),
-                           "gazetteer"))
-        taken[tok.i] = True
+    for acronym, state in defined.items():
+        labels = tuple(dict.fromkeys((*state.labels, acronym)))
+        for m in re.finditer(rf"\b{re.escape(acronym)}\b", text):
+            span = doc.char_span(m.start(), m.end())
+            if span is None or len(span) != 1 or taken[span.start]:
+                continue
+            out.append(Mention(span.start, span.end, span.start_char, span.end_char, acronym,
+                               replace(state, labels=labels), "gazetteer"))
+            taken[span.start] = True
     return out
+
+
+#: "(FAMa)": a bracketed acronym of two to eight letters, capitalised
+_ACRONYM_DEFINED = re.compile(r"\(([A-Z][A-Za-z]{1,7})\)")
 
 
 #: words after which a capitalised name is where something happens ("in Kidal", "to Djibo", "the town of
@@ -363,26 +373,38 @@ _SETTLEMENTS = {"town", "city", "village", "villages", "towns", "cities", "commu
 def _unmarked_places(doc: Doc, gaz: Gazetteer, taken: list[bool]) -> list[Mention]:
     """Names NER did not mark at all that offline data knows as a city, where the text puts a place ("fighting
     in Kidal", "the town of Djibo"): the small English model misses most towns of a war it was not trained
-    on.  Only a GeoNames city of exactly that name (diacritics aside), so a person or a month is no place."""
+    on.  Only a GeoNames city of exactly that name (diacritics aside), so a person or a month is no place.
+    Candidates come from one array of the tokens' lowercase forms, not from a walk over every token."""
     out: list[Mention] = []
+    strings = doc.vocab.strings
+    lower = doc.to_array(LOWER)
+    title = doc.to_array(IS_TITLE)
+    n = len(doc)
+
+    def free_name(t: Token) -> bool:
+        return not taken[t.i] and t.ent_type_ in _UNPLACED and t.pos_ == "PROPN" and t.is_title
+
     # "at the Al-Tanf garrison": capitalised words NER left alone, then a place head
-    for tok in doc:
-        i = tok.i
-        if (taken[i] or tok.ent_type_ not in _UNPLACED or tok.pos_ != "PROPN" or not tok.is_title
-                or (i > 0 and doc[i - 1].lower_ not in _FRAME_PREPS and doc[i - 1].lower_ != "the")
-                or (i > 0 and (doc[i - 1].pos_ == "PROPN" or taken[i - 1]))):
+    heads = numpy.flatnonzero(numpy.isin(lower, [strings[w] for w in PLACE_HEADS]))
+    for h in heads.tolist():
+        head = doc[h]
+        if taken[h] or not head.is_lower or head.pos_ != "NOUN":
             continue
-        k = i
-        while k < len(doc) and k - i < 4 and not taken[k] and doc[k].ent_type_ in _UNPLACED and (
-                (doc[k].pos_ == "PROPN" and doc[k].is_title) or (doc[k].text == "-" and not doc[k - 1].whitespace_)):
-            k += 1
-        head = k
-        while head < len(doc) and head - k < 2 and doc[head].lower_ in _PLACE_MODIFIERS and doc[head].is_lower:
-            head += 1
-        if (k == i or head >= len(doc) or doc[k - 1].text == "-" or taken[head]
-                or doc[head].lower_ not in PLACE_HEADS or not doc[head].is_lower or doc[head].pos_ != "NOUN"):
+        k = h
+        while k > 0 and h - k < 2 and doc[k - 1].lower_ in _PLACE_MODIFIERS and doc[k - 1].is_lower:
+            k -= 1
+        i = k
+        while i > 0 and k - i < 4 and (free_name(doc[i - 1]) or (
+                doc[i - 1].text == "-" and not doc[i - 1].whitespace_ and i - 1 > 0 and not doc[i - 2].whitespace_)):
+            i -= 1
+        while i < k and doc[i].text == "-":
+            i += 1
+        if i == k or not free_name(doc[i]) or any(taken[i:h + 1]):
             continue
-        span = doc[i:head + 1]
+        if i > 0 and ((doc[i - 1].lower_ not in _FRAME_PREPS and doc[i - 1].lower_ != "the")
+                      or doc[i - 1].pos_ == "PROPN"):
+            continue
+        span = doc[i:h + 1]
         name = span.text
         if gaz.lookup(name, fuzzy=False) is not None or gaz.lookup(doc[i:k].text, fuzzy=False) is not None:
             continue
@@ -390,14 +412,17 @@ def _unmarked_places(doc: Doc, gaz: Gazetteer, taken: list[bool]) -> list[Mentio
                            _mint_cued(name, EntityType.LOCATION), "minted"))
         for j in range(span.start, span.end):
             taken[j] = True
-    for tok in doc:
-        frame = tok.lower_ in _FRAME_PREPS or (
-            tok.lower_ == "of" and tok.i > 0 and doc[tok.i - 1].lower_ in _SETTLEMENTS)
-        j = tok.i + 1
-        if not frame or j >= len(doc) or taken[j] or doc[j].ent_type_ not in _UNPLACED or not doc[j].is_title:
+    # "in Kidal", "the town of Djibo": a place word, then a capitalised name
+    frames = numpy.flatnonzero(numpy.isin(lower[:-1], [strings[w] for w in (*_FRAME_PREPS, "of")]) & (title[1:] == 1))
+    for f in frames.tolist():
+        tok = doc[f]
+        if tok.lower_ == "of" and not (f > 0 and doc[f - 1].lower_ in _SETTLEMENTS):
+            continue
+        j = f + 1
+        if taken[j] or doc[j].ent_type_ not in _UNPLACED:
             continue
         k = j
-        while k < len(doc) and k - j < 5 and not taken[k] and doc[k].ent_type_ in _UNPLACED and (
+        while k < n and k - j < 5 and not taken[k] and doc[k].ent_type_ in _UNPLACED and (
                 (doc[k].pos_ == "PROPN" and doc[k].is_title) or (doc[k].text == "-" and k > j)):
             k += 1
         while k > j and doc[k - 1].text == "-":
