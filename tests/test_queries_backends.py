@@ -14,7 +14,7 @@ from rdflib.compare import to_isomorphic
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from kg import ns
+from kg import judgements, ns
 from kg.errors import QueryError
 from kg.ingest import extract_each, store_extraction
 from kg.load import load_path
@@ -57,6 +57,12 @@ def both(extractions: list[Extraction], virtuoso: object, tmp_path_factory: pyte
     for extraction in extractions:
         assert store_extraction(embedded, extraction).ok
         assert store_extraction(remote, extraction).ok
+    for left, right in (("kursk-oblast", "budapest"), ("russia", "north-korea")):  # merged clusters (issue 15),
+        made = judgements.record(embedded, "merge", left, right, who="test")  # so canonical paths are compared
+        graph = ns.judgement_graph(made.id)  # the same judgement (id, time) on both
+        copy = embedded.construct("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": graph})
+        remote.replace_graph(graph, copy)
+    judgements.rebuild_canon(remote)
     yield embedded, remote
     virtuoso.wipe()  # type: ignore[attr-defined]
     remote.close()
