@@ -12,11 +12,6 @@ from urllib.parse import quote, unquote
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
-# Re-exported until kg/extract imports them from kg.text, where they live (issue 14): nothing else here uses them.
-from kg.text import normalise as normalise
-from kg.text import slug as slug
-from kg.text import spelling as spelling
-
 BASE = "https://w3id.org/kg/"
 ID = Namespace(BASE + "id/")
 

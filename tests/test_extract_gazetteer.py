@@ -10,7 +10,7 @@ import pytest
 from rapidfuzz import fuzz
 
 from kg.extract.gazetteer import FUZZY_THRESHOLD, GAZETTEER_CSV, load_gazetteer
-from kg.ns import normalise
+from kg.text import normalise
 
 
 @pytest.mark.parametrize(

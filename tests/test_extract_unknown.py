@@ -144,7 +144,7 @@ def test_spellings_of_an_unknown_name_get_one_key_in_every_article() -> None:
         keys |= {e.key for e in ex.entities if e.type is EntityType.ARMED_GROUP}
     assert keys == {"khartia-brigade"}, keys
     # a different name stays different
-    from kg.ns import slug
+    from kg.text import slug
 
     assert slug("Kharkiv Brigade") != slug("Khartia Brigade")
 

@@ -1,5 +1,5 @@
 """Entity mentions: gazetteer phrase matches first, then spaCy's named entities resolved through the
-gazetteer (exact alias, then fuzzy), else minted with a stable key (``kg.ns.slug`` of the name).
+gazetteer (exact alias, then fuzzy), else minted with a stable key (``kg.text.slug`` of the name).
 
 The spaCy model is loaded once per process (:func:`get_nlp`); a ``newline_sentences`` component makes every
 line break a sentence boundary, so that headlines and section titles do not merge with the next sentence.
@@ -25,8 +25,8 @@ from kg.extract.gazetteer import FUZZY_MIN_LEN, FUZZY_THRESHOLD, Gazetteer, load
 from kg.extract.lexicon import words
 from kg.extract.places import find_place
 from kg.model import Entity, EntityType
-from kg.ns import normalise, slug
 from kg.paths import spacy_model
+from kg.text import normalise, slug
 
 log = logging.getLogger(__name__)
 
@@ -448,7 +448,7 @@ class _Spellings:
     (``fuzz.ratio`` at least :data:`~kg.extract.gazetteer.FUZZY_THRESHOLD` on names of at least
     :data:`~kg.extract.gazetteer.FUZZY_MIN_LEN` letters) finds close to one of them is that entity, spelt
     another way ("Kasciunas" and "Kasciunnas", "Mohammed Hamdan" and "Mohamed Hamdan").  Across articles the
-    same rule proposes merges (``kg judgements --suggest``), and :func:`kg.ns.slug` folds i/y noise."""
+    same rule proposes merges (``kg judgements --suggest``), and :func:`kg.text.slug` folds i/y noise."""
 
     def __init__(self) -> None:
         self._names: dict[EntityType, dict[str, Entity]] = {}

@@ -6,7 +6,7 @@ ISO code).  ``countryinfo`` fills in what no row says (``ontology/countries.json
 demonym ("Haitian", "Ivorian"), longer alternative names ("DR Congo", "Ivory Coast"), the German name, and the
 state's coordinates, so a state named in a new conflict is known without a hand-typed row.
 
-``Gazetteer.lookup`` resolves a name by exact alias after :func:`kg.ns.normalise`, then by
+``Gazetteer.lookup`` resolves a name by exact alias after :func:`kg.text.normalise`, then by
 rapidfuzz for transliteration noise ("Selenskyi", "Zelenskyi") above :data:`FUZZY_THRESHOLD`, a value measured
 in ``tests/test_extract_gazetteer.py`` (true variants score >= 90, the closest wrong pair below 87).
 """
@@ -26,8 +26,8 @@ import pycountry
 from rapidfuzz import fuzz, process
 
 from kg.model import Entity, EntityType
-from kg.ns import normalise, slug, spelling
 from kg.paths import data_dir
+from kg.text import normalise, slug, spelling
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class Gazetteer:
             norm = normalise(name)
             if norm and norm not in self._by_alias:
                 self._by_alias[norm] = entity.key
-            folded = spelling(norm)  # "Khartiya" finds a row spelt "Khartiia" (kg.ns.spelling)
+            folded = spelling(norm)  # "Khartiya" finds a row spelt "Khartiia" (kg.text.spelling)
             if folded != norm:
                 self._by_spelling.setdefault(folded, entity.key)
 

@@ -106,7 +106,7 @@ _NON_WORD = re.compile(r"[\W_]+")
 
 def _key(name: str) -> str:
     """A cheap normal form of a place name (case, punctuation and diacritics folded: "Cap-Haïtien" is
-    "Cap-Haitien" as the press writes it; GeoNames' entries carry no ASCII spelling): ``kg.ns.normalise`` is
+    "Cap-Haitien" as the press writes it; GeoNames' entries carry no ASCII spelling): ``kg.text.normalise`` is
     too slow to run over GeoNames' names at every start."""
     if not name.isascii():
         name = "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
