@@ -6,7 +6,9 @@ input or an extractor error; nothing stored).  One bad article never stops the b
 With ``n_process > 1`` the CPU-bound part (spaCy, the rules, the RDF mapping and the SHACL check) runs in a pool
 of ``n_process`` spawned worker processes that each load spaCy once; the parent reads the input, keeps at
 most ``2 * n_process`` batches in flight (memory stays flat however long the input), and writes each
-article's graph in one atomic ``replace_graph``, in input order.  Several ``kg ingest``
+article's graph in one atomic ``replace_graph``, in input order.  A worker process that dies (killed, out of
+memory) fails the articles in flight, each with its own outcome and nothing stored, and the pool is replaced
+for the rest (``ExtractionPool``).  Several ``kg ingest``
 processes may write to one SPARQL server at once: each article is its own named graph and entity triples are
 only ever added, identical whoever writes them.
 """
@@ -17,11 +19,14 @@ import contextlib
 import hashlib
 import logging
 import multiprocessing
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing.pool import AsyncResult, Pool
+from types import TracebackType
 
 from rdflib import Graph
 
@@ -98,7 +103,7 @@ def ingest(
     batch_size: int = 16,
     n_process: int = 1,
     skip_unchanged: bool = False,
-    pool: Pool | None = None,
+    pool: ExtractionPool | None = None,
 ) -> Iterator[Outcome]:
     """Extract, validate and store each document; yields one ``Outcome`` per document, in input order.
 
@@ -110,8 +115,12 @@ def ingest(
     :param skip_unchanged: do not extract an article whose stored graph was made from the same input by the
         same extractor version (``kg.provenance``; one store query a batch); its outcome is ``skipped`` and
         comes first among its batch's outcomes.
-    :param pool: extract in this running pool of ``n_process`` workers (started with ``init_worker``)
-        instead of one started for this call: the API keeps one, so readers never wait on spaCy.
+    :param pool: extract in this pool of worker processes instead of one started for this call: the API
+        keeps one, so readers never wait on spaCy.
+
+    A worker process that dies (SIGKILL, out of memory) fails every article in flight in the pool at that
+    moment, each with an outcome saying so (``WORKER_DIED``) and nothing of it stored; the later articles go
+    to fresh worker processes.
 
     Two documents with the same id in one call: the first wins, and each later one fails without being
     extracted, its message naming where the first came from.  Within one batch two different documents that
@@ -367,12 +376,71 @@ def init_worker() -> None:
     class_hierarchy()
 
 
-def _new_pool(n_process: int) -> Pool:
-    """A pool of ``n_process`` spawned extraction workers, each loading spaCy and the rest once
-    (``init_worker``).  Forking them from a parent that had loaded spaCy (as ``nlp.pipe(n_process=...)``
-    does) was tried: 3 s less CPU in all, but 20% more wall time over 64 articles (16.4-17.0 s spawned,
-    19.9 s forked), the forked workers paying for copying the pages the parent's heap shares with them."""
-    return multiprocessing.get_context("spawn").Pool(n_process, initializer=init_worker)
+WORKER_DIED = "extraction worker died"
+"""How the outcome of an article in flight when its worker process died begins."""
+
+
+def _new_executor(n_process: int) -> ProcessPoolExecutor:
+    """``n_process`` spawned extraction workers, each loading spaCy and the rest once (``init_worker``).
+    Forking them from a parent that had loaded spaCy (as ``nlp.pipe(n_process=...)`` does) was tried: 3 s
+    less CPU in all, but 20% more wall time over 64 articles (16.4-17.0 s spawned, 19.9 s forked), the forked
+    workers paying for copying the pages the parent's heap shares with them.  A ``ProcessPoolExecutor``,
+    not a ``multiprocessing.Pool``: when a worker dies the pool's work in flight fails (``BrokenProcessPool``)
+    where a ``Pool``'s would wait forever."""
+    return ProcessPoolExecutor(n_process, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker)
+
+
+class ExtractionPool:
+    """``n_process`` extraction worker processes, started on first use and replaced after one dies.
+
+    Safe to share between threads (the API shares one between its requests).  When a worker dies, the
+    executor fails every batch in flight in it; the next batch submitted starts a fresh executor, so a
+    long-running server or a long ``kg ingest -j`` goes on extracting."""
+
+    def __init__(self, n_process: int) -> None:
+        self.n_process = n_process
+        self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def executor(self) -> ProcessPoolExecutor:
+        """The running executor (started now if none is)."""
+        with self._lock:
+            if self._executor is None:
+                self._executor = _new_executor(self.n_process)
+            return self._executor
+
+    def submit(self, batch: list[Article], batch_size: int) -> Future[list[Prepared]]:
+        """Start preparing one batch in a worker (``prepare_batch``); a pool known to be broken is replaced
+        first."""
+        executor = self.executor
+        try:
+            return executor.submit(prepare_batch, batch, batch_size)
+        except BrokenProcessPool:
+            self._replace(executor)
+            return self.executor.submit(prepare_batch, batch, batch_size)
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._executor is broken:
+                self._executor = None
+        log.warning("an extraction worker process died: starting %d fresh ones", self.n_process)
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        """Stop the worker processes (each finishes the batch it is on; queued batches are cancelled)."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
 
 
 def _ingest_parallel(
@@ -380,10 +448,10 @@ def _ingest_parallel(
     batches: Iterable[list[Article] | Outcome],
     batch_size: int,
     n_process: int,
-    running: Pool | None = None,
+    running: ExtractionPool | None = None,
 ) -> Iterator[Outcome]:
     max_in_flight = 2 * n_process
-    pending: deque[Outcome | tuple[AsyncResult[list[Prepared]], list[Article]]] = deque()
+    pending: deque[Outcome | tuple[Future[list[Prepared]], list[Article]]] = deque()
     in_flight = 0
 
     def drain(limit: int) -> Iterator[Outcome]:
@@ -397,23 +465,35 @@ def _ingest_parallel(
                 yield head
                 continue
             task, articles = head
-            if in_flight <= limit and not task.ready():
+            if in_flight <= limit and not task.done():
                 return
             pending.popleft()
             in_flight -= 1
             try:
-                results = task.get()
-            except Exception as exc:  # a worker died on this batch: each of its articles fails, the rest go on
+                results = task.result()
+            except BrokenProcessPool:  # a worker died (killed, out of memory) with this batch in flight
+                results = [
+                    Prepared(
+                        a.id,
+                        a.source,
+                        "failed",
+                        f"{WORKER_DIED} (killed, or out of memory) before this article's batch was extracted; "
+                        "nothing of it was stored (ingest it again)",
+                    )
+                    for a in articles
+                ]
+            except Exception as exc:  # the task itself failed (e.g. it could not be sent): the rest go on
                 results = [Prepared(a.id, a.source, "failed", f"extraction worker failed: {exc!r}") for a in articles]
             yield from write_batch(store, results)
 
-    with contextlib.nullcontext(running) if running else _new_pool(n_process) as pool:
+    with contextlib.nullcontext(running) if running else ExtractionPool(n_process) as pool:
         for item in batches:
             if isinstance(item, Outcome):
                 pending.append(item)
             else:
-                pending.append((pool.apply_async(prepare_batch, (item, batch_size)), item))
+                pending.append((pool.submit(item, batch_size), item))
                 in_flight += 1
+                log.debug("batch of %d articles sent to the extraction workers (%d in flight)", len(item), in_flight)
             yield from drain(max_in_flight - 1)
         yield from drain(0)
 

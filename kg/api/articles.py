@@ -11,15 +11,14 @@ follows the batch rule of ``kg ingest``: the first is stored, each later one is 
 article ingested from a file end the same way: each article of a body is stored whole, in one atomic
 write, or not at all, and is its own outcome (201 when any was stored, the others under ``failed`` with
 their message, and ``violations`` for one the SHACL shapes rejected; when none was stored, the first one's
-error: 422 rejected or not extracted, 502/503 the store failed).
+error: 422 rejected or not extracted, 502/503 the store failed, 500 the extraction worker process died, in
+which case the server starts fresh ones for the next request).
 """
 
 from __future__ import annotations
 
 import atexit
-import multiprocessing
 import threading
-from multiprocessing.pool import Pool
 from typing import Any
 from urllib.parse import quote
 
@@ -33,7 +32,7 @@ from kg.api.deps import SettingsDep, StoreDep
 from kg.api.paging import DEFAULT_LIMIT, LimitQ, OffsetQ, paged_json
 from kg.api.security import ERROR_RESPONSES, require_token
 from kg.errors import ExtractionError, InputError, KgError, NotFound, ShapeViolation
-from kg.ingest import Outcome, ingest, init_worker
+from kg.ingest import WORKER_DIED, ExtractionPool, Outcome, ingest
 from kg.load import parse_document
 from kg.ns import KG, SCHEMA
 from kg.queries import run_named, run_page
@@ -191,18 +190,20 @@ def ingest_body(store: Store, body: bytes, media_type: str, workers: int = 1) ->
     return list(ingest(store, articles, n_process=workers, pool=extraction_pool(workers)))
 
 
-_pools: dict[int, Pool] = {}
+_pools: dict[int, ExtractionPool] = {}
 _pools_lock = threading.Lock()
 
 
-def extraction_pool(workers: int) -> Pool:
+def extraction_pool(workers: int) -> ExtractionPool:
     """The extraction worker processes of this server process (spawned, never forked: the server is
-    multi-threaded), started on the first write and shared by every app in the process; stopped at exit."""
+    multi-threaded), started on the first write and shared by every app in the process; stopped at exit.
+    When one dies, the requests with articles in flight fail them (500) and the next request gets fresh
+    workers (``kg.ingest.ExtractionPool``)."""
     with _pools_lock:
         pool = _pools.get(workers)
         if pool is None:
-            pool = _pools[workers] = multiprocessing.get_context("spawn").Pool(workers, initializer=init_worker)
-            atexit.register(pool.terminate)
+            pool = _pools[workers] = ExtractionPool(workers)
+            atexit.register(pool.close)
         return pool
 
 
@@ -211,6 +212,8 @@ def _error_of(outcome: Outcome) -> KgError:
     status ``kg.api.security.STATUS`` gives its class: 422 rejected or not extracted, 502/503 not written)."""
     if outcome.status == "rejected" and outcome.report is not None:
         return ShapeViolation(outcome.report)
+    if outcome.message.startswith(WORKER_DIED):  # the server's failure, not the article's
+        return KgError(f"{outcome.doc}: {outcome.message}")
     cls = getattr(errors, outcome.error, None) if outcome.error else None
     if isinstance(cls, type) and issubclass(cls, errors.StoreError):
         return cls(outcome.message)
