@@ -12,8 +12,9 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -22,8 +23,9 @@ from kg import ns
 from kg.api.app import create_app
 from kg.api.articles import extraction_pool
 from kg.api.deps import Settings
-from kg.ingest import WORKER_DIED, ingest
+from kg.ingest import WORKER_DIED, Outcome, ingest
 from kg.model import Article
+from kg.store import Store
 
 SEED = json.loads((Path(__file__).resolve().parent.parent / "seeds" / "kursk-north-korea-2024-11.json").read_text())
 TOKEN = "worker-death-token"
@@ -40,22 +42,31 @@ def test_ingest_goes_on_after_a_worker_is_killed(seed_article: Article, tmp_path
     from kg.store.oxigraph import OxigraphStore
 
     store = OxigraphStore(tmp_path / "store")
+    try:
+        _kill_a_worker_mid_ingest(store, seed_article)
+    finally:
+        store.close()
+
+
+def _kill_a_worker_mid_ingest(store: Store, seed_article: Article) -> None:
     before = {p.pid for p in multiprocessing.active_children()}
     articles = _articles(seed_article, 8)
-    outcomes = ingest(store, iter(articles), batch_size=1, n_process=2)
+    outcomes = cast(Generator[Outcome, None, None], ingest(store, iter(articles), batch_size=1, n_process=2))
     try:
         first = next(outcomes)  # the pool's workers are up and the next batches are in flight
         assert first.status == "stored", first.message
         workers = [p for p in multiprocessing.active_children() if p.pid not in before]
         assert len(workers) == 2, workers
-        os.kill(workers[0].pid or 0, signal.SIGKILL)
+        pid = workers[0].pid
+        assert pid is not None and pid > 0, workers
+        os.kill(pid, signal.SIGKILL)
         started = time.monotonic()
         rest = []
         for outcome in outcomes:
             rest.append(outcome)
             assert time.monotonic() - started < WAIT, "ingest stalled after the worker died"
     finally:
-        outcomes.close()
+        outcomes.close()  # stops its pool if an assertion left it early
     every = [first, *rest]
     assert [o.doc for o in every] == [a.id for a in articles], "one outcome per document, in input order"
     died = [o for o in every if o.status == "failed"]
@@ -66,7 +77,6 @@ def test_ingest_goes_on_after_a_worker_is_killed(seed_article: Article, tmp_path
         assert store.quad_count(ns.article_graph(outcome.doc)) == 0, f"{outcome.doc} half-stored"
     assert every[-1].status == "stored", "the articles after the death went to fresh workers"
     assert {o.status for o in every} == {"stored", "failed"}
-    store.close()
 
 
 def _post(client: httpx.Client, doc_id: str) -> httpx.Response:
@@ -82,6 +92,13 @@ def test_post_fails_when_its_worker_is_killed_and_the_next_one_is_served(
     from kg.store.oxigraph import OxigraphStore
 
     store = OxigraphStore(tmp_path / "store")
+    try:
+        _kill_the_worker_of_a_request(store, live_server, caplog)
+    finally:
+        store.close()
+
+
+def _kill_the_worker_of_a_request(store: Store, live_server: type, caplog: pytest.LogCaptureFixture) -> None:
     settings = Settings(api_token=TOKEN, query_workers=1, ingest_workers=1)
     pool = extraction_pool(1)  # the pool the server's POST /articles uses
     pid = pool.executor.submit(os.getpid).result(timeout=WAIT)  # the one worker (its spaCy loaded)
@@ -111,4 +128,3 @@ def test_post_fails_when_its_worker_is_killed_and_the_next_one_is_served(
         assert after.status_code == 201, after.text
         assert client.get("/articles/served").status_code == 200
     assert pool.executor.submit(os.getpid).result(timeout=WAIT) != pid, "a fresh worker"
-    store.close()
