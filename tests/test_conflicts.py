@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from typer.testing import CliRunner
 
 import kg.cli
+from kg import ns
 from kg.api import reports
 from kg.api.app import create_app
 from kg.ingest import store_extraction
@@ -131,6 +132,20 @@ def test_named_query_agrees_with_the_shape(conflicting: Store) -> None:
     only_kursk = run_named(conflicting, "conflicts", {"location": "kursk"})
     assert len(only_kursk) == len(rows)
     assert run_named(conflicting, "conflicts", {"location": "Donetsk"}) == []
+
+
+def test_conflict_groups_narrow_the_pairing_without_changing_the_report(conflicting: Store) -> None:
+    """GET /reports/conflicts pairs claims only where conflict-groups finds two ranges that do not overlap:
+    North Korea at Kursk (Russia's one estimate there pairs with nothing), and the report is the whole query's."""
+    groups = {(str(r["locationIri"]), str(r["deployerIri"])) for r in run_named(conflicting, "conflict-groups")}
+    assert groups == {(str(ns.entity_iri(KURSK.key)), str(ns.entity_iri(NK.key)))}, groups
+    assert run_named(conflicting, "conflict-groups", {"location": "Donetsk"}) == []
+    for location in (None, "kursk", "Donetsk"):
+        whole = run_named(conflicting, "conflicts", {"location": location} if location else {})
+        report = reports.conflicts(conflicting, location)
+        assert [(c.claims[0].claim, c.claims[1].claim) for c in report.conflicts] == [
+            (str(r["claim"]), str(r["other"])) for r in whole], location
+        assert report.count == len(whole) == (0 if location == "Donetsk" else len(EXPECTED)), location
 
 
 def app_with_reports(store: Store) -> FastAPI:

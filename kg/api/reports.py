@@ -1,7 +1,12 @@
 """``GET /reports/conflicts``: conflicting troop estimates, each with both claims and their evidence.
 
 The same rule as the ``sh:Warning`` shape of ``ontology/conflicts.ttl`` (which ``kg validate`` runs), answered
-by the named query ``queries/conflicts.rq`` with its parameter bound as a value.
+in two steps, each a named query with its parameter bound as a value: ``queries/conflict-groups.rq`` finds the
+places where two troop ranges of one deployer do not overlap (one grouped pass, linear in the claims), and
+``queries/conflicts.rq`` pairs the claims at those places only, bound as a ``VALUES`` block.  Both engines
+pair a place's deployments before they use a sub-select that would rule the place out, so the pairing,
+quadratic in the deployments at a place, is done only where a conflict can be, and not at all where every
+report agrees (at 10,000 articles: over 30 s on both backends for Kursk, where no estimates conflict).
 """
 
 from __future__ import annotations
@@ -12,8 +17,8 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from rdflib.term import Identifier
 
-from kg.queries import run_named
-from kg.store.base import Row, Store
+from kg.queries import get_query, run_named
+from kg.store.base import Row, Store, bind_rows
 
 router = APIRouter(
     prefix="/reports",
@@ -85,7 +90,12 @@ def _side(row: Row, prefix: str) -> ClaimSide:
 
 def conflicts(store: Store, location: str | None = None) -> ConflictReport:
     """The conflicting estimates in ``store``, optionally only at places whose name contains ``location``."""
-    rows = run_named(store, "conflicts", {"location": location} if location else {})
+    values = {"location": location} if location else {}
+    places = sorted({row["locationIri"] for row in run_named(store, "conflict-groups", values)})
+    if not places:
+        return ConflictReport(count=0, conflicts=[])
+    query = get_query("conflicts")
+    rows = store.select(bind_rows(query.text, ["locationIri"], [[place] for place in places]), query.bind(values))
     found = [
         Conflict(
             deployer=str(row["deployer"]),
