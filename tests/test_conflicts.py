@@ -159,7 +159,17 @@ def test_reports_endpoint_shows_both_claims_and_evidence(conflicting: Store, liv
     with live_server(app_with_reports(conflicting)) as server, server.client() as client:
         response = client.get("/reports/conflicts")
         hostile = client.get("/reports/conflicts", params={"location": '") } } DROP ALL #'})
+        pages = [client.get("/reports/conflicts", params={"limit": 2})]
+        while pages[-1].status_code == 200 and pages[-1].json()["next"] and len(pages) < 5:
+            pages.append(client.get(pages[-1].json()["next"]))
+        too_many = client.get("/reports/conflicts", params={"limit": 100_000})
     assert response.status_code == 200, response.text
+    assert response.json()["next"] is None and "link" not in response.headers, response.headers
+    # pages of two: 2 + 2 + 1, each with a Link to the next but the last, together the whole report in order
+    assert [p.json()["count"] for p in pages] == [2, 2, 1], [p.text for p in pages]
+    assert all(("link" in p.headers) == (p.json()["next"] is not None) for p in pages), [p.headers for p in pages]
+    assert [c for p in pages for c in p.json()["conflicts"]] == response.json()["conflicts"]
+    assert too_many.status_code in (400, 422), too_many.text
     body = response.json()
     assert body["count"] == len(EXPECTED) == len(body["conflicts"]), body
     by_pair = {tuple(sorted(c["article"] for c in item["claims"])): item for item in body["conflicts"]}

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 from rdflib.term import Identifier
 
-from kg.queries import get_query, run_named
+from kg.api.paging import DEFAULT_LIMIT, LimitQ, OffsetQ, link_headers, next_url
+from kg.queries import check_page, get_query, paged_text, run_named
 from kg.store.base import Row, Store, bind_rows
 
 router = APIRouter(
@@ -52,8 +53,13 @@ class Conflict(BaseModel):
 
 
 class ConflictReport(BaseModel):
+    """The conflicts of one page (``count`` of them), and where the next page is (``next``, None on the last)."""
+
     count: int
     conflicts: list[Conflict]
+    limit: int | None = None
+    offset: int = 0
+    next: str | None = None
 
 
 def _text(row: Row, key: str) -> str | None:
@@ -90,12 +96,29 @@ def _side(row: Row, prefix: str) -> ClaimSide:
 
 def conflicts(store: Store, location: str | None = None) -> ConflictReport:
     """The conflicting estimates in ``store``, optionally only at places whose name contains ``location``."""
+    report, _ = conflict_page(store, location)
+    return report
+
+
+def conflict_page(
+    store: Store, location: str | None = None, limit: int | None = None, offset: int = 0
+) -> tuple[ConflictReport, int | None]:
+    """``limit`` conflicts from ``offset`` in the query's order (all of them when ``limit`` is None), and the
+    offset of the next page (None: this is the last).  The store pairs claims only at the places
+    ``conflict-groups`` finds, and sorts and cuts the page itself.
+
+    :raises QueryError: a bad limit or offset.
+    """
+    if limit is not None:
+        check_page(limit, offset)
     values = {"location": location} if location else {}
     places = sorted({row["locationIri"] for row in run_named(store, "conflict-groups", values)})
     if not places:
-        return ConflictReport(count=0, conflicts=[])
+        return ConflictReport(count=0, conflicts=[], limit=limit, offset=offset), None
     query = get_query("conflicts")
-    rows = store.select(bind_rows(query.text, ["locationIri"], [[place] for place in places]), query.bind(values))
+    text = query.text if limit is None else paged_text(query, limit + 1, offset)
+    rows = store.select(bind_rows(text, ["locationIri"], [[place] for place in places]), query.bind(values))
+    more = limit is not None and len(rows) > limit
     found = [
         Conflict(
             deployer=str(row["deployer"]),
@@ -104,20 +127,28 @@ def conflicts(store: Store, location: str | None = None) -> ConflictReport:
             location_label=_text(row, "placeLabel"),
             claims=[_side(row, ""), _side(row, "other")],
         )
-        for row in rows
+        for row in (rows[:limit] if limit is not None else rows)
     ]
-    return ConflictReport(count=len(found), conflicts=found)
+    report = ConflictReport(count=len(found), conflicts=found, limit=limit, offset=offset)
+    return report, (offset + len(found) if more else None)
 
 
 @router.get("/conflicts", response_model=ConflictReport, summary="Conflicting troop estimates")
 def get_conflicts(
     request: Request,
+    response: Response,
     location: Annotated[
         str | None, Query(max_length=200, description="Only places whose name or alias contains this.")
     ] = None,
+    limit: LimitQ = DEFAULT_LIMIT,
+    offset: OffsetQ = 0,
 ) -> ConflictReport:
     """Pairs of claims that put the same deployer's forces at the same location with troop numbers whose
     ranges do not overlap, made by different claimants or on different dates: both claims, each with its
-    numbers, certainty, claimants, outlet, article and evidence text."""
+    numbers, certainty, claimants, outlet, article and evidence text.  A page at a time (``limit``,
+    ``offset``); the next page is ``next`` and the ``Link`` header, as on every REST list."""
     store: Store = request.app.state.store
-    return conflicts(store, location)
+    report, next_offset = conflict_page(store, location, limit, offset)
+    report.next = next_url(request, next_offset)
+    response.headers.update(link_headers(report.next))
+    return report
