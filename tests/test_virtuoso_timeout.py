@@ -39,7 +39,8 @@ def numbers(virtuoso: Any) -> Iterator[Any]:
 def test_the_server_stops_a_slow_query_and_its_partial_answer_is_refused(numbers: Any) -> None:
     store: SparqlStore = numbers.store(query_timeout=1.0)
     try:
-        with pytest.raises(QueryTimeout, match="S1TAT"):
+        # marked S1TAT by the server, or (Virtuoso 7.2 does not always mark it) arriving past the limit
+        with pytest.raises(QueryTimeout, match=r"S1TAT|after the query's time limit"):
             store.select(SLOW)
         # a quick query under the same limit answers whole
         rows = store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{EX}g> {{ ?s ?p ?o }} }}")
