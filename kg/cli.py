@@ -507,7 +507,9 @@ def judgements(
         bool, typer.Option("--suggest", help="Propose likely merges (rapidfuzz over labels), best first.")
     ] = False,
     delete: Annotated[str | None, typer.Option("--delete", help="Remove the judgement with this id (undo it).")] = None,
-    min_score: Annotated[float, typer.Option(help="With --suggest: the lowest score (0-100) proposed.")] = 88.0,
+    min_score: Annotated[
+        float | None, typer.Option(help="With --suggest: the lowest score (0-100) proposed (default: 88).")
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, help="With --suggest: how many to propose.")] = 50,
     format: Annotated[ResultFormat, typer.Option("--format", "-f", help="table or json.")] = ResultFormat.table,
     store: StoreOpt = None,
@@ -521,7 +523,8 @@ def judgements(
             console.print(f"deleted judgement {delete}")
             return
         if suggest:
-            rows = [s.as_json() for s in judged.suggest(target, min_score=min_score, limit=limit)]
+            floor = judged.SUGGEST_MIN_SCORE if min_score is None else min_score  # one default, kg.judgements'
+            rows = [s.as_json() for s in judged.suggest(target, min_score=floor, limit=limit)]
             columns = ["score", "leftId", "leftLabel", "rightId", "rightLabel"]
         else:
             rows = [j.as_json() for j in judged.judgements(target)]
