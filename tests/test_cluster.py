@@ -31,7 +31,8 @@ from kg import ns
 from kg.cli import app
 from tests.conftest import ROOT, free_port, shared_dir
 
-ARTICLES = 4  # the shortest real articles of ../shared/corpus: a few seconds of spaCy each
+ARTICLES = 6  # the shortest real articles of ../shared/corpus: a few seconds of spaCy each (enough that a worker
+#   is still busy after the first article is written, for the kill test, now that extraction starts warm)
 BIN = Path(sys.executable).parent
 RUN_TIMEOUT = 240.0
 KG = [sys.executable, "-c", "from kg.cli import app; app(prog_name='kg')"]
