@@ -54,7 +54,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --queries-only: keep the query stores in this folder (e.g. build/bench-keep) and "
                         "reuse them in the next run, growing them only past the size they hold (a 10,000-article "
                         "build takes minutes); they hold replicas of the articles extracted when first built")
+    parser.add_argument("--queries", default="",
+                        help="comma-separated named queries to time (default: all), e.g. to re-time the ones a "
+                        "change touched against the kept stores")
     args = parser.parse_args(argv)
+    only = {x.strip() for x in args.queries.split(",") if x.strip()}
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks: stop Virtuoso
     started = time.perf_counter()
     deadline = time.monotonic() + args.budget
@@ -149,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                     share = time.monotonic() + max(0.0, spare) / sets
                     figures += store_bench.query_figures(
                         label, size, spec, bare, ex, log, skips[label], min(deadline, share), args.query_limit,
+                        only=only,
                     )
     except SystemExit as stop:  # SIGTERM: stop Virtuoso, and still report what was measured
         if stop.code != 143:

@@ -593,8 +593,10 @@ def query_figures(
     skip: set[str],
     deadline: float,
     limit: float = LIMIT,
+    only: set[str] | None = None,
 ) -> list[Figure]:
-    """p50 and p95 of each named query through kg and through the bare store on the same SPARQL.
+    """p50 and p95 of each named query (of those in ``only``, when given) through kg and through the bare
+    store on the same SPARQL.
 
     A SELECT is timed by its first page at the default limit, as REST serves it (``run_page``; pages of
     whole claims for claim-details and deployments, as /entities/{id} and /deployments ask), the bare store
@@ -605,7 +607,10 @@ def query_figures(
     sizes on this backend, which is noted too.  Nothing is left out silently: every query not measured has a
     note in ``MESSAGES``."""
     values = {q.name: params_for(q, ex) for q in load_queries().values()}
-    names = sorted(values)
+    unknown = (only or set()) - set(values)
+    if unknown:
+        raise SystemExit(f"--queries: no named query {', '.join(sorted(unknown))}")
+    names = sorted(n for n in values if not only or n in only)
     runner = _Runner(spec, limit)
     first: dict[str, tuple[float, float]] = {}
     where = f"{label}, {size} articles"
