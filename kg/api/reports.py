@@ -5,8 +5,8 @@ the named query ``queries/conflicts.rq`` a page at a time (``kg.queries.run_page
 and ``kg query conflicts`` answer it: one query, one mechanism.  The query finds first, in one grouped pass, the
 deployers and places where two troop ranges do not overlap (``queries/conflict-groups.rq``'s rule), and pairs
 the claims there only, so the pairing, quadratic in the claims at a place, is not done where every report
-agrees (at 10,000 articles, Kursk: 0.1 s embedded, 0.3 s on Virtuoso, where pairing every claim there took
-over 10 s on both).
+agrees (at 10,000 articles, p95 of the first page: 0.18 s embedded and 0.17 s on Virtuoso for Kursk, about
+0.3 s on both for every place, where pairing every claim at Kursk took over 10 s on both).
 """
 
 from __future__ import annotations
