@@ -31,7 +31,8 @@ What was measured on Virtuoso 07.20.3229 (Debian), and what this module does abo
   about 1,000 triples ("generated SQL text has exceeded 10000 lines of code"); with
   ``DEFINE sql:big-data-const 1`` the constants are passed as data (30 times faster, too), and the parser
   then takes up to about 4,990 triples in one block.  An article is therefore written as several
-  ``INSERT DATA`` operations of ``CHUNK`` triples each, still in one request and so in one transaction.  A
+  ``INSERT DATA`` operations of ``CHUNK`` triples each (each subject written once in an operation, its
+  triples as a property list: ``by_subject``), still in one request and so in one transaction.  A
   request over 10 MB is refused ("string session is longer than 10Mb"): an article whose write is larger
   than ``MAX_UPDATE_BYTES`` is refused with ``StoreError`` before anything is sent, rather than split into
   non-atomic steps.  Long literals (2 MB) are accepted.  ``replace_graphs`` puts several articles' writes in
@@ -514,9 +515,35 @@ def _insert_ops(graph: URIRef, triples: Graph) -> list[str]:
     # U+2028, U+0085 or a form feed (which rdflib writes unescaped) into two broken lines
     lines = [line for line in ntriples(triples).split("\n") if line.strip()]
     return [
-        f"INSERT DATA {{ GRAPH <{graph}> {{\n" + "\n".join(lines[i : i + CHUNK]) + "\n} }"
+        f"INSERT DATA {{ GRAPH <{graph}> {{\n" + by_subject(lines[i : i + CHUNK]) + "\n} }"
         for i in range(0, len(lines), CHUNK)
     ]
+
+
+def by_subject(lines: Sequence[str]) -> str:
+    """N-Triples ``lines`` as the same triples grouped by subject (``s p1 o1 ; p2 o2 .``), each subject
+    written once.
+
+    Why: Virtuoso 7.2 spent 18% less CPU on an article's ``INSERT DATA`` (22.9 against 28.1 ms for 860
+    triples, same server, interleaved) when each subject was written once rather than on each of its lines;
+    an article has about four triples per subject.  The text stays SPARQL 1.1 (a ``TriplesTemplate`` takes
+    property lists).  Only the subject is cut off a line: an IRI or a blank node label never holds a space,
+    and the rest of the line (predicate and object, whatever the literal holds) is kept as it is, less its
+    closing `` .``.
+
+    >>> print(by_subject(['<a> <p> "x ; y ." .', '<b> <p> <c> .', '<a> <q> "z" .']))
+    <a> <p> "x ; y ." ;
+      <q> "z" .
+    <b> <p> <c> .
+    """
+    groups: dict[str, list[str]] = {}
+    for line in lines:
+        subject, rest = line.strip().split(" ", 1)
+        rest = rest.rstrip()
+        if not rest.endswith("."):
+            raise StoreError(f"not an N-Triples line: {line[:200]!r}")
+        groups.setdefault(subject, []).append(rest[:-1].rstrip())
+    return "\n".join(f"{subject} " + " ;\n  ".join(rests) + " ." for subject, rests in groups.items())
 
 
 def _term(value: dict[str, str]) -> Identifier:
