@@ -30,7 +30,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from functools import cache
 from typing import Any
@@ -269,7 +269,8 @@ def ingest_cluster(
     waited for Dask's work stealing while another worker sat idle, over a second at the end of a run.
 
     :param in_flight: tasks submitted and not yet finished, at most (default: the cluster's worker threads).
-    :param task_size: articles per task (default: ``batch_size``, at most ``TASK_ARTICLES``).
+    :param task_size: articles per task (default: ``batch_size``, at most ``TASK_ARTICLES``), smaller at the
+        end of the input.
     :raises ClusterUnavailable: the scheduler cannot be reached or went away; the outcomes yielded before
         stand (those articles are stored).
     """
@@ -281,7 +282,7 @@ def ingest_cluster(
     pending: dict[Any, list[Article]] = {}
     finished: Any = None
     try:
-        for item in _split(batches, size):
+        for item in _tasks(batches, size, session.threads):
             if isinstance(item, Outcome):
                 yield item
                 continue
@@ -307,14 +308,29 @@ def ingest_cluster(
             future.cancel()
 
 
-def _split(batches: Iterable[list[Article] | Outcome], size: int) -> Iterator[list[Article] | Outcome]:
-    """``batches`` with each list of articles cut into tasks of at most ``size``."""
-    for item in batches:
-        if isinstance(item, Outcome):
-            yield item
-            continue
-        for start in range(0, len(item), size):
-            yield item[start:start + size]
+def _tasks(
+    batches: Iterable[list[Article] | Outcome], size: int, threads: Callable[[], int]
+) -> Iterator[list[Article] | Outcome]:
+    """``batches`` with each list of articles cut into tasks of at most ``size``, smaller and smaller in the
+    last batch (down to one article), so the workers finish together: the batch after the one being cut is
+    read first, to know which is the last."""
+    items = iter(batches)
+    current: list[Article] | None = None
+    while True:
+        following = None
+        for item in items:
+            if isinstance(item, Outcome):
+                yield item
+                continue
+            following = item
+            break
+        while current:
+            n = size if following is not None else max(1, min(size, -(-len(current) // (2 * threads()))))
+            yield current[:n]
+            current = current[n:]
+        if following is None:
+            return
+        current = following
 
 
 def _collect(session: Session, future: Any, pending: dict[Any, list[Article]]) -> list[Outcome]:
