@@ -1,10 +1,11 @@
 """``kg ingest --cluster``: extraction on a Dask distributed cluster, each worker writing to one SPARQL server.
 
 The client (``kg ingest``) reads the input, cuts it into batches, asks the store once a batch which articles
-are unchanged since they were stored (``kg.provenance``) and submits the rest, keeping at most ``2 x`` the
-cluster's worker threads of batches in flight (``as_completed`` with a window), so memory stays flat however
-long the input.  Each worker process loads spaCy once (``_warm``, cached, in its first task; the scheduler
-keeps hearing from the worker meanwhile, as tasks run beside its event loop), then for each batch extracts,
+are unchanged since they were stored (``kg.provenance``) and submits the rest in tasks of at most
+``TASK_ARTICLES`` (smaller at the end of the input), one task in flight per worker thread (``as_completed``
+with a window), so memory stays flat however long the input.  Each worker process loads spaCy once
+(``_warm``, cached, in its first task; the scheduler keeps hearing from the worker meanwhile, as tasks run
+beside its event loop), then for each task extracts,
 validates and writes every article to the SPARQL server itself, each in one transaction
 (``kg.ingest.prepare_batch`` and ``write_batch``, as ``--workers`` does in one process), and sends back only
 each article's small ``Outcome``.  The client never sees a graph.
