@@ -11,7 +11,8 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -109,6 +110,37 @@ def virtuoso() -> Iterator[object]:
         yield server
     finally:
         server.stop()
+
+
+@contextmanager
+def both_stores(virtuoso: object, folder: Path, extractions: Iterable[Extraction],
+                merges: Iterable[tuple[str, str]] = ()) -> Iterator[tuple[Store, Store]]:
+    """A fresh embedded store in ``folder`` and the wiped session Virtuoso, holding the same ``extractions``
+    and the same merge judgements (``merges``: pairs of entity keys; each judgement recorded once, on the
+    embedded store, and its graph copied, so both hold the same id and time), for tests that compare what
+    the two backends answer."""
+    from kg import judgements, ns
+
+    embedded = OxigraphStore(folder / "store")
+    remote: Store = virtuoso.store()  # type: ignore[attr-defined]
+    virtuoso.wipe()  # type: ignore[attr-defined]
+    try:
+        for extraction in extractions:
+            assert store_extraction(embedded, extraction).ok
+            assert store_extraction(remote, extraction).ok
+        merges = list(merges)
+        for left, right in merges:
+            made = judgements.record(embedded, "merge", left, right, who="test")
+            graph = ns.judgement_graph(made.id)
+            copy = embedded.construct("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": graph})
+            remote.replace_graph(graph, copy)
+        if merges:
+            judgements.rebuild_canon(remote)
+        yield embedded, remote
+    finally:
+        virtuoso.wipe()  # type: ignore[attr-defined]
+        remote.close()
+        embedded.close()
 
 
 @pytest.fixture(params=BACKENDS)

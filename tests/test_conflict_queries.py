@@ -11,17 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from itertools import combinations
-from pathlib import Path
 
 import pytest
 from rdflib.term import Node
 
 from kg.api import reports
-from kg.ingest import store_extraction
 from kg.model import Certainty, Deployment, Extraction
 from kg.queries import run_named, run_page
 from kg.store import Store
-from kg.store.oxigraph import OxigraphStore
+from tests.conftest import both_stores
 from tests.test_conflicts import ALL, EXPECTED, NK, RUSSIA, doc_of, pair
 
 QUERIES = ("conflicting-estimates", "conflicts", "conflict-groups", "first-report")
@@ -34,16 +32,8 @@ VALUES: tuple[dict[str, str], ...] = (
 
 @pytest.fixture(scope="module")
 def both(virtuoso: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Store]]:
-    embedded = OxigraphStore(Path(tmp_path_factory.mktemp("conflict-queries")) / "store")
-    remote: Store = virtuoso.store()  # type: ignore[attr-defined]
-    virtuoso.wipe()  # type: ignore[attr-defined]
-    for extraction in ALL:
-        assert store_extraction(embedded, extraction).ok
-        assert store_extraction(remote, extraction).ok
-    yield embedded, remote
-    virtuoso.wipe()  # type: ignore[attr-defined]
-    remote.close()
-    embedded.close()
+    with both_stores(virtuoso, tmp_path_factory.mktemp("conflict-queries"), ALL) as stores:
+        yield stores
 
 
 def values_for(name: str, values: dict[str, str]) -> dict[str, str]:

@@ -21,18 +21,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from rdflib.term import Node
 
-from kg import judgements, ns
-from kg.ingest import store_extraction
+from kg import ns
 from kg.model import Extraction
 from kg.queries import NamedQuery, key_page_at, load_queries, run_named, run_page
 from kg.sparql_tokens import spans
 from kg.store import Store
-from kg.store.oxigraph import OxigraphStore
+from tests.conftest import both_stores
 from tests.test_queries_backends import same_term
 
 DAY = dt.date(2024, 11, 7)
@@ -115,23 +113,10 @@ def copies(seed: Extraction) -> list[Extraction]:
 @pytest.fixture(scope="module")
 def both(seed_extraction: Extraction, virtuoso: object, tmp_path_factory: pytest.TempPathFactory,
          ) -> Iterator[tuple[Store, Store]]:
-    embedded = OxigraphStore(Path(tmp_path_factory.mktemp("cuts")) / "store")
-    remote: Store = virtuoso.store()  # type: ignore[attr-defined]
-    virtuoso.wipe()  # type: ignore[attr-defined]
-    try:
-        for extraction in copies(seed_extraction):
-            assert store_extraction(embedded, extraction).ok
-            assert store_extraction(remote, extraction).ok
-        made = judgements.record(embedded, "merge", "russia", "north-korea", who="test")  # a cluster's members
-        graph = ns.judgement_graph(made.id)  # are several keys of one claim in actor-statements
-        remote.replace_graph(graph, embedded.construct("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
-                                                       {"g": graph}))
-        judgements.rebuild_canon(remote)
-        yield embedded, remote
-    finally:
-        virtuoso.wipe()  # type: ignore[attr-defined]
-        remote.close()
-        embedded.close()
+    # a cluster's members are several keys of one claim in actor-statements
+    with both_stores(virtuoso, tmp_path_factory.mktemp("cuts"), copies(seed_extraction),
+                     [("russia", "north-korea")]) as stores:
+        yield stores
 
 
 def cases(query: NamedQuery) -> Iterator[dict[str, str]]:

@@ -6,7 +6,6 @@ of each (``run_page``, which may cut a query's key sub-select at the page's end)
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal
@@ -14,15 +13,14 @@ from rdflib.compare import to_isomorphic
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from kg import judgements, ns
+from kg import ns
 from kg.errors import QueryError
-from kg.ingest import extract_each, store_extraction
+from kg.ingest import extract_each
 from kg.load import load_path
 from kg.model import Article, Extraction
 from kg.queries import NamedQuery, load_queries, run_page
 from kg.store import Store
-from kg.store.oxigraph import OxigraphStore
-from tests.conftest import shared_dir
+from tests.conftest import both_stores, shared_dir
 
 #: Real articles beside the seed: Kursk and North Korean troops, a deployment debate, German reports.
 CORPUS = (
@@ -51,22 +49,10 @@ def extractions(seed_extraction: Extraction) -> list[Extraction]:
 @pytest.fixture(scope="module")
 def both(extractions: list[Extraction], virtuoso: object, tmp_path_factory: pytest.TempPathFactory,
          ) -> Iterator[tuple[Store, Store]]:
-    embedded = OxigraphStore(Path(tmp_path_factory.mktemp("both")) / "store")
-    remote: Store = virtuoso.store()  # type: ignore[attr-defined]
-    virtuoso.wipe()  # type: ignore[attr-defined]
-    for extraction in extractions:
-        assert store_extraction(embedded, extraction).ok
-        assert store_extraction(remote, extraction).ok
-    for left, right in (("kursk-oblast", "budapest"), ("russia", "north-korea")):  # merged clusters (issue 15),
-        made = judgements.record(embedded, "merge", left, right, who="test")  # so canonical paths are compared
-        graph = ns.judgement_graph(made.id)  # the same judgement (id, time) on both
-        copy = embedded.construct("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": graph})
-        remote.replace_graph(graph, copy)
-    judgements.rebuild_canon(remote)
-    yield embedded, remote
-    virtuoso.wipe()  # type: ignore[attr-defined]
-    remote.close()
-    embedded.close()
+    # merged clusters (issue 15), so canonical paths are compared
+    merges = (("kursk-oblast", "budapest"), ("russia", "north-korea"))
+    with both_stores(virtuoso, tmp_path_factory.mktemp("both"), extractions, merges) as stores:
+        yield stores
 
 
 def cases(seed: str) -> Iterator[tuple[str, dict[str, str]]]:
