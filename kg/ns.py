@@ -101,6 +101,7 @@ class KG(DefinedNamespace):
     docId: URIRef
     published: URIRef
     headline: URIRef
+    claimDay: URIRef  # entity -> the day (article date, or "") of a claim that involves it
     # identity judgements (kg.judgements): each in its own graph; the canon graph is rebuilt from them
     Judgement: URIRef  # a person's decision about two entities (a prov:Activity)
     Merge: URIRef  # the two entities are one: the first (kg:left) is kept as the cluster's canonical IRI

@@ -206,7 +206,9 @@ def _add_derived(graph: Graph, extraction: Extraction, n: int, claim: Claim, lab
     Each is a copy of what the n-ary claim already says, reachable from the claim (or the article) in one
     step: the subject's type, roles and numbers, the entities' labels, the evidence text and offsets and the
     article's identifier, date and headline; a sorted ``"; "``-joined string of the claimants' labels; and
-    ``kg:involves`` / ``kg:mentionsActor`` edges from the claim and the article to every entity they name.
+    ``kg:involves`` / ``kg:mentionsActor`` edges from the claim and the article to every entity they name;
+    and ``kg:claimDay`` from each entity the claim involves to the article's date (``""`` when it has none,
+    the key an undated claim sorts by), which lets a page of an entity's claims start from its first days.
     They live in the article's named graph, so replacing or deleting the article replaces or deletes them
     with it, and the named queries start from the most selective bound term and join one claim's row in
     index lookups instead of chains of OPTIONALs.  ``ontology/kg.ttl`` says what each is derived from
@@ -263,3 +265,8 @@ def _add_derived(graph: Graph, extraction: Extraction, n: int, claim: Claim, lab
         graph.add((node, KG.published, Literal(article.published, datatype=XSD.date)))
     if article.title:
         graph.add((node, KG.headline, Literal(article.title)))
+    # the day key an entity's page sorts its claims by, on the entity, so that a first page reads the entity's
+    # days (one index range) and then only the claims of its first days, never every claim's date
+    day = Literal(article.published, datatype=XSD.date) if article.published else Literal("")
+    for entity in graph.objects(node, KG.involves):
+        graph.add((entity, KG.claimDay, day))

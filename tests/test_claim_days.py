@@ -1,0 +1,173 @@
+"""A page of an entity's claims read through its days (``kg.queries.DayPath``: entity-days, then
+claim-details-on-days over the first days) is exactly the page claim-details gives, on both backends (issue 12:
+the entity page at 100,000 articles).
+
+The seed article is stored many times over on a dozen days (several copies on some days, two undated, which
+sort first), so a page starts and ends inside a day, spans several days, and needs the day list's counts to
+be doubled past; every page is compared with the slice of the whole ordered answer and with the page read
+without the day path, for one entity and for a merged cluster (``kg.judgements.expand``).  ``run_page`` takes
+the day path on the embedded store only (``kg.queries.reads_claims_one_by_one``), so the cuts read through the
+days (``kg.queries.select_by_days``) are also compared directly on both backends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+
+import pytest
+from rdflib.term import Node
+
+from kg import ns
+from kg.api.entities import describe
+from kg.judgements import expand
+from kg.model import Extraction
+from kg.queries import (
+    DayPath,
+    NamedQuery,
+    day_path,
+    get_query,
+    key_page_at,
+    load_queries,
+    paged_text,
+    reads_claims_one_by_one,
+    run_named,
+    run_page,
+    select_by_days,
+)
+from kg.store import Store
+from tests.conftest import both_stores
+from tests.test_queries_backends import same_term
+
+START = dt.date(2024, 3, 1)
+#: (identifier, day): in an order that is neither the identifiers' nor the days'.
+COPIES: tuple[tuple[str, dt.date | None], ...] = (
+    *((f"days-{n:02d}", START + dt.timedelta(days=(7 * n) % 12)) for n in range(16)),
+    ("days-undated-b", None),
+    ("days-undated-a", None),
+)
+ENTITY = str(ns.entity_iri("russia"))
+#: (limit, stride): each tried at every stride-th offset.
+PAGES = ((1, 3), (3, 2), (10, 7), (40, 25))
+
+
+def plain(rows: Sequence[Mapping[str, Node]]) -> list[dict[str, Node]]:
+    return [{k: same_term(v) for k, v in row.items()} for row in rows]
+
+
+def check_days(store: Store, query: NamedQuery, path: DayPath, values: dict[str, str], total: int) -> int:
+    """Every cut the pages ask for (``fetch`` rows from ``start``), read through the days, is the cut the query
+    answers itself: on either backend, whether or not ``run_page`` takes the day path there."""
+    tried = 0
+    for fetch in (1, 2, 5, 17, 65):
+        for start in range(0, total + 2, 9):
+            got = select_by_days(store, query, path, values, fetch, start)
+            want = store.select(paged_text(query, fetch, start), query.bind(values))
+            assert plain(got) == plain(want), (query.name, fetch, start)
+            tried += 1
+    return tried
+
+
+@pytest.fixture(scope="module")
+def both(seed_extraction: Extraction, virtuoso: object, tmp_path_factory: pytest.TempPathFactory,
+         ) -> Iterator[tuple[Store, Store]]:
+    copies = [replace(seed_extraction, article=replace(seed_extraction.article, id=doc, published=day))
+              for doc, day in COPIES]
+    with both_stores(virtuoso, tmp_path_factory.mktemp("days"), copies, [("russia", "north-korea")]) as stores:
+        yield stores
+
+
+@pytest.mark.parametrize("name", ["claim-details", "troops-by-location"])
+def test_the_page_on_days_has_the_columns_and_order_of_its_query(name: str) -> None:
+    """A query's page on days differs from it only in how its key sub-select finds the claims: its projection
+    and what follows the sub-select (every column and the outer order) are the same text."""
+    query = get_query(name)
+    assert query.days is not None
+    days, on_days = (load_queries()[n] for n in query.days)
+    assert [p.name for p in days.params] == [p.name for p in on_days.params]
+    tails = []
+    for each in (query, on_days):
+        at = key_page_at(each.text)
+        assert at is not None, each.name
+        first = each.text.index("SELECT ?claim" if name != "claim-details" else "SELECT DISTINCT")
+        tails.append((each.text[first:].split("{")[0], each.text[at:]))
+    assert tails[0] == tails[1]
+
+
+def test_an_entity_page_takes_the_day_path_only_for_an_entity(both: tuple[Store, Store]) -> None:
+    details = get_query("claim-details")
+    assert day_path(details, {"entity": ENTITY}) is not None
+    assert day_path(details, {"entity": ENTITY, "article": str(ns.article_iri("days-01"))}) is None
+    assert day_path(details, {}) is None
+    assert reads_claims_one_by_one(both[0]) and not reads_claims_one_by_one(both[1])  # embedded; Virtuoso
+    for store in both:
+        days = run_named(store, "entity-days", {"entity": ENTITY})
+        assert [str(row["day"]) for row in days] == sorted({str(d or "") for _, d in COPIES})
+        assert str(days[0]["day"]) == "" and int(days[0]["articles"]) == 2  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("group", [None, "claim"])
+def test_pages_through_the_days_are_slices_of_the_whole_answer(both: tuple[Store, Store], group: str | None) -> None:
+    details = get_query("claim-details")
+    plain_details = replace(details, days=None)  # the same query without its day path
+    values = {"entity": ENTITY}
+    wholes = [plain(run_named(store, details, values)) for store in both]
+    assert wholes[0] == wholes[1]
+    whole = wholes[0]
+    assert len({str(row["published"]) for row in whole if "published" in row}) == 12, "too few days to page"
+    tried = 0
+    for store, label in zip(both, ("embedded", "virtuoso"), strict=True):
+        for limit, stride in PAGES:
+            for offset in range(0, len(whole) + 1, stride):
+                page = run_page(store, details, values, limit=limit, offset=offset, group=group)
+                before = run_page(store, plain_details, values, limit=limit, offset=offset, group=group)
+                assert plain(page.rows) == plain(before.rows), (label, group, limit, offset)
+                assert page.next_offset == before.next_offset, (label, group, limit, offset)
+                if group is None:
+                    assert plain(page.rows) == whole[offset: offset + limit], (label, limit, offset)
+                tried += 1
+        path = day_path(details, values)
+        assert path is not None
+        tried += check_days(store, details, path, values, len(whole))
+    assert tried > 50
+
+
+def test_a_merged_cluster_pages_through_its_members_days(both: tuple[Store, Store]) -> None:
+    """describe's day path for a cluster: the members' days, each member's claims; the same pages as the
+    expanded claim-details, and the entity page (JSON) the same on both backends."""
+    members = [ENTITY, str(ns.entity_iri("north-korea"))]
+    details = expand(get_query("claim-details"), "entity", members)
+    path = DayPath(expand(get_query("entity-days"), "entity", members),
+                   expand(get_query("claim-details-on-days"), "entity", members))
+    for store in both:
+        whole = plain(run_named(store, details, {}))
+        assert len(whole) > 40
+        for limit, offset in ((5, 0), (5, 7), (30, 11), (200, 0)):
+            page = run_page(store, details, {}, limit=limit, offset=offset, days=path)
+            assert plain(page.rows) == whole[offset: offset + limit], (limit, offset)
+        check_days(store, details, path, {}, len(whole))
+    described = [describe(store, "russia", limit=7, offset=9) for store in both]
+    assert described[0] == described[1]
+    assert described[0]["deployments"] or described[0]["statements"]
+
+
+def test_troops_pages_through_the_days_are_slices_of_the_whole_answer(both: tuple[Store, Store]) -> None:
+    troops = get_query("troops-by-location")
+    values = {"location": "Kursk"}
+    assert day_path(troops, values) is not None
+    wholes = [plain(run_named(store, troops, values)) for store in both]
+    assert wholes[0] == wholes[1]
+    whole = wholes[0]
+    assert len(whole) >= 18, len(whole)
+    for store, label in zip(both, ("embedded", "virtuoso"), strict=True):
+        days = run_named(store, "location-days", values)
+        assert len(days) == 13, (label, len(days))
+        for limit, stride in PAGES:
+            for offset in range(0, len(whole) + 1, stride):
+                page = run_page(store, troops, values, limit=limit, offset=offset)
+                assert plain(page.rows) == whole[offset: offset + limit], (label, limit, offset)
+                assert page.next_offset == (offset + limit if offset + limit < len(whole) else None)
+        path = day_path(troops, values)
+        assert path is not None
+        check_days(store, troops, path, values, len(whole))
