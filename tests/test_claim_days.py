@@ -1,6 +1,7 @@
 """A page of an entity's claims read through its days (``kg.queries.DayPath``: entity-days, then
 claim-details-on-days over the first days) is exactly the page claim-details gives, on both backends (issue 12:
-the entity page at 100,000 articles).
+the entity page at 100,000 articles); so are troops-by-location's and actor-statements' through a place's or an
+actor's days.
 
 The seed article is stored many times over on a dozen days (several copies on some days, two undated, which
 sort first), so a page starts and ends inside a day, spans several days, and needs the day list's counts to
@@ -78,7 +79,7 @@ def both(seed_extraction: Extraction, virtuoso: object, tmp_path_factory: pytest
         yield stores
 
 
-@pytest.mark.parametrize("name", ["claim-details", "troops-by-location"])
+@pytest.mark.parametrize("name", ["claim-details", "troops-by-location", "actor-statements"])
 def test_the_page_on_days_has_the_columns_and_order_of_its_query(name: str) -> None:
     """A query's page on days differs from it only in how its key sub-select finds the claims: its projection
     and what follows the sub-select (every column and the outer order) are the same text."""
@@ -152,22 +153,26 @@ def test_a_merged_cluster_pages_through_its_members_days(both: tuple[Store, Stor
     assert described[0]["deployments"] or described[0]["statements"]
 
 
-def test_troops_pages_through_the_days_are_slices_of_the_whole_answer(both: tuple[Store, Store]) -> None:
-    troops = get_query("troops-by-location")
-    values = {"location": "Kursk"}
-    assert day_path(troops, values) is not None
-    wholes = [plain(run_named(store, troops, values)) for store in both]
+@pytest.mark.parametrize("name,values", [("troops-by-location", {"location": "Kursk"}),
+                                         ("actor-statements", {"actor": "Russia"})])
+def test_pages_of_a_named_place_or_actor_through_their_days_are_slices_of_the_whole_answer(
+    both: tuple[Store, Store], name: str, values: dict[str, str],
+) -> None:
+    """A place's troops and an actor's statements: the names resolved first, then their days (whose counts are
+    of articles naming them in any role, so the page may take more days)."""
+    query = get_query(name)
+    path = day_path(query, values)
+    assert path is not None
+    wholes = [plain(run_named(store, query, values)) for store in both]
     assert wholes[0] == wholes[1]
     whole = wholes[0]
     assert len(whole) >= 18, len(whole)
     for store, label in zip(both, ("embedded", "virtuoso"), strict=True):
-        days = run_named(store, "location-days", values)
+        days = run_named(store, path.days, values)
         assert len(days) == 13, (label, len(days))
         for limit, stride in PAGES:
             for offset in range(0, len(whole) + 1, stride):
-                page = run_page(store, troops, values, limit=limit, offset=offset)
+                page = run_page(store, query, values, limit=limit, offset=offset)
                 assert plain(page.rows) == whole[offset: offset + limit], (label, limit, offset)
                 assert page.next_offset == (offset + limit if offset + limit < len(whole) else None)
-        path = day_path(troops, values)
-        assert path is not None
-        check_days(store, troops, path, values, len(whole))
+        check_days(store, query, path, values, len(whole))
