@@ -21,7 +21,11 @@ What was measured on Virtuoso 07.20.3229 (Debian), and what this module does abo
   leaves ``<g>`` dropped.  The same holds for the Graph Store Protocol: a ``PUT`` whose body has a syntax
   error after 3,000 good triples leaves the old graph deleted and those 3,000 triples stored.
 * Hence ``replace_graph`` sends exactly one request made only of operations that cannot fail at run time once
-  compiled: ``DROP SILENT GRAPH`` and ``INSERT DATA`` of ground triples (no ``LOAD``, no GSP ``PUT``).  A
+  compiled: ``CLEAR SILENT GRAPH`` and ``INSERT DATA`` of ground triples (no ``LOAD``, no GSP ``PUT``).
+  ``CLEAR`` rather than ``DROP``: kg never creates a graph explicitly, so on Virtuoso a graph is its triples and
+  both leave nothing of it, but ``CLEAR`` costs the server less (``_replace_ops``); measured the same way as
+  ``DROP`` was: a replacement acknowledged and then SIGKILL before any checkpoint came back whole (the old,
+  checkpointed triples gone), and one of 12,000 triples killed in flight left the old graph whole.  A
   deadlock between concurrent writers (``40001``) rolls the whole transaction back; the write is then
   retried, which is safe because it is idempotent.
 * **Writes as the request body.**  An update is POSTed as ``application/sparql-update`` (SPARQL 1.1
@@ -352,7 +356,7 @@ class SparqlStore:
                             "Accept": "text/plain, */*;q=0.1", "Accept-Encoding": "identity"})
 
     def replace_graph(self, graph: URIRef, triples: Graph, entities: Graph | None = None) -> None:
-        """One update request (one transaction on Virtuoso): ``DROP SILENT GRAPH`` then ``INSERT DATA``
+        """One update request (one transaction on Virtuoso): ``CLEAR SILENT GRAPH`` then ``INSERT DATA``
         operations of at most ``CHUNK`` triples each, for the article graph and the entity graph.
 
         :raises StoreError: the server refused the write, or it is over ``MAX_UPDATE_BYTES``; nothing written.
@@ -413,7 +417,11 @@ class SparqlStore:
         return self._request(self._replace_ops(graph, triples, entities))
 
     def _replace_ops(self, graph: URIRef, triples: Graph, entities: Graph | None) -> list[str]:
-        ops = [f"DROP SILENT GRAPH <{graph}>"]
+        # CLEAR, not DROP: the same triples removed in the same transaction (kg never creates a graph
+        # explicitly, so a graph is its triples and nothing is left of it), but Virtuoso 7.2 spends less on it:
+        # interleaved on one server, 150 new articles: 22.2 against 26.1 ms server CPU an article write (an
+        # INSERT DATA alone: 20.7); 150 replaced: 18.5 against 19.8
+        ops = [f"CLEAR SILENT GRAPH <{graph}>"]
         ops += _insert_ops(graph, triples)
         if entities is not None and len(entities):
             ops += _insert_ops(ENTITY_GRAPH, entities)
