@@ -432,14 +432,9 @@ def select_by_days(store: Store, query: NamedQuery, path: DayPath, values: dict[
 
 
 def reads_claims_one_by_one(store: Store) -> bool:
-    """Whether ``store`` reads each claim's date by a lookup of its own, so that a page of an entity's claims
-    in date order is cheaper through its first days (``DayPath``): the embedded store (pyoxigraph: one index
-    seek per claim; Russia's page at 100,000 articles took 12.8 s, the store bigger than memory).  Virtuoso
-    sorts the dates of all an entity's claims from its column-wise indexes faster than it answers the day
-    path's two requests (Russia at 10,000 articles: 0.13 s against 0.24 s), so it keeps the plain query."""
-    from kg.store.oxigraph import OxigraphStore  # queries sit above the store layer; imported when asked
-
-    return isinstance(store, OxigraphStore)
+    """Whether a page of ``store``'s claims in date order goes through the first days (``DayPath``): the
+    store's own ``reads_claims_one_by_one`` (the embedded store: yes; Virtuoso: no, see ``kg.store.base``)."""
+    return store.reads_claims_one_by_one
 
 
 def _simple(term: Identifier) -> Identifier:

@@ -82,6 +82,8 @@ def _as_trig(ntriples: str, graph: URIRef, entities: str = "") -> bytes:
 class OxigraphStore:
     """An on-disk (``path``) or in-memory (``path=None``) pyoxigraph store."""
 
+    reads_claims_one_by_one = True  # one index seek per claim (kg.store.base.Store)
+
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
         try:

@@ -200,6 +200,8 @@ class SparqlStore:
     SparqlStore('http://127.0.0.1:8890/sparql')
     """
 
+    reads_claims_one_by_one = False  # Virtuoso sorts dates from its column-wise indexes (kg.store.base.Store)
+
     def __init__(
         self,
         query_url: str,
