@@ -121,7 +121,9 @@ def test_two_writers_of_one_new_article_never_merge(store: Store, request: pytes
     if not isinstance(store, OxigraphStore):
         # Seen here: Virtuoso under repeatable read (DefaultIsolation = 4) lets two concurrent requests each
         # drop the absent graph and insert, so both versions end up in it (a phantom; serializable isolation
-        # would prevent it).  Kept running so that a fix shows as XPASS.
+        # would prevent it): 18 of 150 races merged.  Since writes CLEAR the graph instead of dropping it,
+        # none of 150 did (the cause not traced); kept as an expected failure until that is understood, so a
+        # pass shows as XPASS.
         request.node.add_marker(pytest.mark.xfail(reason="Virtuoso merges two concurrent writes of one new graph"))
     versions = [{Literal(f"{tag}{i}", datatype=XSD.string) for i in range(300)} for tag in "ab"]
     for attempt in range(6):  # without the store's write lock, 6 in 10 attempts merged here
