@@ -272,24 +272,8 @@ def key_page_at(sparql: str) -> int | None:
     >>> text[key_page_at(text):][:25]
     '} OPTIONAL { ?c ?p ?x } }'
     """
-    stack: list[list[bool]] = []  # per open group: [a sub-select, ordered, limited]
-    opened = False
-    for token, start, _ in spans(sparql):
-        word = token.text.upper() if token.kind == "word" else ""
-        if token.text == "{":
-            stack.append([False, False, False])
-            opened = True
-            continue
-        if opened and word == "SELECT":
-            stack[-1][0] = True
-        opened = False
-        if token.text == "}" and stack:
-            sub, ordered, limited = stack.pop()
-            if sub and ordered and not limited:
-                return start
-        elif stack and stack[-1][0] and word in ("ORDER", "LIMIT"):
-            stack[-1][1 if word == "ORDER" else 2] = True
-    return None
+    found = _key_subselect(sparql)
+    return found[1] if found is not None else None
 
 
 def key_group_at(sparql: str) -> int | None:
@@ -300,9 +284,16 @@ def key_group_at(sparql: str) -> int | None:
     >>> text[key_group_at(text):][:9]
     ' ?c a ?t '
     """
+    found = _key_subselect(sparql)
+    return found[0] if found is not None else None
+
+
+def _key_subselect(sparql: str) -> tuple[int, int] | None:
+    """The first sub-select with its own ``ORDER BY`` and no ``LIMIT``: where its pattern's group opens (just
+    after that ``{``) and where the sub-select closes (its ``}``), for ``key_group_at`` and ``key_page_at``."""
     stack: list[list[Any]] = []  # per open group: [a sub-select, ordered, limited, where its pattern opens]
     opened = False
-    for token, _, end in spans(sparql):
+    for token, start, end in spans(sparql):
         word = token.text.upper() if token.kind == "word" else ""
         if token.text == "{":
             if stack and stack[-1][0] and stack[-1][3] is None:
@@ -316,7 +307,7 @@ def key_group_at(sparql: str) -> int | None:
         if token.text == "}" and stack:
             sub, ordered, limited, pattern = stack.pop()
             if sub and ordered and not limited:
-                return int(pattern)
+                return int(pattern), start
         elif stack and stack[-1][0] and word in ("ORDER", "LIMIT"):
             stack[-1][1 if word == "ORDER" else 2] = True
     return None
