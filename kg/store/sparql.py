@@ -282,7 +282,7 @@ class SparqlStore:
             if "SR172" in detail or "deadlock" in detail.lower():
                 # seen under load: an update answered 200 with "X-SQL-State: 00000" and "X-SQL-Message: SR172:
                 # Transaction deadlocked"; kg's writes are idempotent, so it is retried as a deadlock (40001)
-                raise StoreError(f"{what}: 40001 the server reported a deadlock in a 200 answer: {detail[:300]}")
+                raise _Transient(f"{what}: 40001 the server reported a deadlock in a 200 answer: {detail[:300]}")
             return response
         message = _server_message(response)
         if response.status_code in (401, 403):
@@ -302,6 +302,8 @@ class SparqlStore:
             raise _Transient(f"{what}: the server failed the write after running it, sending it again: {message[:300]}")
         if response.status_code == 400 or _is_syntax_error(message):
             raise QueryError(f"{what}: the server rejected the query: {message}")
+        if "40001" in message:  # a deadlock victim, rolled back whole (see _after_deadlocks)
+            raise _Transient(f"{what}: {url} answered {response.status_code}: {message}")
         if response.status_code in (502, 503, 504):
             raise StoreUnavailable(f"{what}: {url} answered {response.status_code}: {message}")
         raise StoreError(f"{what}: {url} answered {response.status_code}: {message}")
@@ -554,7 +556,8 @@ class SparqlStore:
 
 
 class _Transient(StoreError):
-    """A failure the server reports for a request that is safe to send again (see ``_after_deadlocks``)."""
+    """A failure the server reports for a request that is safe to send again: a deadlock victim (``40001``, or
+    ``SR172`` in a 200), or a write it ran and then failed (``SP031``); see ``_after_deadlocks``."""
 
 
 def _after_deadlocks(call: Callable[[], T], what: str) -> T:
@@ -563,9 +566,7 @@ def _after_deadlocks(call: Callable[[], T], what: str) -> T:
     for attempt in range(DEADLOCK_RETRIES):
         try:
             return call()
-        except StoreError as exc:
-            if "40001" not in str(exc) and not isinstance(exc, _Transient):
-                raise
+        except _Transient as exc:
             log.debug("%s: deadlock or transient failure, retrying (%d): %s", what, attempt + 1, exc)
             time.sleep(0.05 * 2**attempt)
     return call()
