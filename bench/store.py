@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from kg.queries import (
     GROUP_MIN_ROWS,
     GROUP_ROWS,
     NamedQuery,
+    construct_page,
     key_page_at,
     load_queries,
     paged_text,
@@ -493,20 +494,21 @@ def _query_worker(spec: tuple[str, ...], limit: float, tasks: Any, results: Any)
             bindings = query.bind(values)
             kind = _kind(query.text)
             paged = kind == "select" and name not in WHOLE and pageable(query)
-            if kind == "construct" and name not in WHOLE and (at := key_page_at(query.text)) is not None:
-                # a CONSTRUCT of claims cut in its key sub-select (entity-claims-graph): its first page, as
-                # GET /entities/{id} serves it in Turtle (kg.api.entities.entity_turtle)
-                query = replace(query, text=f"{query.text[:at]}LIMIT {DEFAULT_LIMIT} OFFSET 0\n{query.text[at:]}")
+            keyed = kind == "construct" and name not in WHOLE and key_page_at(query.text) is not None
             if side == "kg":
                 def kg_fn(q: NamedQuery = query, b: dict[str, Identifier] = bindings, k: str = kind,
-                          v: dict[str, str] = values, p: bool = paged) -> Any:
+                          v: dict[str, str] = values, p: bool = paged, c: bool = keyed) -> Any:
                     if p:  # the first page, as REST serves it (GET /queries/{name}, /entities/{id}, ...)
                         return run_page(store, q, v, group=REST_GROUPS.get(q.name))
+                    if c:  # a CONSTRUCT of claims (entity-graph): its first page of claims, as REST serves it
+                        return construct_page(store, q, v)
                     return store.construct(q.text, b) if k == "construct" else store.select(q.text, b)
 
                 runners[name, side] = kg_fn
             else:
+                # the bare request: the first page cut where kg cuts it (a CONSTRUCT of claims: in its keys)
                 text = paged_text(query, first_page_rows(name), 0) if paged else query.text
+                text = paged_text(query, DEFAULT_LIMIT, 0) if keyed else text
                 runners[name, side] = bare(bind_values(text, bindings), kind)
         try:
             results.put((name, side, _timed(runners[name, side]), ""))
@@ -519,9 +521,9 @@ def _query_worker(spec: tuple[str, ...], limit: float, tasks: Any, results: Any)
 #: sub-select by its first page of claims).
 WHOLE = frozenset({"export-claims"})
 #: The bulk exports: whole-corpus answers that stream (the Gephi export's claims, the SHACL pass over the
-#: estimate claims, an entity's whole graph; its page is entity-claims-graph).  They may run ``BULK_LIMIT``
-#: seconds, not ``limit``: they are measured, never expected to answer within a second.
-BULK = WHOLE | {"estimate-claims", "entity-graph"}
+#: estimate claims).  They may run ``BULK_LIMIT`` seconds, not ``limit``: they are measured, never expected to
+#: answer within a second.
+BULK = WHOLE | {"estimate-claims"}
 BULK_LIMIT = 120.0
 
 

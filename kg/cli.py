@@ -323,7 +323,9 @@ def query(
         ),
     ] = ResultFormat.table,
     limit: Annotated[
-        int | None, typer.Option(min=1, help="At most this many rows (solutions for CONSTRUCT); default: all.")
+        int | None,
+        typer.Option(min=1, help="At most this many rows (for entity-graph, claims; for another CONSTRUCT, "
+                     "solutions); default: all."),
     ] = None,
     offset: Annotated[int, typer.Option(min=0, help="Skip this many rows first (with --limit: the next page).")] = 0,
     list_: Annotated[bool, typer.Option("--list", help="List the named queries and their parameters.")] = False,

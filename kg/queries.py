@@ -22,23 +22,25 @@ from __future__ import annotations
 import datetime as dt
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from rdflib import Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
 from rdflib.term import Identifier
 
 from kg.errors import NotFound, QueryError
+from kg.ns import KG
 from kg.paths import data_dir
 from kg.sparql_tokens import spans
-from kg.store.base import Row, Store, bind_rows
+from kg.store.base import Binding, Row, Store, bind_rows
 
 PARAM_TYPES = ("string", "iri", "integer", "date")
+_Answer = TypeVar("_Answer")  # what a page through the days answers: rows or a graph
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 #: Rows (or, for a list of claims, claims) in a page when the caller does not say.
 DEFAULT_LIMIT = 100
@@ -222,9 +224,15 @@ def paged_text(query: NamedQuery, limit: int, offset: int) -> str:
     come in the same order on every page and every engine.  A query whose rows differ only past those keys
     must order them itself.
 
+    A CONSTRUCT of keys (a key sub-select: ``key_page_at``, entity-graph's claims) is paged by its keys
+    instead: ``LIMIT``/``OFFSET`` cut the sub-select itself, so a page is ``limit`` claims with all their
+    triples, never a count of solutions that ends in the middle of a claim (``construct_page``).
+
     :raises QueryError: the query already has an outermost ``LIMIT``, ``OFFSET`` or trailing ``VALUES``, or
         a SELECT without an outermost ``ORDER BY``.
     """
+    if query.form in ("CONSTRUCT", "DESCRIBE") and (at := key_page_at(query.text)) is not None:
+        return f"{query.text[:at]}LIMIT {int(limit)} OFFSET {int(offset)}\n{query.text[at:]}"
     depth = 0
     outer: list[str] = []  # keywords after the outermost group closed
     ordered: set[str] = set()  # the variables named after them (the ORDER BY's)
@@ -395,7 +403,7 @@ def day_path(query: NamedQuery, values: dict[str, str]) -> DayPath | None:
 
 
 def select_by_days(store: Store, query: NamedQuery, path: DayPath, values: dict[str, str],
-                    fetch: int, start: int) -> list[Row]:
+                   fetch: int, start: int) -> list[Row]:
     """The rows ``paged_text(query, fetch, start)`` answers, read through the query's first days.
 
     The days come in page order; the page query over the first ``k`` of them answers the claims of those days,
@@ -406,6 +414,21 @@ def select_by_days(store: Store, query: NamedQuery, path: DayPath, values: dict[
     the page is short, as many days as the rows per article seen so far say are needed (at least one more;
     twice as many articles when none was seen); when every day is needed, the query itself answers, as
     without a day path."""
+    return _through_days(store, query, path, values, fetch, start, store.select, len)
+
+
+def construct_by_days(store: Store, query: NamedQuery, path: DayPath, values: dict[str, str],
+                      fetch: int, start: int) -> Graph:
+    """``select_by_days`` for a CONSTRUCT of claims (entity-graph): the graph ``paged_text(query, fetch,
+    start)`` answers, ``fetch`` claims from claim ``start``, read through the query's first days; a page is
+    full when it holds ``fetch`` claims (``claims_in``)."""
+    return _through_days(store, query, path, values, fetch, start, store.construct, claims_in)
+
+
+def _through_days(store: Store, query: NamedQuery, path: DayPath, values: dict[str, str], fetch: int,
+                  start: int, run: Callable[[str, Binding], _Answer], count: Callable[[_Answer], int]) -> _Answer:
+    """The walk over the days that ``select_by_days`` describes; ``run`` asks the store, ``count`` says how
+    many of the page's units (rows, claims) an answer holds."""
     days = run_named(store, path.days, values)
     articles = list(accumulate(int(row["articles"]) for row in days))  # type: ignore[call-overload]
     need = start + fetch
@@ -413,13 +436,19 @@ def select_by_days(store: Store, query: NamedQuery, path: DayPath, values: dict[
     bound = path.page.bind(values)
     while taken < len(days):
         on = bind_key_rows(path.page.text, "on", [_simple(row["on"]) for row in days[:taken]])
-        rows = store.select(paged_text(replace(path.page, text=on), fetch, start), bound)
-        if len(rows) == fetch:
-            return rows
-        seen = start + len(rows)  # every row of the claims of the days taken
+        answer = run(paged_text(replace(path.page, text=on), fetch, start), bound)
+        got = count(answer)
+        if got == fetch:
+            return answer
+        seen = start + got  # every row (claim) of the days taken
         wanted = need * articles[taken - 1] / seen * 1.25 if seen else 2 * articles[taken - 1]
         taken = min(len(days), max(taken + 1, bisect_left(articles, wanted) + 1))
-    return store.select(paged_text(query, fetch, start), query.bind(values))
+    return run(paged_text(query, fetch, start), query.bind(values))
+
+
+def claims_in(graph: Graph) -> int:
+    """How many claims (subjects typed ``kg:Claim``) a page of a CONSTRUCT of claims holds."""
+    return len(set(graph.subjects(RDF.type, KG.Claim)))
 
 
 def reads_claims_one_by_one(store: Store) -> bool:
@@ -494,3 +523,34 @@ def run_page(
         end, groups = stop, groups + 1
     more = end < len(rows) or len(rows) == fetch
     return Page(rows[first:end], offset, limit, start + end if more else None)
+
+
+def construct_page(
+    store: Store,
+    query: NamedQuery | Path | str,
+    values: dict[str, str] | None = None,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+    days: DayPath | None = None,
+) -> tuple[Graph, int | None]:
+    """One page of a CONSTRUCT of claims (a query with a key sub-select, ``key_page_at``: entity-graph):
+    ``limit`` claims from claim ``offset`` with all their triples, and where the next page starts (None: this
+    was the last; a page of ``limit`` claims says there is a next one, which may be empty).
+
+    Why pages: an entity's whole graph grows with the corpus (Russia at 100,000 articles: 1.2 million
+    triples).  On a store that reads claims one by one the page goes through the query's days
+    (``construct_by_days``), as ``run_page`` does for rows.
+
+    :raises QueryError: a bad limit or offset, or a query that has no key sub-select to page.
+    """
+    query = _resolve(query)
+    check_page(limit, offset)
+    if query.form not in ("CONSTRUCT", "DESCRIBE") or key_page_at(query.text) is None:
+        raise QueryError(f"query {query.name!r} answers no pages of claims (it has no key sub-select)")
+    path = (days or day_path(query, values or {})) if reads_claims_one_by_one(store) else None
+    if path is None:
+        graph = store.construct(paged_text(query, limit, offset), query.bind(values or {}))
+    else:
+        graph = construct_by_days(store, query, path, values or {}, limit, offset)
+    return graph, offset + limit if claims_in(graph) >= limit else None

@@ -9,13 +9,18 @@ import dataclasses
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+from rdflib import Graph
+from rdflib.compare import to_isomorphic
+from rdflib.namespace import RDF
 
 from kg.api.app import create_app
 from kg.api.deps import Settings
 from kg.ingest import store_extraction
 from kg.model import Extraction
+from kg.ns import KG
 from kg.queries import MAX_LIMIT
 from kg.store import Store
 
@@ -85,6 +90,33 @@ def test_every_list_pages_to_the_whole(client: Any) -> None:
     assert pages > 3
     assert deployments == whole["deployments"] and statements == whole["statements"]
 
+    # an entity's claims as RDF (entity-graph, a CONSTRUCT of claims): pages of whole claims, the next page in
+    # the Link header, the pages together the whole answer
+    nk = "https://w3id.org/kg/id/entity/north-korea"
+    response = client.get("/queries/entity-graph", params={"entity": nk, "limit": MAX_LIMIT})
+    assert response.status_code == 200 and "link" not in response.headers, response.text
+    whole_graph = Graph().parse(data=response.text, format="turtle")
+    every_claim = set(whole_graph.subjects(RDF.type, KG.Claim))
+    assert len(every_claim) > 3
+    together = Graph()
+    order: list[str] = []
+    next_url: str | None = f"/queries/entity-graph?entity={quote(nk, safe='')}&limit=2"
+    pages = 0
+    while next_url is not None:
+        response = client.get(next_url)
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/turtle")
+        page = Graph().parse(data=response.text, format="turtle")
+        claims = sorted(str(c) for c in page.subjects(RDF.type, KG.Claim))
+        assert len(claims) <= 2 and not set(claims) & set(order), (next_url, claims)
+        order += claims
+        together += page
+        link = response.headers.get("link")
+        next_url = re.sub(r'^<(.*)>; rel="next"$', r"\1", link) if link else None
+        pages += 1
+        assert pages < 100, "the pages never end"
+    assert pages > 2 and order == sorted(order)  # one day: the claims in the order of their IRIs as strings
+    assert to_isomorphic(together) == to_isomorphic(whole_graph)
+
     # the articles, newest first
     every, pages = walk(client, "/articles", {"limit": 1}, "results")
     assert pages == 3 and sorted(a["id"] for a in every) == sorted(["seed-001", *COPIES]), every
@@ -109,8 +141,10 @@ def test_limits_are_bounded(client: Any) -> None:
         for params in ({"limit": MAX_LIMIT + 1}, {"limit": 0}, {"offset": -1}):
             response = client.get(path, params=params)
             assert response.status_code == 400, (path, params, response.text)
-    response = client.get("/queries/entity-graph", params={"entity": "https://w3id.org/kg/id/entity/x", "limit": 5})
+    response = client.get("/queries/estimate-claims", params={"limit": 5})
     assert response.status_code == 400 and "no pages" in response.json()["message"], response.text
+    response = client.get("/queries/entity-graph", params={"entity": "https://w3id.org/kg/id/entity/x", "limit": 0})
+    assert response.status_code == 400, response.text
     response = client.get("/deployments", params={"offset": 5_000})
     assert response.status_code == 200, response.text
     past = response.json()

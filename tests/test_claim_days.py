@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
 import pytest
+from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from kg import ns
@@ -27,6 +28,9 @@ from kg.model import Extraction
 from kg.queries import (
     DayPath,
     NamedQuery,
+    claims_in,
+    construct_by_days,
+    construct_page,
     day_path,
     get_query,
     key_page_at,
@@ -176,3 +180,58 @@ def test_pages_of_a_named_place_or_actor_through_their_days_are_slices_of_the_wh
                 assert plain(page.rows) == whole[offset: offset + limit], (label, limit, offset)
                 assert page.next_offset == (offset + limit if offset + limit < len(whole) else None)
         check_days(store, query, path, values, len(whole))
+
+
+def test_the_entity_graph_on_days_is_entity_graph_but_for_its_way_in() -> None:
+    """entity-graph-on-days differs from entity-graph only in how its key sub-select finds the claims: the
+    template and everything after the sub-select are the same text."""
+    query = get_query("entity-graph")
+    assert query.days == ("entity-days", "entity-graph-on-days")
+    on_days = get_query("entity-graph-on-days")
+    parts = []
+    for each in (query, on_days):
+        at = key_page_at(each.text)
+        assert at is not None, each.name
+        template = each.text[each.text.index("CONSTRUCT"):each.text.index("SELECT ?claim")]
+        parts.append((template, each.text[at:]))
+    assert parts[0] == parts[1]
+
+
+def test_pages_of_an_entity_graph_through_the_days_are_its_pages(both: tuple[Store, Store]) -> None:
+    """A page of entity-graph's claims (``construct_page``) read through the entity's days is the page the
+    query answers itself, at every cut, on both backends, for one entity and for a merged cluster; the pages
+    together are the whole graph, the claims in the JSON entity page's order."""
+    members = [ENTITY, str(ns.entity_iri("north-korea"))]
+    cases = [(get_query("entity-graph"), {"entity": ENTITY}, None),
+             (expand(get_query("entity-graph"), "entity", members), {},
+              DayPath(expand(get_query("entity-days"), "entity", members),
+                      expand(get_query("entity-graph-on-days"), "entity", members)))]
+    for query, values, days in cases:
+        path = days or day_path(query, values)
+        assert path is not None
+        wholes = []
+        for store in both:
+            whole = store.construct(query.text, query.bind(values))
+            total = claims_in(whole)
+            assert total >= len(COPIES), total  # a claim of the entity in each copy at least
+            order = [str(row["claim"]) for row in run_named(store, "claim-details", {"entity": ENTITY})]
+            for limit, stride in ((1, 7), (5, 3), (40, 25), (1000, 1)):
+                for offset in range(0, total + 1, stride):
+                    page, next_offset = construct_page(store, query, values, limit=limit, offset=offset, days=days)
+                    want = store.construct(paged_text(query, limit, offset), query.bind(values))
+                    assert set(page) == set(want), (query.name, limit, offset)
+                    through = construct_by_days(store, query, path, values, limit, offset)
+                    assert set(through) == set(want), (query.name, limit, offset)
+                    assert claims_in(page) == min(limit, max(0, total - offset)), (limit, offset)
+                    assert next_offset == (offset + limit if claims_in(page) == limit else None)
+            walked: list[str] = []
+            at: int | None = 0
+            while at is not None:  # a claim a page, following the next offsets
+                page, at = construct_page(store, query, values, limit=1, offset=at, days=days)
+                walked += [str(c) for c in page.subjects(RDF.type, ns.KG.Claim)]
+            assert len(walked) == total
+            if values:  # one entity: the claims in the JSON entity page's order
+                order = [str(row["claim"]) for row in run_named(store, "claim-details", values)]
+                assert walked == list(dict.fromkeys(order))
+            wholes.append({(str(s), str(p)) for s, p, _ in whole})
+        assert wholes[0] == wholes[1]

@@ -76,10 +76,10 @@ def test_article_details_metadata_and_claims(seeded: Store) -> None:
     assert run_named(seeded, "article-details", {"article": str(ns.article_iri("absent"))}) == []
 
 
-def test_entity_graph_holds_the_entity_and_its_claims(seeded: Store) -> None:
+def test_entity_graph_holds_the_entitys_claims(seeded: Store) -> None:
     query = get_query("entity-graph")
     graph = seeded.construct(query.text, query.bind({"entity": str(ns.entity_iri("north-korea"))}))
     subjects = {str(s) for s in graph.subjects()}
-    assert str(ns.entity_iri("north-korea")) in subjects
+    assert (None, ns.KG.deployer, ns.entity_iri("north-korea")) in graph
     assert any("/claim/" in s for s in subjects) and any("/evidence/" in s for s in subjects)
     assert any(s.endswith("/quote") for s in subjects), sorted(subjects)[:20]

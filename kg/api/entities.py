@@ -4,8 +4,9 @@ Turtle), ``GET /deployments`` (filtered claims of deployments).
 Every list comes in pages (``kg.api.paging``): the search's hits, an entity's claims and the deployments
 each take ``limit`` and ``offset`` and say where the next page is (``next``, ``Link``).  A page of claims
 holds whole claims (one claim is several rows, one per claimant: ``kg.queries.run_page``).  The Turtle form of
-an entity is paged too: its own triples and a page of its claims' graph, the most recent first
-(``entity_turtle``); the whole graph is a bulk export (``GET /queries/entity-graph``)."""
+an entity is paged too: its own triples and a page of its claims' graph, in the JSON page's order
+(``entity_turtle``); ``GET /queries/entity-graph`` answers the same pages of claims without the entity's own
+triples."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from kg.api.security import ERROR_RESPONSES
 from kg.errors import NotFound, QueryError
 from kg.judgements import expand, find_qid, load_canon
 from kg.ns import KG
-from kg.queries import DayPath, get_query, key_page_at, run_named, run_page
+from kg.queries import DayPath, construct_page, get_query, run_named, run_page
 from kg.rdf import bind_prefixes
 from kg.rows import claims_from_rows, entity_id, entity_index, entity_type
 from kg.store.base import Store
@@ -183,15 +184,14 @@ def describe(store: Store, key: str, limit: int = DEFAULT_LIMIT, offset: int = 0
 def entity_turtle(store: Store, key: str, limit: int = DEFAULT_LIMIT, offset: int = 0) -> tuple[str, int | None]:
     """One page of entity ``key`` as Turtle: its own triples (``queries/entity.rq``, every member of its
     cluster, with the members' ``owl:sameAs``) and ``limit`` of the claims it takes part in from claim
-    ``offset``, the most recent first (``queries/entity-claims-graph.rq``), each with its deployment or
-    statement and evidence; and where the next page starts (None: this was the last).
+    ``offset``, in the JSON page's order (``queries/entity-graph.rq``), each with its deployment or statement
+    and evidence; and where the next page starts (None: this was the last).
 
     Why a page: the whole graph of a big entity is far too much to answer at once (Russia at 10,000
-    articles: 123,000 triples, 7.4 s).  The claims' sub-select is cut at the page (``key_page_at``) so only
-    the page's claims are looked up; the whole graph stays a bulk export (``GET /queries/entity-graph``,
-    ``kg query entity-graph``).  Unlike the JSON form, whose ``offset`` counts rows (one per claimant),
-    ``offset`` here counts claims; the ``next`` link says which to ask for.  A page that holds ``limit``
-    claims says there is a next one (which may be empty).
+    articles: 123,000 triples, 7.4 s).  ``kg.queries.construct_page`` cuts the claims' sub-select at the page,
+    so only the page's claims are looked up, and on the embedded store starts from the cluster's first days
+    (``entity-graph-on-days``), as the JSON page does.  Unlike the JSON form, whose ``offset`` counts rows (one
+    per claimant), ``offset`` here counts claims; the ``next`` link says which to ask for.
 
     :raises NotFound: no such entity.
     """
@@ -205,17 +205,14 @@ def entity_turtle(store: Store, key: str, limit: int = DEFAULT_LIMIT, offset: in
             graph.add((URIRef(member), row["p"], _plain(row["o"])))
     if not len(graph):
         raise NotFound(f"no entity {key!r}")
-    query = expand(get_query("entity-claims-graph"), "entity", members)
-    at = key_page_at(query.text)
-    assert at is not None, "entity-claims-graph.rq orders its claims in a sub-select"
-    text = f"{query.text[:at]}LIMIT {int(limit)} OFFSET {int(offset)}\n{query.text[at:]}"
-    bound = query.bind({} if len(members) > 1 else {"entity": members[0]})
-    claims = 0
-    for s, p, o in store.construct(text, bound):
-        if p == RDF.type and o == KG.Claim:
-            claims += 1
+    query = expand(get_query("entity-graph"), "entity", members)
+    days = DayPath(expand(get_query("entity-days"), "entity", members),
+                   expand(get_query("entity-graph-on-days"), "entity", members))
+    values = {} if len(members) > 1 else {"entity": members[0]}
+    claims, next_offset = construct_page(store, query, values, limit=limit, offset=offset, days=days)
+    for s, p, o in claims:
         graph.add((s, p, _plain(o)))
-    return graph.serialize(format="turtle"), offset + limit if claims >= limit else None
+    return graph.serialize(format="turtle"), next_offset
 
 
 def _plain(term: Node) -> Node:

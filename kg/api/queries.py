@@ -2,10 +2,11 @@
 ``GET /queries/{name}`` (run one, its parameters checked against the header and bound as values).
 
 A SELECT answers one page of rows (``limit``, default 100, at most 1,000, and ``offset``) with the next
-page's address in ``next`` and a ``Link`` header.  A CONSTRUCT or DESCRIBE (``estimate-claims``, a bulk
-export) answers all its triples as Turtle serialised by the store itself (``Store.query_raw``): never parsed
-into an rdflib graph and written out again, which for a large answer cost more time and memory than the
-query."""
+page's address in ``next`` and a ``Link`` header.  A CONSTRUCT of claims (``entity-graph``: a key sub-select,
+``kg.queries.construct_page``) answers one page of claims as Turtle, the next page's address in the ``Link``
+header.  Any other CONSTRUCT or DESCRIBE (``estimate-claims``, a bulk export; ``article-graph``, one article)
+answers all its triples as Turtle serialised by the store itself (``Store.query_raw``): never parsed into an
+rdflib graph and written out again, which for a large answer cost more time and memory than the query."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from fastapi.responses import Response
 
 from kg.api.deps import StoreDep
 from kg.api.guard import query_form
-from kg.api.paging import PAGE_PARAMS, paged_json
+from kg.api.paging import PAGE_PARAMS, link_headers, next_url, paged_json
 from kg.api.security import ERROR_RESPONSES
 from kg.errors import QueryError
-from kg.queries import DEFAULT_LIMIT, NamedQuery, get_query, load_queries, run_page
+from kg.queries import DEFAULT_LIMIT, NamedQuery, construct_page, get_query, key_page_at, load_queries, run_page
+from kg.rdf import bind_prefixes
 from kg.rows import plain
 from kg.store.base import bind_values
 
@@ -37,7 +39,7 @@ def query_doc(query: NamedQuery) -> dict[str, Any]:
             {"name": p.name, "type": p.type, "required": p.required, "default": p.default, "description": p.description}
             for p in query.params
         ],
-        "paged": query.form == "SELECT",
+        "paged": query.form == "SELECT" or key_page_at(query.text) is not None,
     }
 
 
@@ -61,6 +63,12 @@ def run_query(name: str, request: Request, store: StoreDep) -> Any:
         values[key] = given[0]
     page = {key: _integer(key, values.pop(key)) for key in PAGE_PARAMS if key in values}
     bound = query.bind(values)
+    if query_form(query.text) in ("CONSTRUCT", "DESCRIBE") and key_page_at(query.text) is not None:
+        limit, offset = page.get("limit", DEFAULT_LIMIT), page.get("offset", 0)
+        graph, next_offset = construct_page(store, query, values, limit=limit, offset=offset)
+        url = next_url(request, next_offset)
+        turtle = bind_prefixes(graph).serialize(format="turtle")
+        return Response(turtle, media_type="text/turtle; charset=utf-8", headers=link_headers(url))
     if query_form(query.text) in ("CONSTRUCT", "DESCRIBE"):
         if page:
             raise QueryError(f"query {name!r} answers triples, not rows: it has no pages (no limit or offset)")
