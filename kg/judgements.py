@@ -48,17 +48,16 @@ from kg.errors import NotFound, QueryError
 from kg.ns import KG
 from kg.queries import NamedQuery, run_named
 from kg.store.base import Store, bind_rows
-from kg.text import normalise
+from kg.text import FUZZY_MIN_LEN, FUZZY_THRESHOLD, normalise
 
 KINDS: dict[str, URIRef] = {"merge": KG.Merge, "split": KG.Split}
 #: the longest reason and judge name kept (a judgement is a note, not a document)
 MAX_REASON_CHARS = 2000
 MAX_WHO_CHARS = 200
-#: rapidfuzz ``fuzz.ratio`` (0-100) at or above which two labels are proposed as one entity: the
-#: gazetteer's fuzzy threshold (``kg.extract.gazetteer.FUZZY_THRESHOLD``), measured on transliterations
-SUGGEST_MIN_SCORE = 88.0
-#: labels shorter than this (normalised) are never compared: "Iran"/"Iraq" differ by one letter
-SUGGEST_MIN_LEN = 6
+#: rapidfuzz ``fuzz.ratio`` (0-100) at or above which two labels are proposed as one entity, and the shortest
+#: label compared: the gazetteer's own (``kg.text``), measured on transliterations
+SUGGEST_MIN_SCORE = FUZZY_THRESHOLD
+SUGGEST_MIN_LEN = FUZZY_MIN_LEN
 _QID = re.compile(r"^[Qq][1-9][0-9]*$")
 
 

@@ -9,8 +9,8 @@ from collections import defaultdict
 import pytest
 from rapidfuzz import fuzz
 
-from kg.extract.gazetteer import FUZZY_THRESHOLD, GAZETTEER_CSV, load_gazetteer
-from kg.text import normalise
+from kg.extract.gazetteer import GAZETTEER_CSV, load_gazetteer
+from kg.text import FUZZY_THRESHOLD, normalise
 
 
 @pytest.mark.parametrize(

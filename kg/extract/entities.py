@@ -21,12 +21,12 @@ from spacy.attrs import IS_TITLE, LOWER
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from kg.extract.gazetteer import FUZZY_MIN_LEN, FUZZY_THRESHOLD, Gazetteer, load_gazetteer
+from kg.extract.gazetteer import Gazetteer, load_gazetteer
 from kg.extract.lexicon import words
 from kg.extract.places import find_place
 from kg.model import Entity, EntityType
 from kg.paths import spacy_model
-from kg.text import normalise, slug
+from kg.text import FUZZY_MIN_LEN, FUZZY_THRESHOLD, normalise, slug
 
 log = logging.getLogger(__name__)
 
@@ -445,8 +445,8 @@ def _unmarked_places(doc: Doc, gaz: Gazetteer, taken: list[bool]) -> list[Mentio
 
 class _Spellings:
     """The names minted so far in one article, by type: a new name that the gazetteer's fuzzy rule
-    (``fuzz.ratio`` at least :data:`~kg.extract.gazetteer.FUZZY_THRESHOLD` on names of at least
-    :data:`~kg.extract.gazetteer.FUZZY_MIN_LEN` letters) finds close to one of them is that entity, spelt
+    (``fuzz.ratio`` at least :data:`~kg.text.FUZZY_THRESHOLD` on names of at least
+    :data:`~kg.text.FUZZY_MIN_LEN` letters) finds close to one of them is that entity, spelt
     another way ("Kasciunas" and "Kasciunnas", "Mohammed Hamdan" and "Mohamed Hamdan").  Across articles the
     same rule proposes merges (``kg judgements --suggest``), and :func:`kg.text.slug` folds i/y noise."""
 

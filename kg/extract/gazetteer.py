@@ -7,7 +7,7 @@ demonym ("Haitian", "Ivorian"), longer alternative names ("DR Congo", "Ivory Coa
 state's coordinates, so a state named in a new conflict is known without a hand-typed row.
 
 ``Gazetteer.lookup`` resolves a name by exact alias after :func:`kg.text.normalise`, then by
-rapidfuzz for transliteration noise ("Selenskyi", "Zelenskyi") above :data:`FUZZY_THRESHOLD`, a value measured
+rapidfuzz for transliteration noise ("Selenskyi", "Zelenskyi") above :data:`kg.text.FUZZY_THRESHOLD`, a value measured
 in ``tests/test_extract_gazetteer.py`` (true variants score >= 90, the closest wrong pair below 87).
 """
 
@@ -27,7 +27,7 @@ from rapidfuzz import fuzz, process
 
 from kg.model import Entity, EntityType
 from kg.paths import data_dir
-from kg.text import normalise, slug, spelling
+from kg.text import FUZZY_MIN_LEN, FUZZY_THRESHOLD, normalise, slug, spelling
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +36,6 @@ GAZETTEER_CSV = data_dir("ontology") / "gazetteer.csv"
 #: with :func:`write_country_facts`; ``tests/test_extract_gazetteer.py`` checks it is current)
 COUNTRIES_JSON = data_dir("ontology") / "countries.json"
 
-#: rapidfuzz ``fuzz.ratio`` score (0-100) at or above which a name resolves to an alias.  Measured on the
-#: transliteration pairs of the corpus; see ``tests/test_extract_gazetteer.py::test_fuzzy_threshold``.
-FUZZY_THRESHOLD = 88.0
-#: names shorter than this (normalised) never match fuzzily: "Iran"/"Iraq" differ by one letter.
-FUZZY_MIN_LEN = 6
 
 _FUZZY_TYPES = {EntityType.PERSON, EntityType.ORGANISATION, EntityType.OUTLET, EntityType.ARMED_GROUP,
                 EntityType.LOCATION}
