@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kg import ns
-from kg.errors import InputError, KgError, StoreError
+from kg.errors import InputError, KgError
 from kg.load import iter_paths, load_path
 from kg.model import Article, Extraction
 from kg.settings import current
@@ -176,16 +176,11 @@ def ingest(
         except KgError as exc:  # the cluster's scheduler went away: what was reported stored is stored
             error = str(exc)
         finally:
+            # --fail-fast leaves the outcomes early: closing them cancels what is in flight and settles the
+            # labels of what was stored (kg.ingest.settle_after_ingest) while the store is still open
+            getattr(outcomes, "close", lambda: None)()
             if session is not None:
-                getattr(outcomes, "close", lambda: None)()  # cancel what is in flight (--fail-fast), then leave
                 session.close()
-    if counts["stored"] and session is not None:  # a local run settles in kg.ingest.ingest
-        from kg.ingest import settle_preferred_labels
-
-        try:
-            settle_preferred_labels(target)  # one skos:prefLabel per entity across the articles just stored
-        except StoreError as exc:  # the articles are stored whole; the next ingest settles the labels
-            console.print(f"[yellow]warning:[/yellow] preferred labels not settled: {escape(str(exc))}", soft_wrap=True)
     target.close()
     bad = counts["rejected"] + counts["failed"]
     summary = (

@@ -37,7 +37,7 @@ from functools import cache
 from typing import Any
 
 from kg.errors import InputError, KgError
-from kg.ingest import Outcome, _batches, prepare_batch, skip_stored, write_batch
+from kg.ingest import Outcome, _batches, prepare_batch, settle_after_ingest, skip_stored, write_batch
 from kg.model import Article
 from kg.provenance import extractor_version
 from kg.store.base import Store
@@ -282,6 +282,7 @@ def ingest_cluster(
     size = task_size or min(batch_size, TASK_ARTICLES)
     pending: dict[Any, list[Article]] = {}
     finished: Any = None
+    stored = False
     try:
         for item in _tasks(batches, size, session.threads):
             if isinstance(item, Outcome):
@@ -300,13 +301,19 @@ def ingest_cluster(
             pending[future] = item
             finished.add(future)
             for ended in done:
-                yield from _collect(session, ended, pending)
+                for outcome in _collect(session, ended, pending):
+                    stored = stored or outcome.status == "stored"
+                    yield outcome
         if finished is not None:
             while pending:
-                yield from _collect(session, next(finished), pending)
+                for outcome in _collect(session, next(finished), pending):
+                    stored = stored or outcome.status == "stored"
+                    yield outcome
     finally:
         for future in pending:
             future.cancel()
+        if stored:  # as kg.ingest.ingest does, also when the caller stops early
+            settle_after_ingest(store)
 
 
 def _tasks(

@@ -132,20 +132,29 @@ def ingest(
     if skip_unchanged:
         batches = skip_stored(store, batches)
     stored = False
-    if n_process > 1 or pool is not None:
-        for outcome in _ingest_parallel(store, batches, batch_size, n_process, pool):
-            stored = stored or outcome.status == "stored"
-            yield outcome
-    else:
-        for item in batches:
-            for outcome in [item] if isinstance(item, Outcome) else _flush(store, item, batch_size, n_process):
+    try:
+        if n_process > 1 or pool is not None:
+            for outcome in _ingest_parallel(store, batches, batch_size, n_process, pool):
                 stored = stored or outcome.status == "stored"
                 yield outcome
-    if stored:
-        try:
-            settle_preferred_labels(store)
-        except StoreError as exc:  # each article is stored whole or not at all already; labels settle next time
-            log.warning("preferred labels not settled (the next ingest settles them): %s", exc)
+        else:
+            for item in batches:
+                for outcome in [item] if isinstance(item, Outcome) else _flush(store, item, batch_size, n_process):
+                    stored = stored or outcome.status == "stored"
+                    yield outcome
+    finally:  # also when the caller stops early (kg ingest --fail-fast closes this generator)
+        if stored:
+            settle_after_ingest(store)
+
+
+def settle_after_ingest(store: Store) -> None:
+    """``settle_preferred_labels`` at the end of an ingest (``ingest``, ``kg.cluster.ingest_cluster``), where
+    a store error only warns: each article is already stored whole or not at all, and the next ingest settles
+    the labels."""
+    try:
+        settle_preferred_labels(store)
+    except StoreError as exc:
+        log.warning("preferred labels not settled (the next ingest settles them): %s", exc)
 
 
 def settle_preferred_labels(store: Store) -> int:

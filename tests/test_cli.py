@@ -122,6 +122,34 @@ def test_fail_fast_stops_at_the_first_bad_document(backend: Backend, tmp_path: P
         store.close()
 
 
+def test_fail_fast_still_settles_the_labels_of_what_it_stored(backend: Backend, tmp_path: Path) -> None:
+    """A run stopped at its first failure has stored articles: their entities' preferred labels are settled
+    as after any ingest (kg.ingest.settle_after_ingest, run as the CLI closes the outcomes)."""
+    from kg.ingest import store_extraction
+    from kg.judgements import settle_labels
+    from kg.model import Entity, EntityType
+    from tests.test_judgements import ONE, article
+
+    lower = Entity("khartiia-brigade", "Khartiia brigade", EntityType.ARMED_GROUP)
+    store = backend.open()
+    try:  # two spellings stored without an ingest's settling: two preferred labels, to be settled
+        for extraction in (ONE, article("lower", "The Khartiia brigade is in Kursk, Ukraine said.", lower)):
+            assert store_extraction(store, extraction).ok
+    finally:
+        store.close()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n, name in enumerate(("good.json", "no-text.json")):
+        (folder / f"{n}-{name}").write_bytes((BAD / name).read_bytes())
+    code, output = ingest(backend, str(folder), "--fail-fast")
+    assert code == 1 and "1 stored, 1 failed of 2 documents" in output, output
+    store = backend.open()
+    try:
+        assert settle_labels(store) == 0  # the stopped run settled them
+    finally:
+        store.close()
+
+
 def test_without_fail_fast_the_same_batch_goes_on(backend: Backend, tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
