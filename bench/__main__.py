@@ -138,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
                         + f"; {step['quads']:.0f} quads in the embedded store")
                 backends = [("embedded", ("oxigraph", str(stores.embedded)), "pyoxigraph Store.query")]
                 if server is not None:
-                    backends.insert(0, ("Virtuoso", ("sparql", server.query_url), "HTTP GET to Virtuoso /sparql"))
+                    backends.insert(0, ("Virtuoso", ("sparql", server.query_url),
+                                        "HTTP request to Virtuoso /sparql (GET, or POST when long, as kg sends it)"))
                 for k, (label, spec, bare) in enumerate(backends):
                     # each query set gets an equal share of what the remaining builds leave of the budget,
                     # so a slow set cannot starve the sets after it; what a set leaves goes to the next
