@@ -672,28 +672,36 @@ def query_figures(
         if late:
             note(f"not measured, time budget spent: {', '.join(late)}")
         slow: list[str] = []
+        bare_slow: list[str] = []
         short: list[str] = []
         figures: list[Figure] = []
         for name, (kg_first, bare_first) in first.items():  # pass 2: repetitions, within the budget
             kg_times: list[float] = []
             bare_times: list[float] = []
-            if max(kg_first, bare_first) > ONCE:
+            if kg_first > ONCE:
                 slow.append(name)
             else:
+                # only the bare store slow (a page kg cuts where the bare query sorts everything): kg's side is
+                # still repeated, so its figure is not one cold run; the bare side keeps its first
+                once = bare_first > ONCE
+                if once:
+                    bare_slow.append(name)
                 spent = 0.0
                 while len(kg_times) < REPS and (spent < REP_BUDGET or len(kg_times) < MIN_REPS):
                     if time.monotonic() > deadline:
                         short.append(name)
                         break
                     kg_time = runner.run(name, values[name], "kg")
-                    bare_time = runner.run(name, values[name], "bare") if isinstance(kg_time, float) else kg_time
+                    bare_time = kg_time
+                    if isinstance(kg_time, float):
+                        bare_time = bare_first if once else runner.run(name, values[name], "bare")
                     if not isinstance(kg_time, float) or not isinstance(bare_time, float):
                         note(f"{name}: a repeated run failed or took over {_allowed(name, limit):.0f}s "
                              f"({kg_time}, {bare_time})")
                         break
                     kg_times.append(kg_time)
                     bare_times.append(bare_time)
-                    spent += kg_time + bare_time
+                    spent += kg_time + (0.0 if once else bare_time)
             if not kg_times:  # slow, or no time left: the first run is the measurement
                 kg_times, bare_times = [kg_first], [bare_first]
             for q in (50, 95):
@@ -701,6 +709,9 @@ def query_figures(
                                     f"bare {bare_name}, same SPARQL", pct(bare_times, q)))
         if slow:
             note(f"measured by one run each side (the first took over {ONCE:.0f}s): {', '.join(slow)}")
+        if bare_slow:
+            note(f"the bare store measured by its one first run (over {ONCE:.0f}s), kg's side repeated: "
+                 f"{', '.join(bare_slow)}")
         if short:
             note(f"repetitions cut short by the time budget: {', '.join(short)}")
     finally:
