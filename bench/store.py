@@ -9,6 +9,7 @@ days, so each copy is a distinct article with the same shape: never random tripl
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import statistics
 import subprocess
@@ -552,10 +553,10 @@ def pageable(query: NamedQuery) -> bool:
 
 
 def first_page_rows(name: str) -> int:
-    """The rows ``run_page`` fetches for the first page at the default limit (one more than the page, or for
-    pages of claims ``GROUP_ROWS`` a claim): the bare store runs the same text."""
+    """The rows ``run_page`` fetches at first for the first page at the default limit (one more than the page,
+    or for pages of claims ``GROUP_ROWS`` a claim): the bare store runs the same text."""
     if name in REST_GROUPS:
-        return max(DEFAULT_LIMIT * GROUP_ROWS, GROUP_MIN_ROWS) + 1
+        return max(math.ceil(DEFAULT_LIMIT * GROUP_ROWS), GROUP_MIN_ROWS) + 1
     return DEFAULT_LIMIT + 1
 
 
