@@ -9,7 +9,6 @@ days, so each copy is a distinct article with the same shape: never random tripl
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import statistics
 import subprocess
@@ -34,10 +33,9 @@ from kg.load import load_path
 from kg.model import Article
 from kg.queries import (
     DEFAULT_LIMIT,
-    GROUP_MIN_ROWS,
-    GROUP_ROWS,
     NamedQuery,
     construct_page,
+    group_rows,
     key_page_at,
     load_queries,
     paged_text,
@@ -556,7 +554,7 @@ def first_page_rows(name: str) -> int:
     """The rows ``run_page`` fetches at first for the first page at the default limit (one more than the page,
     or for pages of claims ``GROUP_ROWS`` a claim): the bare store runs the same text."""
     if name in REST_GROUPS:
-        return max(math.ceil(DEFAULT_LIMIT * GROUP_ROWS), GROUP_MIN_ROWS) + 1
+        return group_rows(DEFAULT_LIMIT) + 1
     return DEFAULT_LIMIT + 1
 
 
