@@ -430,6 +430,7 @@ def params_for(query: NamedQuery, ex: Extractions) -> dict[str, str]:
                 "graph": f"{ns.article_graph(doc)}-r0",
                 "article": f"{ns.article_iri(doc)}-r0",
                 "certainty": "https://w3id.org/kg/ontology#asserted",
+                "claim": f"{ns.article_iri(doc)}-r0/claim/1",
             }.get(param.name, str(ns.entity_iri("russia")))
         elif param.type == "integer":
             value = "1000"

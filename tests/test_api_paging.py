@@ -86,9 +86,13 @@ def test_every_list_pages_to_the_whole(client: Any) -> None:
         assert len(body["deployments"]) + len(body["statements"]) <= 1, body
         deployments += body["deployments"]
         statements += body["statements"]
+        if body["next"] is not None:  # the next page starts after this page's last claim (a keyset cursor)
+            assert "after=" in body["next"], body["next"]
         url, pages = body["next"], pages + 1
     assert pages > 3
     assert deployments == whole["deployments"] and statements == whole["statements"]
+    bad = client.get("/entities/north-korea", params={"after": "https://example.org/no-such-claim"})
+    assert bad.status_code == 400 and "no claim" in bad.text, bad.text
 
     # an entity's claims as RDF (entity-graph, a CONSTRUCT of claims): pages of whole claims, the next page in
     # the Link header, the pages together the whole answer

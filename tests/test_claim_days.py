@@ -23,17 +23,20 @@ from rdflib.term import Node
 
 from kg import ns
 from kg.api.entities import describe
+from kg.errors import QueryError
 from kg.judgements import expand
 from kg.model import Extraction
 from kg.queries import (
     DayPath,
     NamedQuery,
+    claim_after,
     claims_in,
     construct_by_days,
     construct_page,
     day_path,
     get_query,
     key_page_at,
+    last_claim,
     load_queries,
     paged_text,
     reads_claims_one_by_one,
@@ -235,3 +238,68 @@ def test_pages_of_an_entity_graph_through_the_days_are_its_pages(both: tuple[Sto
                 assert walked == list(dict.fromkeys(order))
             wholes.append({(str(s), str(p)) for s, p, _ in whole})
         assert wholes[0] == wholes[1]
+
+
+@pytest.mark.parametrize("name,values", [("claim-details", {"entity": ENTITY}),
+                                         ("troops-by-location", {"location": "Kursk"})])
+def test_walking_the_pages_after_each_last_claim_is_walking_them_by_offset(
+    both: tuple[Store, Store], name: str, values: dict[str, str],
+) -> None:
+    """A keyset cursor (``after``: the previous page's last claim) gives the pages the offsets give, row for
+    row and with the same numbering, on both backends, through the days (embedded) and not (Virtuoso): pages
+    that start and end inside a day, and a first day of undated articles (the key "")."""
+    query = get_query(name)
+    for store in both:
+        whole = plain(run_named(store, query, values))
+        assert len(whole) > 20
+        for limit in (1, 3, 10, 40):
+            by_offset: list[list[dict[str, Node]]] = []
+            offset: int | None = 0
+            while offset is not None:
+                page = run_page(store, query, values, limit=limit, offset=offset, group="claim")
+                by_offset.append(plain(page.rows))
+                offset = page.next_offset
+            by_key: list[list[dict[str, Node]]] = []
+            offset, after = 0, None
+            while offset is not None:
+                page = run_page(store, query, values, limit=limit, offset=offset, group="claim", after=after)
+                by_key.append(plain(page.rows))
+                if page.next_offset is not None:
+                    assert page.last == page.rows[-1]["claim"]
+                    assert page.next_offset == offset + len(page.rows)
+                offset, after = page.next_offset, page.last
+            assert by_key == by_offset, (name, limit)
+            assert [row for rows in by_key for row in rows] == whole
+
+
+def test_walking_an_entity_graph_after_each_last_claim_is_walking_it_by_offset(both: tuple[Store, Store]) -> None:
+    """The Turtle entity page's cursor: each page's last claim in page order (``last_claim``, a graph keeps
+    none) starts the next page, and the pages are those of the offsets, for one entity and a merged cluster."""
+    members = [ENTITY, str(ns.entity_iri("north-korea"))]
+    cases = [(get_query("entity-graph"), {"entity": ENTITY}, None),
+             (expand(get_query("entity-graph"), "entity", members), {},
+              DayPath(expand(get_query("entity-days"), "entity", members),
+                      expand(get_query("entity-graph-on-days"), "entity", members)))]
+    for store in both:
+        for query, values, days in cases:
+            for limit in (1, 4, 25):
+                offset: int | None = 0
+                after = None
+                while offset is not None:
+                    page, next_offset = construct_page(store, query, values, limit=limit, offset=offset,
+                                                       days=days, after=after)
+                    want, _ = construct_page(store, query, values, limit=limit, offset=offset, days=days)
+                    assert set(page) == set(want), (limit, offset)
+                    offset, after = next_offset, last_claim(store, page)
+
+
+def test_a_page_after_something_that_is_no_claim_is_refused(both: tuple[Store, Store]) -> None:
+    details = get_query("claim-details")
+    for store in both:
+        with pytest.raises(QueryError, match="no claim"):
+            run_page(store, details, {"entity": ENTITY}, group="claim", after=claim_after("https://example.org/x"))
+        with pytest.raises(QueryError, match="whole claims"):
+            claim = run_named(store, details, {"entity": ENTITY})[0]["claim"]
+            run_page(store, details, {"entity": ENTITY}, after=claim)
+    with pytest.raises(QueryError, match="absolute IRI"):
+        claim_after("not an iri>")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from rdflib import Graph, Literal, URIRef
@@ -68,6 +69,7 @@ def test_entity_turtle_pages_put_together_are_the_whole_graph(client: Any) -> No
         together += page
         link = response.headers.get("link")
         url = link.split(">")[0].lstrip("<") if link else None
+        assert url is None or f"after={quote(claims[-1], safe='')}" in url, (url, claims)  # its last claim
         pages += 1
         assert pages < 50
     assert pages > 1

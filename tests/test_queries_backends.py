@@ -62,6 +62,7 @@ def cases(seed: str) -> Iterator[tuple[str, dict[str, str]]]:
         "location": "Kursk", "actor": "Russia", "deployer": "Korea", "claimant": "Zelensky",
         "entity": str(ns.entity_iri("north-korea")), "article": str(ns.article_iri(seed)),
         "graph": str(ns.article_graph(seed)), "certainty": "https://w3id.org/kg/ontology#asserted",
+        "claim": f"{ns.article_iri(seed)}/claim/1",
     }
     for name, query in sorted(load_queries().items()):
         required = {p.name: given[p.name] for p in query.params if p.required}

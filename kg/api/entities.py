@@ -26,12 +26,21 @@ from rdflib.term import Node
 from kg import ns
 from kg.api.deps import StoreDep
 from kg.api.negotiation import negotiate
-from kg.api.paging import DEFAULT_LIMIT, LimitQ, OffsetQ, link_headers, next_url, paged_json, slice_page
+from kg.api.paging import (
+    DEFAULT_LIMIT,
+    AfterQ,
+    LimitQ,
+    OffsetQ,
+    link_headers,
+    next_url,
+    paged_json,
+    slice_page,
+)
 from kg.api.security import ERROR_RESPONSES
 from kg.errors import NotFound, QueryError
 from kg.judgements import expand, find_qid, load_canon
 from kg.ns import KG
-from kg.queries import DayPath, construct_page, get_query, run_named, run_page
+from kg.queries import DayPath, claim_after, construct_page, get_query, last_claim, run_named, run_page
 from kg.rdf import bind_prefixes
 from kg.rows import claims_from_rows, entity_id, entity_index, entity_type
 from kg.store.base import Store
@@ -123,10 +132,12 @@ def list_entities(
     return paged_json(request, {"q": q, "results": hits}, limit, offset, next_offset)
 
 
-def describe(store: Store, key: str, limit: int = DEFAULT_LIMIT, offset: int = 0) -> dict[str, Any]:
+def describe(store: Store, key: str, limit: int = DEFAULT_LIMIT, offset: int = 0,
+             after: str | None = None) -> dict[str, Any]:
     """The JSON description of entity ``key``: labels, type, sameAs, and one page of the claims it takes
-    part in (``limit`` claims from row ``offset``), split into deployments and statements; ``next_offset``
-    says where the next page starts (None: this is the last).
+    part in (``limit`` claims from row ``offset``, or just after claim ``after``: ``kg.queries.run_page``),
+    split into deployments and statements; ``next_offset`` says where the next page starts (None: this is
+    the last) and ``next_after`` which claim it follows.
 
     :raises NotFound: no such entity.
     """
@@ -163,7 +174,8 @@ def describe(store: Store, key: str, limit: int = DEFAULT_LIMIT, offset: int = 0
     # no longer reads every claim's date
     days = DayPath(expand(get_query("entity-days"), "entity", members),
                    expand(get_query("claim-details-on-days"), "entity", members))
-    page = run_page(store, query, values, limit=limit, offset=offset, group="claim", days=days)
+    page = run_page(store, query, values, limit=limit, offset=offset, group="claim", days=days,
+                    after=claim_after(after) if after else None)
     claims = claims_from_rows(page.rows, entity=iri, canon=canon)
     if asked != iri:
         extra["requested"] = key  # merged into the canonical entity this describes
@@ -178,10 +190,12 @@ def describe(store: Store, key: str, limit: int = DEFAULT_LIMIT, offset: int = 0
         "deployments": [c for c in claims if c["kind"] == "deployment"],
         "statements": [c for c in claims if c["kind"] == "statement"],
         "next_offset": page.next_offset,
+        "next_after": page.last,
     }
 
 
-def entity_turtle(store: Store, key: str, limit: int = DEFAULT_LIMIT, offset: int = 0) -> tuple[str, int | None]:
+def entity_turtle(store: Store, key: str, limit: int = DEFAULT_LIMIT, offset: int = 0,
+                  after: str | None = None) -> tuple[str, int | None, URIRef | None]:
     """One page of entity ``key`` as Turtle: its own triples (``queries/entity.rq``, every member of its
     cluster, with the members' ``owl:sameAs``) and ``limit`` of the claims it takes part in from claim
     ``offset``, in the JSON page's order (``queries/entity-graph.rq``), each with its deployment or statement
@@ -191,7 +205,8 @@ def entity_turtle(store: Store, key: str, limit: int = DEFAULT_LIMIT, offset: in
     articles: 123,000 triples, 7.4 s).  ``kg.queries.construct_page`` cuts the claims' sub-select at the page,
     so only the page's claims are looked up, and on the embedded store starts from the cluster's first days
     (``entity-graph-on-days``), as the JSON page does.  Unlike the JSON form, whose ``offset`` counts rows (one
-    per claimant), ``offset`` here counts claims; the ``next`` link says which to ask for.
+    per claimant), ``offset`` here counts claims; the ``next`` link says which to ask for, and its ``after``
+    (the page's last claim, returned third) starts the next page there however deep it is.
 
     :raises NotFound: no such entity.
     """
@@ -209,10 +224,12 @@ def entity_turtle(store: Store, key: str, limit: int = DEFAULT_LIMIT, offset: in
     days = DayPath(expand(get_query("entity-days"), "entity", members),
                    expand(get_query("entity-graph-on-days"), "entity", members))
     values = {} if len(members) > 1 else {"entity": members[0]}
-    claims, next_offset = construct_page(store, query, values, limit=limit, offset=offset, days=days)
+    claims, next_offset = construct_page(store, query, values, limit=limit, offset=offset, days=days,
+                                         after=claim_after(after) if after else None)
     for s, p, o in claims:
         graph.add((s, p, _plain(o)))
-    return graph.serialize(format="turtle"), next_offset
+    last = last_claim(store, claims) if next_offset is not None else None
+    return graph.serialize(format="turtle"), next_offset, last
 
 
 def _plain(term: Node) -> Node:
@@ -240,17 +257,18 @@ _ENTITY_TYPES = {
     responses={200: {"content": {"application/json": {}, "text/html": {}, "text/turtle": {}}}},
 )
 def get_entity(
-    entity: str, store: StoreDep, request: Request, limit: LimitQ = DEFAULT_LIMIT, offset: OffsetQ = 0
+    entity: str, store: StoreDep, request: Request, limit: LimitQ = DEFAULT_LIMIT, offset: OffsetQ = 0,
+    after: AfterQ = None,
 ) -> Response:
     media_type = negotiate(request.headers.get("accept"), _ENTITY_TYPES, "application/json")
     if media_type is None:
         raise HTTPException(406, "an entity is available as application/json, text/turtle or text/html")
     if media_type == "text/turtle":
-        body, next_offset = entity_turtle(store, entity, limit, offset)
-        url = next_url(request, next_offset)
+        body, next_offset, last = entity_turtle(store, entity, limit, offset, after)
+        url = next_url(request, next_offset, last)
         return Response(body, media_type="text/turtle; charset=utf-8", headers=link_headers(url))
-    data = describe(store, entity, limit, offset)
-    url = next_url(request, data.pop("next_offset"))
+    data = describe(store, entity, limit, offset, after)
+    url = next_url(request, data.pop("next_offset"), data.pop("next_after"))
     return JSONResponse({**data, "limit": limit, "offset": offset, "next": url}, headers=link_headers(url))
 
 

@@ -25,16 +25,25 @@ OffsetQ = Annotated[
     int,
     Query(ge=0, description="Where this page starts: 0, or the offset in the previous page's `next` link."),
 ]
+AfterQ = Annotated[
+    str | None,
+    Query(description="Start just after this claim (its IRI), as the previous page's `next` link says: a deep "
+                      "page then costs what the first does. `offset` only numbers the page's rows."),
+]
 PAGE_PARAMS = ("limit", "offset")
 
-__all__ = ["DEFAULT_LIMIT", "PAGE_PARAMS", "LimitQ", "OffsetQ", "next_url", "paged_json", "slice_page"]
+__all__ = ["DEFAULT_LIMIT", "PAGE_PARAMS", "AfterQ", "LimitQ", "OffsetQ", "next_url", "paged_json", "slice_page"]
 
 
-def next_url(request: Request, next_offset: int | None) -> str | None:
-    """The request's own path and query with ``offset`` moved to ``next_offset``; None on the last page."""
+def next_url(request: Request, next_offset: int | None, after: object = None) -> str | None:
+    """The request's own path and query with ``offset`` moved to ``next_offset`` (and ``after`` to the page's
+    last claim, where the page has a keyset cursor); None on the last page."""
     if next_offset is None:
         return None
-    url = request.url.include_query_params(offset=next_offset)
+    moved: dict[str, str | int] = {"offset": next_offset}
+    if after is not None:
+        moved["after"] = str(after)
+    url = request.url.include_query_params(**moved)
     return f"{url.path}?{url.query}"
 
 
