@@ -177,7 +177,7 @@ def ingest(
             error = str(exc)
         finally:
             # --fail-fast leaves the outcomes early: closing them cancels what is in flight and settles the
-            # labels of what was stored (kg.ingest.settle_after_ingest) while the store is still open
+            # labels of what was stored (kg.ingest.settling) while the store is still open
             getattr(outcomes, "close", lambda: None)()
             if session is not None:
                 session.close()

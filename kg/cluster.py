@@ -37,7 +37,7 @@ from functools import cache
 from typing import Any
 
 from kg.errors import InputError, KgError
-from kg.ingest import Outcome, _batches, prepare_batch, settle_after_ingest, skip_stored, write_batch
+from kg.ingest import Outcome, _batches, prepare_batch, settling, skip_stored, write_batch
 from kg.model import Article
 from kg.provenance import extractor_version
 from kg.store.base import Store
@@ -275,6 +275,21 @@ def ingest_cluster(
     :raises ClusterUnavailable: the scheduler cannot be reached or went away; the outcomes yielded before
         stand (those articles are stored).
     """
+    outcomes = _run(session, store, documents, settings, batch_size, skip_unchanged, in_flight, task_size)
+    yield from settling(store, outcomes)
+
+
+def _run(
+    session: Session,
+    store: Store,
+    documents: Iterable[Article | InputError],
+    settings: Mapping[str, str],
+    batch_size: int,
+    skip_unchanged: bool,
+    in_flight: int | None,
+    task_size: int | None,
+) -> Iterator[Outcome]:
+    """``ingest_cluster``'s tasks and their outcomes; the tasks in flight are cancelled when it is closed."""
     version = extractor_version()
     batches = _batches(documents, batch_size)
     if skip_unchanged:
@@ -282,7 +297,6 @@ def ingest_cluster(
     size = task_size or min(batch_size, TASK_ARTICLES)
     pending: dict[Any, list[Article]] = {}
     finished: Any = None
-    stored = False
     try:
         for item in _tasks(batches, size, session.threads):
             if isinstance(item, Outcome):
@@ -301,19 +315,13 @@ def ingest_cluster(
             pending[future] = item
             finished.add(future)
             for ended in done:
-                for outcome in _collect(session, ended, pending):
-                    stored = stored or outcome.status == "stored"
-                    yield outcome
+                yield from _collect(session, ended, pending)
         if finished is not None:
             while pending:
-                for outcome in _collect(session, next(finished), pending):
-                    stored = stored or outcome.status == "stored"
-                    yield outcome
+                yield from _collect(session, next(finished), pending)
     finally:
         for future in pending:
             future.cancel()
-        if stored:  # as kg.ingest.ingest does, also when the caller stops early
-            settle_after_ingest(store)
 
 
 def _tasks(

@@ -133,30 +133,37 @@ def ingest(
     batches = _batches(documents, batch_size)
     if skip_unchanged:
         batches = skip_stored(store, batches)
+    if n_process > 1 or pool is not None:
+        yield from settling(store, _ingest_parallel(store, batches, batch_size, n_process, pool))
+    else:
+        yield from settling(store, _ingest_here(store, batches, batch_size))
+
+
+def _ingest_here(store: Store, batches: Iterable[list[Article] | Outcome], batch_size: int) -> Iterator[Outcome]:
+    for item in batches:
+        yield from [item] if isinstance(item, Outcome) else _flush(store, item, batch_size)
+
+
+def settling(store: Store, outcomes: Iterator[Outcome]) -> Iterator[Outcome]:
+    """``outcomes`` as they come; then, if any was stored, ``settle_preferred_labels``, also when the caller
+    stops early (``kg ingest --fail-fast`` closes the outcomes): ``outcomes`` is closed first (what is in
+    flight is cancelled), then the labels settle.  The end of every ingest (``ingest``,
+    ``kg.cluster.ingest_cluster``); a store error there only warns: each article is already stored whole or
+    not at all, and the next ingest settles the labels."""
     stored = False
     try:
-        if n_process > 1 or pool is not None:
-            for outcome in _ingest_parallel(store, batches, batch_size, n_process, pool):
-                stored = stored or outcome.status == "stored"
-                yield outcome
-        else:
-            for item in batches:
-                for outcome in [item] if isinstance(item, Outcome) else _flush(store, item, batch_size):
-                    stored = stored or outcome.status == "stored"
-                    yield outcome
-    finally:  # also when the caller stops early (kg ingest --fail-fast closes this generator)
+        for outcome in outcomes:
+            stored = stored or outcome.status == "stored"
+            yield outcome
+    finally:
+        close = getattr(outcomes, "close", None)
+        if close is not None:
+            close()
         if stored:
-            settle_after_ingest(store)
-
-
-def settle_after_ingest(store: Store) -> None:
-    """``settle_preferred_labels`` at the end of an ingest (``ingest``, ``kg.cluster.ingest_cluster``), where
-    a store error only warns: each article is already stored whole or not at all, and the next ingest settles
-    the labels."""
-    try:
-        settle_preferred_labels(store)
-    except StoreError as exc:
-        log.warning("preferred labels not settled (the next ingest settles them): %s", exc)
+            try:
+                settle_preferred_labels(store)
+            except StoreError as exc:
+                log.warning("preferred labels not settled (the next ingest settles them): %s", exc)
 
 
 def settle_preferred_labels(store: Store) -> int:

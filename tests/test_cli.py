@@ -124,7 +124,7 @@ def test_fail_fast_stops_at_the_first_bad_document(backend: Backend, tmp_path: P
 
 def test_fail_fast_still_settles_the_labels_of_what_it_stored(backend: Backend, tmp_path: Path) -> None:
     """A run stopped at its first failure has stored articles: their entities' preferred labels are settled
-    as after any ingest (kg.ingest.settle_after_ingest, run as the CLI closes the outcomes)."""
+    as after any ingest (kg.ingest.settling, run as the CLI closes the outcomes)."""
     from kg.ingest import store_extraction
     from kg.judgements import settle_labels
     from kg.model import Entity, EntityType
