@@ -426,7 +426,7 @@ def day_path(query: NamedQuery, values: dict[str, str]) -> DayPath | None:
 
 
 def select_by_days(store: Store, query: NamedQuery, path: DayPath, values: dict[str, str],
-                   fetch: int, start: int, since: str | None = None) -> list[Row]:
+                   fetch: int, start: int, since: str | None = None, newest: bool = False) -> list[Row]:
     """The rows ``paged_text(query, fetch, start)`` answers, read through the query's first days.
 
     The days come in page order; the page query over the first ``k`` of them answers the claims of those days,
@@ -437,24 +437,28 @@ def select_by_days(store: Store, query: NamedQuery, path: DayPath, values: dict[
     the page is short, as many days as the rows per article seen so far say are needed (at least one more;
     twice as many articles when none was seen); when every day is needed, the query itself answers, as
     without a day path.  With ``since`` (a page after a claim of that day, ``past_claim``) the days before it
-    are not read at all."""
-    return _through_days(store, query, path, values, fetch, start, store.select, len, since)
+    are not read at all.  ``newest``: the query and its page are ``newest_first``, and the days are walked
+    from the last."""
+    return _through_days(store, query, path, values, fetch, start, store.select, len, since, newest)
 
 
 def construct_by_days(store: Store, query: NamedQuery, path: DayPath, values: dict[str, str],
-                      fetch: int, start: int, since: str | None = None) -> Graph:
+                      fetch: int, start: int, since: str | None = None, newest: bool = False) -> Graph:
     """``select_by_days`` for a CONSTRUCT of claims (entity-graph): the graph ``paged_text(query, fetch,
     start)`` answers, ``fetch`` claims from claim ``start``, read through the query's first days; a page is
     full when it holds ``fetch`` claims (``claims_in``)."""
-    return _through_days(store, query, path, values, fetch, start, store.construct, claims_in, since)
+    return _through_days(store, query, path, values, fetch, start, store.construct, claims_in, since, newest)
 
 
 def _through_days(store: Store, query: NamedQuery, path: DayPath, values: dict[str, str], fetch: int,
                   start: int, run: Callable[[str, Binding], _Answer], count: Callable[[_Answer], int],
-                  since: str | None = None) -> _Answer:
+                  since: str | None = None, newest: bool = False) -> _Answer:
     """The walk over the days that ``select_by_days`` describes; ``run`` asks the store, ``count`` says how
     many of the page's units (rows, claims) an answer holds."""
-    days = [row for row in run_named(store, path.days, values) if since is None or str(row["day"]) >= since]
+    days = [row for row in run_named(store, path.days, values)
+            if since is None or (str(row["day"]) <= since if newest else str(row["day"]) >= since)]
+    if newest:
+        days.reverse()
     articles = list(accumulate(int(row["articles"]) for row in days))  # type: ignore[call-overload]
     need = start + fetch
     taken = min(len(days), bisect_left(articles, need * FIRST_GUESS) + 1)
@@ -484,15 +488,16 @@ def claim_keys(store: Store, claims: Sequence[Identifier]) -> list[Row]:
     return store.select(bind_rows(get_query("claim-keys").text, ["claim"], [[claim] for claim in claims]), {})
 
 
-def last_claim(store: Store, graph: Graph) -> URIRef | None:
-    """The claim a page of a CONSTRUCT of claims (``construct_page``) ends with, in page order: a graph keeps no
-    order, so its claims' keys are asked for (one lookup each)."""
+def last_claim(store: Store, graph: Graph, newest: bool = False) -> URIRef | None:
+    """The claim a page of a CONSTRUCT of claims (``construct_page``) ends with, in page order (``newest``: the
+    page was newest first): a graph keeps no order, so its claims' keys are asked for (one lookup each)."""
     keys = claim_keys(store, sorted(c for c in graph.subjects(RDF.type, KG.Claim) if isinstance(c, URIRef)))
-    return URIRef(str(keys[-1]["claim"])) if keys else None
+    return URIRef(str(keys[0 if newest else -1]["claim"])) if keys else None
 
 
-def past_claim(query: NamedQuery, day: str, claim: Identifier) -> NamedQuery:
-    """``query`` answering only the claims a page sorts after ``claim`` (whose day key is ``day``): a
+def past_claim(query: NamedQuery, day: str, claim: Identifier, newest: bool = False) -> NamedQuery:
+    """``query`` answering only the claims a page sorts after ``claim`` (whose day key is ``day``; before it in
+    key order when the page is ``newest_first``): a
     ``FILTER`` on the keys of its key sub-select (``?onKey``, ``?claimKey``, the order of claim-details,
     entity-graph and troops-by-location), at the end of that sub-select's pattern; the values are written as
     literals by rdflib, as ``bind_rows`` writes its rows.
@@ -510,8 +515,51 @@ def past_claim(query: NamedQuery, day: str, claim: Identifier) -> NamedQuery:
     on, key = Literal(day).n3(), Literal(str(claim)).n3()
     # IF, not ``?onKey > on || (?onKey = on && ?claimKey > key)``: Virtuoso 7.2 dropped the claims of the
     # cursor's own day that way (and with the keys joined by CONCAT), not with IF (tests/test_claim_days.py)
-    test = f"  FILTER(IF(?onKey = {on}, ?claimKey > {key}, ?onKey > {on}))\n"
+    past = "<" if newest else ">"
+    test = f"  FILTER(IF(?onKey = {on}, ?claimKey {past} {key}, ?onKey {past} {on}))\n"
     return replace(query, text=query.text[:at] + test + query.text[at:])
+
+
+#: The page keys of a query keyed by its claims' days (claim-details, entity-graph, troops-by-location): the
+#: day (``""`` when undated) and the claim's IRI, in its key sub-select's ``ORDER BY`` and first in its outer one.
+PAGE_KEYS = ("onKey", "claimKey")
+
+
+def newest_first(query: NamedQuery) -> NamedQuery:
+    """``query`` with its claims in the opposite order, most recent day first (undated claims last): each page
+    key (``PAGE_KEYS``) at the head of an ``ORDER BY`` becomes ``DESC(...)``; rows within a claim (its
+    claimants) keep their order.
+
+    Why: a person browsing an entity wants its latest claims first, and a big entity's first page by date is
+    its oldest (Russia's began in 2022).  Reversing the keys keeps the order total, so the pages, the day path
+    (walked from the last day, ``_through_days``) and the cursor (``past_claim``) work as they do oldest first.
+
+    >>> q = NamedQuery("q", "t", "", "SELECT ?c { { SELECT ?c ?onKey ?claimKey { } ORDER BY ?onKey ?claimKey } }"
+    ...                " ORDER BY ?onKey ?claimKey ?x")
+    >>> newest_first(q).text.split("ORDER BY")[1:]
+    [' DESC(?onKey) DESC(?claimKey) } } ', ' DESC(?onKey) DESC(?claimKey) ?x']
+
+    :raises QueryError: the query has no key sub-select ordered by the page keys.
+    """
+    text = query.text
+    pieces: list[str] = []
+    done = 0
+    heading = False  # inside the head of an ORDER BY: the keys that open it
+    previous = ""
+    turned = 0
+    for token, start, end in spans(text):
+        word = token.text.upper() if token.kind == "word" else ""
+        if word == "BY" and previous == "ORDER":
+            heading = True
+        elif heading and token.kind == "var" and token.text[1:] in PAGE_KEYS:
+            pieces.append(f"{text[done:start]}DESC({token.text})")
+            done, turned = end, turned + 1
+        else:
+            heading = False
+        previous = word
+    if key_where_end(text) is None or turned < len(PAGE_KEYS):
+        raise QueryError(f"query {query.name!r} is not ordered by its claims' days: it has no newest-first order")
+    return replace(query, text="".join(pieces) + text[done:])
 
 
 def claim_after(raw: str) -> URIRef:
@@ -524,8 +572,8 @@ def claim_after(raw: str) -> URIRef:
     return term
 
 
-def _past(store: Store, query: NamedQuery, path: DayPath | None,
-          after: Identifier) -> tuple[NamedQuery, DayPath | None, str]:
+def _past(store: Store, query: NamedQuery, path: DayPath | None, after: Identifier,
+          newest: bool = False) -> tuple[NamedQuery, DayPath | None, str]:
     """``query`` and its day path past claim ``after`` (``past_claim``), and that claim's day.
 
     :raises QueryError: no such claim in the store.
@@ -535,8 +583,8 @@ def _past(store: Store, query: NamedQuery, path: DayPath | None,
         raise QueryError(f"no claim {after} in the store: `after` takes the last claim of a page (its next link)")
     day = str(keys[0]["onKey"])
     if path is not None:
-        path = DayPath(path.days, past_claim(path.page, day, after))
-    return past_claim(query, day, after), path, day
+        path = DayPath(path.days, past_claim(path.page, day, after, newest))
+    return past_claim(query, day, after, newest), path, day
 
 
 def reads_claims_one_by_one(store: Store) -> bool:
@@ -563,6 +611,7 @@ def run_page(
     group: str | None = None,
     days: DayPath | None = None,
     after: Identifier | None = None,
+    newest: bool = False,
 ) -> Page:
     """One page of a SELECT named query: ``limit`` rows from row ``offset`` in the query's order.
 
@@ -582,25 +631,30 @@ def run_page(
     keyed by its claims' days (``past_claim``) starts just after that claim, without counting the rows
     before it: ``offset`` then only numbers the page's rows (the previous page's ``next_offset``).
 
-    :raises QueryError: a bad limit or offset, a query that is not a pageable SELECT, bad values, or an
-        ``after`` that is no claim or is given without ``group``.
+    With ``newest``, such a query's claims come most recent first (``newest_first``), on its day path too.
+
+    :raises QueryError: a bad limit or offset, a query that is not a pageable SELECT, bad values, an
+        ``after`` that is no claim or is given without ``group``, or ``newest`` for a query not keyed by days.
     """
     query = _resolve(query)
     check_page(limit, offset)
     bound = query.bind(values or {})
     path = (days or day_path(query, values or {})) if reads_claims_one_by_one(store) else None
+    if newest:
+        query = newest_first(query)
+        path = DayPath(path.days, newest_first(path.page)) if path is not None else None
     since: str | None = None
     skip = offset  # the rows of the answer before the page
     if after is not None:
         if group is None:
             raise QueryError("a page can start after a claim only when it is a page of whole claims (group)")
-        query, path, since = _past(store, query, path, after)
+        query, path, since = _past(store, query, path, after, newest)
         skip = 0
 
     def select(fetch: int, start: int) -> list[Row]:
         if path is None:
             return store.select(paged_text(query, fetch, start), bound)
-        return select_by_days(store, query, path, values or {}, fetch, start, since)
+        return select_by_days(store, query, path, values or {}, fetch, start, since, newest)
 
     if group is None:
         rows = select(limit + 1, offset)
@@ -649,6 +703,7 @@ def construct_page(
     offset: int = 0,
     days: DayPath | None = None,
     after: Identifier | None = None,
+    newest: bool = False,
 ) -> tuple[Graph, int | None]:
     """One page of a CONSTRUCT of claims (a query with a key sub-select, ``key_page_at``: entity-graph):
     ``limit`` claims from claim ``offset`` with all their triples, and where the next page starts (None: this
@@ -658,7 +713,7 @@ def construct_page(
     triples).  On a store that reads claims one by one the page goes through the query's days
     (``construct_by_days``), as ``run_page`` does for rows.  With ``after`` (a claim: the previous page's
     ``last_claim``) the page starts just after that claim, as ``run_page``'s does, and ``offset`` only
-    numbers it.
+    numbers it.  ``newest``: most recent claims first, as ``run_page``'s.
 
     :raises QueryError: a bad limit or offset, a query that has no key sub-select to page, or an ``after``
         that is no claim.
@@ -668,13 +723,16 @@ def construct_page(
     if query.form not in ("CONSTRUCT", "DESCRIBE") or key_page_at(query.text) is None:
         raise QueryError(f"query {query.name!r} answers no pages of claims (it has no key sub-select)")
     path = (days or day_path(query, values or {})) if reads_claims_one_by_one(store) else None
+    if newest:
+        query = newest_first(query)
+        path = DayPath(path.days, newest_first(path.page)) if path is not None else None
     since: str | None = None
     skip = offset
     if after is not None:
-        query, path, since = _past(store, query, path, after)
+        query, path, since = _past(store, query, path, after, newest)
         skip = 0
     if path is None:
         graph = store.construct(paged_text(query, limit, skip), query.bind(values or {}))
     else:
-        graph = construct_by_days(store, query, path, values or {}, limit, skip, since)
+        graph = construct_by_days(store, query, path, values or {}, limit, skip, since, newest)
     return graph, offset + limit if claims_in(graph) >= limit else None

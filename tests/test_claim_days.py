@@ -272,6 +272,45 @@ def test_walking_the_pages_after_each_last_claim_is_walking_them_by_offset(
             assert [row for rows in by_key for row in rows] == whole
 
 
+@pytest.mark.parametrize("name,values", [("claim-details", {"entity": ENTITY}),
+                                         ("troops-by-location", {"location": "Kursk"})])
+def test_newest_first_pages_are_the_claims_in_reverse(both: tuple[Store, Store], name: str,
+                                                       values: dict[str, str]) -> None:
+    """Newest first (the entity page a person browses): walked by offset and by cursor, through the days walked
+    from the last (embedded) and not (Virtuoso), the pages are the whole answer's claims in reverse, undated
+    last, each claim's rows (its claimants) in their own order; the same with the day path switched off."""
+    query = get_query(name)
+    plain_query = replace(query, days=None)
+    for store in both:
+        claims: dict[Node, list[dict[str, Node]]] = {}
+        for row in plain(run_named(store, query, values)):
+            claims.setdefault(row["claim"], []).append(row)
+        want = [row for rows in reversed(claims.values()) for row in rows]
+        assert len(claims) > 15 and "published" not in want[-1]
+        for limit in (1, 3, 10, 40):
+            for each in (query, plain_query):
+                by_offset: list[dict[str, Node]] = []
+                offset: int | None = 0
+                while offset is not None:
+                    page = run_page(store, each, values, limit=limit, offset=offset, group="claim", newest=True)
+                    by_offset += plain(page.rows)
+                    offset = page.next_offset
+                assert by_offset == want, (name, limit, each.days)
+            by_key: list[dict[str, Node]] = []
+            offset, after = 0, None
+            while offset is not None:
+                page = run_page(store, query, values, limit=limit, offset=offset, group="claim", after=after,
+                                newest=True)
+                by_key += plain(page.rows)
+                offset, after = page.next_offset, page.last
+            assert by_key == want, (name, limit)
+
+
+def test_only_a_query_keyed_by_days_has_a_newest_first_order(both: tuple[Store, Store]) -> None:
+    with pytest.raises(QueryError, match="newest-first"):
+        run_page(both[0], get_query("articles"), {}, newest=True)
+
+
 def test_walking_an_entity_graph_after_each_last_claim_is_walking_it_by_offset(both: tuple[Store, Store]) -> None:
     """The Turtle entity page's cursor: each page's last claim in page order (``last_claim``, a graph keeps
     none) starts the next page, and the pages are those of the offsets, for one entity and a merged cluster."""

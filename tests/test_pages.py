@@ -229,3 +229,42 @@ def test_templates_escape_what_the_store_holds() -> None:
     html = render("article.html", data=data, pieces=article_text(data), range=str).body.decode()
     assert hostile not in html and "&lt;script&gt;" in html
     assert "no outlet" in html
+
+
+def test_entity_page_shows_the_latest_claims_and_walks_to_older_ones(
+    server: LiveServer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A big entity's page reads a window of its claims, the latest first; its summary says which claims it
+    is drawn from, and the "older claims" links (a cursor) walk every claim once, newest to oldest, as the
+    JSON page ordered newest first lists them."""
+    import re
+    from html import unescape
+
+    import kg.api.pages
+
+    monkeypatch.setattr(kg.api.pages, "CLAIMS_WINDOW", 3)
+    html = {"Accept": "text/html"}
+    with server.client() as client:
+        data = client.get("/entities/zelensky", params={"order": "newest", "limit": 1000}).json()
+        claims = data["deployments"] + data["statements"]  # each list in page order, newest first
+        for kind in ("deployments", "statements"):
+            keys = [(c["article"].get("published") or "", c["claim"]) for c in data[kind]]
+            assert keys == sorted(keys, reverse=True)
+        want = [c["claim"] for c in sorted(claims, key=lambda c: (c["article"].get("published") or "", c["claim"]),
+                                           reverse=True)]
+        assert len(want) > 3 and data["next"] is None
+        seen: list[str] = []
+        params: dict[str, str] = {}
+        for _ in range(len(want)):
+            page = client.get("/entities/zelensky", params=params, headers=html).text
+            shown = re.findall(r'<article class="claim[^"]*" data-claim="([^"]+)"', page)
+            seen += [unescape(s) for s in shown]
+            older = re.search(r'<a href="\?after=([^"#]+)#claims" rel="next">older claims', page)
+            if params:
+                assert 'rel="first">← the latest claims' in page
+            if older is None:
+                assert "the oldest" in page
+                break
+            assert "From " in page and "older claims are on" in page
+            params = {"after": unescape(older.group(1)).replace("%3A", ":").replace("%2F", "/")}
+    assert seen == want

@@ -31,6 +31,7 @@ from kg.api.paging import (
     AfterQ,
     LimitQ,
     OffsetQ,
+    OrderQ,
     link_headers,
     next_url,
     paged_json,
@@ -133,11 +134,11 @@ def list_entities(
 
 
 def describe(store: Store, key: str, limit: int = DEFAULT_LIMIT, offset: int = 0,
-             after: str | None = None) -> dict[str, Any]:
+             after: str | None = None, newest: bool = False) -> dict[str, Any]:
     """The JSON description of entity ``key``: labels, type, sameAs, and one page of the claims it takes
     part in (``limit`` claims from row ``offset``, or just after claim ``after``: ``kg.queries.run_page``),
-    split into deployments and statements; ``next_offset`` says where the next page starts (None: this is
-    the last) and ``next_after`` which claim it follows.
+    oldest first or ``newest`` first, split into deployments and statements; ``next_offset`` says where the
+    next page starts (None: this is the last) and ``next_after`` which claim it follows.
 
     :raises NotFound: no such entity.
     """
@@ -175,7 +176,7 @@ def describe(store: Store, key: str, limit: int = DEFAULT_LIMIT, offset: int = 0
     days = DayPath(expand(get_query("entity-days"), "entity", members),
                    expand(get_query("claim-details-on-days"), "entity", members))
     page = run_page(store, query, values, limit=limit, offset=offset, group="claim", days=days,
-                    after=claim_after(after) if after else None)
+                    after=claim_after(after) if after else None, newest=newest)
     claims = claims_from_rows(page.rows, entity=iri, canon=canon)
     if asked != iri:
         extra["requested"] = key  # merged into the canonical entity this describes
@@ -195,7 +196,7 @@ def describe(store: Store, key: str, limit: int = DEFAULT_LIMIT, offset: int = 0
 
 
 def entity_turtle(store: Store, key: str, limit: int = DEFAULT_LIMIT, offset: int = 0,
-                  after: str | None = None) -> tuple[str, int | None, URIRef | None]:
+                  after: str | None = None, newest: bool = False) -> tuple[str, int | None, URIRef | None]:
     """One page of entity ``key`` as Turtle: its own triples (``queries/entity.rq``, every member of its
     cluster, with the members' ``owl:sameAs``) and ``limit`` of the claims it takes part in from claim
     ``offset``, in the JSON page's order (``queries/entity-graph.rq``), each with its deployment or statement
@@ -225,10 +226,10 @@ def entity_turtle(store: Store, key: str, limit: int = DEFAULT_LIMIT, offset: in
                    expand(get_query("entity-graph-on-days"), "entity", members))
     values = {} if len(members) > 1 else {"entity": members[0]}
     claims, next_offset = construct_page(store, query, values, limit=limit, offset=offset, days=days,
-                                         after=claim_after(after) if after else None)
+                                         after=claim_after(after) if after else None, newest=newest)
     for s, p, o in claims:
         graph.add((s, p, _plain(o)))
-    last = last_claim(store, claims) if next_offset is not None else None
+    last = last_claim(store, claims, newest) if next_offset is not None else None
     return graph.serialize(format="turtle"), next_offset, last
 
 
@@ -258,18 +259,19 @@ _ENTITY_TYPES = {
 )
 def get_entity(
     entity: str, store: StoreDep, request: Request, limit: LimitQ = DEFAULT_LIMIT, offset: OffsetQ = 0,
-    after: AfterQ = None,
+    after: AfterQ = None, order: OrderQ = "oldest",
 ) -> Response:
     media_type = negotiate(request.headers.get("accept"), _ENTITY_TYPES, "application/json")
     if media_type is None:
         raise HTTPException(406, "an entity is available as application/json, text/turtle or text/html")
     if media_type == "text/turtle":
-        body, next_offset, last = entity_turtle(store, entity, limit, offset, after)
+        body, next_offset, last = entity_turtle(store, entity, limit, offset, after, newest=order == "newest")
         url = next_url(request, next_offset, last)
         return Response(body, media_type="text/turtle; charset=utf-8", headers=link_headers(url))
-    data = describe(store, entity, limit, offset, after)
+    data = describe(store, entity, limit, offset, after, newest=order == "newest")
     url = next_url(request, data.pop("next_offset"), data.pop("next_after"))
-    return JSONResponse({**data, "limit": limit, "offset": offset, "next": url}, headers=link_headers(url))
+    return JSONResponse({**data, "order": order, "limit": limit, "offset": offset, "next": url},
+                        headers=link_headers(url))
 
 
 @router.get(

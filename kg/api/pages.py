@@ -38,13 +38,17 @@ from kg.api.deps import StoreDep
 from kg.api.entities import describe, search
 from kg.api.guard import query_form
 from kg.api.negotiation import wants_html
+from kg.api.paging import AfterQ
 from kg.errors import NotFound
 from kg.paths import web_dir
-from kg.queries import NamedQuery, get_query, load_queries, run_named
+from kg.queries import DEFAULT_LIMIT, NamedQuery, get_query, load_queries, run_named
 from kg.rows import entity_id, plain
 from kg.store.base import Store
 
 CLAIMS_PER_PAGE = 20
+#: The claims an entity page reads at a time, most recent first: its summary, map and plot are drawn from
+#: them, and they are shown ``CLAIMS_PER_PAGE`` a page; the next window starts after the last (a cursor).
+CLAIMS_WINDOW = DEFAULT_LIMIT
 #: Tableau 10: distinguishable colours for claimants in plots, in order of first appearance.
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f")
 OTHER_COLOUR = "#888888"
@@ -600,9 +604,15 @@ def co_mentioned(store: Store, data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @html_router.get("/entities/{entity}")
-def entity_html(entity: str, store: StoreDep, page: int = 1) -> HTMLResponse:
+def entity_html(entity: str, store: StoreDep, page: int = 1, after: AfterQ = None) -> HTMLResponse:
+    """An entity's page: its latest ``CLAIMS_WINDOW`` claims (or those before claim ``after``, the cursor of
+    the "older claims" link), newest first, summarised, mapped and plotted, then listed a page at a time.
+
+    Why newest first, in windows: a big entity has tens of thousands of claims (Russia at 100,000 articles),
+    which no page reads at once; the oldest hundred, which an oldest-first page would show, are the least a
+    person looks for.  The summary says which claims it is drawn from when they are not all."""
     try:
-        data = describe(store, entity)
+        data = describe(store, entity, limit=CLAIMS_WINDOW, after=after, newest=True)
     except NotFound as exc:  # a person followed a stale link or typed the id: offer the closest names
         suggestions = search(store, entity.replace("-", " "), limit=5, min_score=70)
         response = render("not_found.html", message=str(exc), suggestions=suggestions)
@@ -614,6 +624,14 @@ def entity_html(entity: str, store: StoreDep, page: int = 1) -> HTMLResponse:
     pages = max(1, math.ceil(len(claims) / CLAIMS_PER_PAGE))
     page = min(max(page, 1), pages)
     shown = claims[(page - 1) * CLAIMS_PER_PAGE : page * CLAIMS_PER_PAGE]
+    dates = [c["article"]["published"] for c in claims if c["article"].get("published")]
+    window = {
+        "after": after,  # this window starts after that claim (None: the latest claims)
+        "older": data["next_after"],  # the next window starts after this one (None: no older claims)
+        "first": min(dates, default=None),
+        "last": max(dates, default=None),
+        "undated": len(claims) - len(dates),
+    }
     return render(
         "entity.html",
         data=data,
@@ -625,6 +643,7 @@ def entity_html(entity: str, store: StoreDep, page: int = 1) -> HTMLResponse:
         total=len(claims),
         page=page,
         pages=pages,
+        window=window,
         range=_range,
     )
 
