@@ -138,8 +138,10 @@ def test_entity_page_summary_map_plot(server: LiveServer, browser: object) -> No
     assert marks, "the troop plot has a mark per claim that states a number"
     assert all(float(m.get_attribute("r")) > 0 and m.size["width"] > 0 for m in marks)  # drawn, not just present
     assert driver.find_elements(By.CSS_SELECTOR, "#map svg circle.place")  # type: ignore[attr-defined]
-    co = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#co-mentioned a")]  # type: ignore[attr-defined]
+    co = [a.text for a in wait_for(driver, "#co-mentioned .co a:not([href^='/queries'])")]  # asked for once shown
     assert "Volodymyr Zelensky" in co and "North Korea" not in co
+    assert all(a.startswith("/entities/") for a in (  # each names an entity page
+        e.get_attribute("pathname") for e in driver.find_elements(By.CSS_SELECTOR, "#co-mentioned .co a")))  # type: ignore[attr-defined]
     claims = driver.find_elements(By.CSS_SELECTOR, "#claims article.claim mark")  # type: ignore[attr-defined]
     assert claims and all(m.text for m in claims)
     assert errors(driver) == []

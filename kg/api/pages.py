@@ -42,7 +42,7 @@ from kg.api.paging import AfterQ
 from kg.errors import NotFound
 from kg.paths import web_dir
 from kg.queries import DEFAULT_LIMIT, NamedQuery, get_query, load_queries, run_named
-from kg.rows import entity_id, plain
+from kg.rows import plain
 from kg.store.base import Store
 
 CLAIMS_PER_PAGE = 20
@@ -589,18 +589,14 @@ def _range_step(low: float, high: float, step: float) -> list[float]:
     return [first + i * step for i in range(int((high - first) / step) + 1)]
 
 
-def co_mentioned(store: Store, data: dict[str, Any]) -> list[dict[str, Any]]:
-    """The actors sharing articles with this one (``queries/co-mentioned.rq``), itself left out."""
-    if data.get("type") in ("Location", None) and not data["statements"] and not any(
+def mentions_actors(data: dict[str, Any]) -> bool:
+    """Whether the page asks which actors share articles with this entity: an actor (a deployer, a speaker or
+    a claimant), not a place.  The page asks in the browser, once it is shown (``kg.js``, ``GET
+    /queries/co-mentioned``): the count runs over every article the actor is in (Russia at 100,000 articles,
+    embedded store: 2.5 s of the page's 3 s, where its claims take 0.4 s)."""
+    return not (data.get("type") in ("Location", None) and not data["statements"] and not any(
         "deployer" in c.get("roles", []) for c in data["deployments"]
-    ):
-        return []
-    rows = run_named(store, "co-mentioned", {"actor": data["label"]})
-    others = [row for row in rows if str(row["other"]) != data["iri"]]
-    return [
-        {"id": entity_id(str(row["other"])), "label": plain(row.get("label")), "articles": plain(row["articles"])}
-        for row in others[:20]
-    ]
+    ))
 
 
 @html_router.get("/entities/{entity}")
@@ -638,7 +634,7 @@ def entity_html(entity: str, store: StoreDep, page: int = 1, after: AfterQ = Non
         summary=summary,
         plot=troop_plot(summary),
         map=place_map(summary),
-        co_mentioned=co_mentioned(store, data),
+        co_mentioned=mentions_actors(data),
         claims=shown,
         total=len(claims),
         page=page,

@@ -87,6 +87,29 @@
     });
     return t;
   }
+  // --- entity page: the actors mentioned with it, asked for once the page is shown (the count runs over
+  // every article the actor is in: the slowest part of a big actor's page) -------------------------------
+  var co = document.getElementById("co-mentioned");
+  if (co && co.dataset.actor) {
+    fetch("/queries/co-mentioned?limit=21&actor=" + encodeURIComponent(co.dataset.actor),
+          { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json().then(function (d) { return { ok: r.ok, data: d }; }); })
+      .then(function (res) {
+        var out = co.querySelector(".co");
+        if (!res.ok) { out.replaceChildren(el("span", { class: "error" }, res.data.message || res.data.error)); return; }
+        var others = res.data.rows.filter(function (r) { return r.other !== co.dataset.self; }).slice(0, 20);
+        if (!others.length) { co.remove(); return; }
+        out.replaceChildren();
+        others.forEach(function (row, i) {
+          if (i) out.append(document.createTextNode(" · "));
+          var name = link(row.other);  // a link to the entity's page, named by its label
+          name.textContent = row.label || row.other;
+          out.append(name, document.createTextNode(" "), el("span", { class: "meta" }, "(" + row.articles + ")"));
+        });
+      })
+      .catch(function (err) { co.querySelector(".co").replaceChildren(el("span", { class: "error" }, String(err))); });
+  }
+
   document.querySelectorAll("form.run-query").forEach(function (form) {
     form.addEventListener("submit", function (e) {
       e.preventDefault();
