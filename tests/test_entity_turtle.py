@@ -90,3 +90,31 @@ def test_entity_turtle_pages_put_together_are_the_whole_graph(client: Any, order
 def test_entity_turtle_of_an_unknown_entity_is_404(client: Any) -> None:
     response = client.get("/entities/no-such-entity", headers={"Accept": "text/turtle"})
     assert response.status_code == 404, response.text
+
+
+@pytest.mark.parametrize("order", ["oldest", "newest"])
+def test_the_named_entity_graph_pages_carry_the_cursor_too(client: Any, order: str) -> None:
+    """``GET /queries/entity-graph`` pages as the entity's Turtle page does: next links with the page's last
+    claim (``after``), in either order, every claim once; a bad order is refused."""
+    iri = str(ns.entity_iri("north-korea"))
+    whole = Graph().parse(data=client.get("/queries/entity-graph", params={"entity": iri, "limit": 1000}).text,
+                          format="turtle")
+    url: str | None = f"/queries/entity-graph?entity={quote(iri, safe='')}&limit=2&order={order}"
+    together, by_page = Graph(), []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.text
+        page = Graph().parse(data=response.text, format="turtle")
+        claims = claims_of(page)
+        by_page.append(claims)
+        together += page
+        link = response.headers.get("link")
+        url = link.split(">")[0].lstrip("<") if link else None
+        last = claims[-1] if order == "oldest" else claims[0]
+        assert url is None or f"after={quote(last, safe='')}" in url, (url, claims)
+        assert len(by_page) < 50
+    assert len(by_page) > 1
+    assert to_isomorphic(plain(together)) == to_isomorphic(plain(whole))
+    assert [c for claims in (by_page if order == "oldest" else by_page[::-1]) for c in claims] == claims_of(whole)
+    refused = client.get("/queries/entity-graph", params={"entity": iri, "order": "sideways"})
+    assert refused.status_code == 400 and "oldest or newest" in refused.text

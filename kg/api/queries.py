@@ -4,9 +4,11 @@
 A SELECT answers one page of rows (``limit``, default 100, at most 1,000, and ``offset``) with the next
 page's address in ``next`` and a ``Link`` header.  A CONSTRUCT of claims (``entity-graph``: a key sub-select,
 ``kg.queries.construct_page``) answers one page of claims as Turtle, the next page's address in the ``Link``
-header.  Any other CONSTRUCT or DESCRIBE (``estimate-claims``, a bulk export; ``article-graph``, one article)
-answers all its triples as Turtle serialised by the store itself (``Store.query_raw``): never parsed into an
-rdflib graph and written out again, which for a large answer cost more time and memory than the query."""
+header, which carries the page's last claim (``after``, a cursor) as ``/entities/{id}`` does; ``order=newest``
+lists the most recent claims first.  Any other CONSTRUCT or DESCRIBE (``estimate-claims``, a bulk export;
+``article-graph``, one article) answers all its triples as Turtle serialised by the store itself
+(``Store.query_raw``): never parsed into an rdflib graph and written out again, which for a large answer cost
+more time and memory than the query."""
 
 from __future__ import annotations
 
@@ -20,7 +22,17 @@ from kg.api.guard import query_form
 from kg.api.paging import PAGE_PARAMS, link_headers, next_url, paged_json
 from kg.api.security import ERROR_RESPONSES
 from kg.errors import QueryError
-from kg.queries import DEFAULT_LIMIT, NamedQuery, construct_page, get_query, key_page_at, load_queries, run_page
+from kg.queries import (
+    DEFAULT_LIMIT,
+    NamedQuery,
+    claim_after,
+    construct_page,
+    get_query,
+    key_page_at,
+    last_claim,
+    load_queries,
+    run_page,
+)
 from kg.rdf import bind_prefixes
 from kg.rows import plain
 from kg.store.base import bind_values
@@ -62,13 +74,20 @@ def run_query(name: str, request: Request, store: StoreDep) -> Any:
             raise QueryError(f"give parameter {key!r} once, not {len(given)} times")
         values[key] = given[0]
     page = {key: _integer(key, values.pop(key)) for key in PAGE_PARAMS if key in values}
-    bound = query.bind(values)
     if query_form(query.text) in ("CONSTRUCT", "DESCRIBE") and key_page_at(query.text) is not None:
+        # pages of claims, as /entities/{id} as Turtle: a cursor (after) and an order (oldest, newest) too
+        after, order = values.pop("after", None), values.pop("order", "oldest")
+        if order not in ("oldest", "newest"):
+            raise QueryError(f"order is oldest or newest, got {order!r}")
+        query.bind(values)
         limit, offset = page.get("limit", DEFAULT_LIMIT), page.get("offset", 0)
-        graph, next_offset = construct_page(store, query, values, limit=limit, offset=offset)
-        url = next_url(request, next_offset)
+        newest = order == "newest"
+        graph, next_offset = construct_page(store, query, values, limit=limit, offset=offset,
+                                            after=claim_after(after) if after else None, newest=newest)
+        url = next_url(request, next_offset, last_claim(store, graph, newest) if next_offset is not None else None)
         turtle = bind_prefixes(graph).serialize(format="turtle")
         return Response(turtle, media_type="text/turtle; charset=utf-8", headers=link_headers(url))
+    bound = query.bind(values)
     if query_form(query.text) in ("CONSTRUCT", "DESCRIBE"):
         if page:
             raise QueryError(f"query {name!r} answers triples, not rows: it has no pages (no limit or offset)")
