@@ -306,6 +306,30 @@ def test_newest_first_pages_are_the_claims_in_reverse(both: tuple[Store, Store],
             assert by_key == want, (name, limit)
 
 
+def test_a_merged_cluster_walked_newest_first_is_its_claims_in_reverse(both: tuple[Store, Store]) -> None:
+    """The entity page a person browses (describe, newest first, by cursor) for a merged cluster: every claim
+    of its members once, in the reverse of the oldest-first walk, the same on both backends."""
+    walks = []
+    for store in both:
+        orders = []
+        for newest in (False, True):
+            seen: list[str] = []
+            after = None
+            while True:
+                page = describe(store, "russia", limit=4, after=after, newest=newest)
+                claims = sorted(page["deployments"] + page["statements"],
+                                key=lambda c: (c["article"].get("published") or "", c["claim"]), reverse=newest)
+                seen += [c["claim"] for c in claims]
+                after = page["next_after"]
+                if after is None:
+                    break
+            orders.append(seen)
+        assert len(orders[0]) > 20 and len(set(orders[0])) == len(orders[0])
+        assert orders[1] == orders[0][::-1]
+        walks.append(orders)
+    assert walks[0] == walks[1]
+
+
 def test_only_a_query_keyed_by_days_has_a_newest_first_order(both: tuple[Store, Store]) -> None:
     with pytest.raises(QueryError, match="newest-first"):
         run_page(both[0], get_query("articles"), {}, newest=True)
