@@ -531,7 +531,7 @@ def newest_first(query: NamedQuery) -> NamedQuery:
     claimants) keep their order.
 
     Why: a person browsing an entity wants its latest claims first, and a big entity's first page by date is
-    its oldest (Russia's began in 2022).  Reversing the keys keeps the order total, so the pages, the day path
+    its oldest hundred, months or years old.  Reversing the keys keeps the order total, so the pages, the day path
     (walked from the last day, ``_through_days``) and the cursor (``past_claim``) work as they do oldest first.
 
     >>> q = NamedQuery("q", "t", "", "SELECT ?c { { SELECT ?c ?onKey ?claimKey { } ORDER BY ?onKey ?claimKey } }"
