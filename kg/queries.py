@@ -562,6 +562,13 @@ def newest_first(query: NamedQuery) -> NamedQuery:
     return replace(query, text="".join(pieces) + text[done:])
 
 
+def _ordered(query: NamedQuery, path: DayPath | None, newest: bool) -> tuple[NamedQuery, DayPath | None]:
+    """``query`` and its day path's page, newest first when ``newest`` (``newest_first``), else as they are."""
+    if not newest:
+        return query, path
+    return newest_first(query), DayPath(path.days, newest_first(path.page)) if path is not None else None
+
+
 def claim_after(raw: str) -> URIRef:
     """The claim IRI of an ``after`` parameter (a page's next link), checked as an IRI parameter is.
 
@@ -640,9 +647,7 @@ def run_page(
     check_page(limit, offset)
     bound = query.bind(values or {})
     path = (days or day_path(query, values or {})) if reads_claims_one_by_one(store) else None
-    if newest:
-        query = newest_first(query)
-        path = DayPath(path.days, newest_first(path.page)) if path is not None else None
+    query, path = _ordered(query, path, newest)
     since: str | None = None
     skip = offset  # the rows of the answer before the page
     if after is not None:
@@ -723,9 +728,7 @@ def construct_page(
     if query.form not in ("CONSTRUCT", "DESCRIBE") or key_page_at(query.text) is None:
         raise QueryError(f"query {query.name!r} answers no pages of claims (it has no key sub-select)")
     path = (days or day_path(query, values or {})) if reads_claims_one_by_one(store) else None
-    if newest:
-        query = newest_first(query)
-        path = DayPath(path.days, newest_first(path.page)) if path is not None else None
+    query, path = _ordered(query, path, newest)
     since: str | None = None
     skip = offset
     if after is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -268,5 +268,5 @@ def test_entity_page_shows_the_latest_claims_and_walks_to_older_ones(
                 assert "the oldest" in page
                 break
             assert "From " in page and "older claims are on" in page
-            params = {"after": unescape(older.group(1)).replace("%3A", ":").replace("%2F", "/")}
+            params = {"after": unquote(unescape(older.group(1)))}
     assert seen == want
