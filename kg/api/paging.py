@@ -9,7 +9,7 @@ says how a page is asked for and how the next one is found, the same way on ever
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse
@@ -30,15 +30,19 @@ AfterQ = Annotated[
     Query(description="Start just after this claim (its IRI), as the previous page's `next` link says: a deep "
                       "page then costs what the first does. `offset` only numbers the page's rows."),
 ]
+#: The orders of a list of claims, by their article's date.
+Order = Literal["oldest", "newest"]
+ORDERS: tuple[str, ...] = get_args(Order)
 OrderQ = Annotated[
-    Literal["oldest", "newest"],
+    Order,
     Query(description="The claims' order: by their article's date, `oldest` first (undated before the rest) or "
                       "`newest` first (undated last); ties by claim IRI, so every page is well defined."),
 ]
 PAGE_PARAMS = ("limit", "offset")
 
 __all__ = [
-    "DEFAULT_LIMIT", "PAGE_PARAMS", "AfterQ", "LimitQ", "OffsetQ", "OrderQ", "next_url", "paged_json", "slice_page",
+    "DEFAULT_LIMIT", "ORDERS", "PAGE_PARAMS", "AfterQ", "LimitQ", "OffsetQ", "OrderQ", "next_url", "paged_json",
+    "slice_page",
 ]
 
 

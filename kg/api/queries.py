@@ -19,7 +19,7 @@ from fastapi.responses import Response
 
 from kg.api.deps import StoreDep
 from kg.api.guard import query_form
-from kg.api.paging import PAGE_PARAMS, link_headers, next_url, paged_json
+from kg.api.paging import ORDERS, PAGE_PARAMS, link_headers, next_url, paged_json
 from kg.api.security import ERROR_RESPONSES
 from kg.errors import QueryError
 from kg.queries import (
@@ -77,8 +77,8 @@ def run_query(name: str, request: Request, store: StoreDep) -> Any:
     if query_form(query.text) in ("CONSTRUCT", "DESCRIBE") and key_page_at(query.text) is not None:
         # pages of claims, as /entities/{id} as Turtle: a cursor (after) and an order (oldest, newest) too
         after, order = values.pop("after", None), values.pop("order", "oldest")
-        if order not in ("oldest", "newest"):
-            raise QueryError(f"order is oldest or newest, got {order!r}")
+        if order not in ORDERS:
+            raise QueryError(f"order is {' or '.join(ORDERS)}, got {order!r}")
         query.bind(values)
         limit, offset = page.get("limit", DEFAULT_LIMIT), page.get("offset", 0)
         newest = order == "newest"
