@@ -319,16 +319,34 @@ def query(
     ] = ResultFormat.table,
     limit: Annotated[
         int | None,
-        typer.Option(min=1, help="At most this many rows (for entity-graph, claims; for another CONSTRUCT, "
-                     "solutions); default: all."),
+        typer.Option(min=1, help="At most this many rows; for a query of claims (claim-details, troops-by-location, "
+                     "deployments, actor-statements, entity-graph), this many whole claims, at most 1,000, and the "
+                     "next page's options are printed on stderr; for another CONSTRUCT, solutions.  Default: all."),
     ] = None,
     offset: Annotated[int, typer.Option(min=0, help="Skip this many rows first (with --limit: the next page).")] = 0,
+    after: Annotated[
+        str | None,
+        typer.Option(help="A query of claims, with --limit: start just after this claim (the previous page's "
+                     "last, as its 'next page' line says): a deep page costs what the first does."),
+    ] = None,
+    newest: Annotated[bool, typer.Option("--newest", help="A query of claims: the most recent claims first.")] = False,
     list_: Annotated[bool, typer.Option("--list", help="List the named queries and their parameters.")] = False,
     store: StoreOpt = None,
 ) -> None:
     """Run a named query or a .rq file, with parameters bound as values: SELECT prints rows, CONSTRUCT and
     DESCRIBE print RDF, ASK prints true or false."""
-    from kg.queries import get_query, load_queries, paged_text, parse_query_file
+    from kg.queries import (
+        claim_after,
+        construct_page,
+        get_query,
+        last_claim,
+        load_queries,
+        newest_first,
+        paged_text,
+        pages_of_claims,
+        parse_query_file,
+        run_page,
+    )
     from kg.rdf import bind_prefixes
 
     if list_ or name is None:
@@ -357,21 +375,46 @@ def query(
                 f"--format {format.value} is for CONSTRUCT and DESCRIBE",
                 param_hint="--format",
             )
-        text = named.text
+        claims = pages_of_claims(named)
+        if (after is not None or newest) and not claims:
+            raise typer.BadParameter(f"{named.name} is not a query of claims in date order: it takes no "
+                                     f"--{'after' if after is not None else 'newest'}", param_hint="--after")
+        if after is not None and limit is None:
+            raise typer.BadParameter("--after starts a page: give --limit too", param_hint="--after")
+        ordered = newest_first(named) if newest else named
+        text = ordered.text
         if limit is not None or offset:
             if form == "ASK":
                 raise typer.BadParameter("an ASK query has no rows to page", param_hint="--limit")
-            text = paged_text(named, limit if limit is not None else 1_000_000_000, offset)
+            text = paged_text(ordered, limit if limit is not None else 1_000_000_000, offset)
         bound = named.bind(values)
+        cursor = claim_after(after) if after is not None else None
         with _opened(store) as target:
             if form == "ASK":
                 sys.stdout.write("true\n" if target.ask(text, bound) else "false\n")
                 return
-            if form in ("CONSTRUCT", "DESCRIBE"):
+            if claims and limit is not None:  # a page of whole claims, through the first days where the store
+                # reads claims one by one, as the REST pages are (kg.queries.run_page)
+                if form == "SELECT":
+                    page = run_page(target, named, values, limit=limit, offset=offset, group="claim", after=cursor,
+                                    newest=newest)
+                    rows, next_offset, last = page.rows, page.next_offset, page.last
+                else:
+                    graph, next_offset = construct_page(target, named, values, limit=limit, offset=offset,
+                                                        after=cursor, newest=newest)
+                    last = last_claim(target, graph, newest) if next_offset is not None else None
+                if next_offset is not None:
+                    console.print(f"next page: --offset {next_offset} --after {last}", soft_wrap=True,
+                                  highlight=False)
+                if form != "SELECT":
+                    sys.stdout.write(bind_prefixes(graph).serialize(format=graph_format or "turtle"))
+                    return
+            elif form in ("CONSTRUCT", "DESCRIBE"):
                 graph = bind_prefixes(target.construct(text, bound))
                 sys.stdout.write(graph.serialize(format=graph_format or "turtle"))
                 return
-            rows = target.select(text, bound)
+            else:
+                rows = target.select(text, bound)
     except KgError as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None

@@ -562,6 +562,28 @@ def newest_first(query: NamedQuery) -> NamedQuery:
     return replace(query, text="".join(pieces) + text[done:])
 
 
+def pages_of_claims(query: NamedQuery) -> bool:
+    """Whether ``query`` pages whole claims in date order: a CONSTRUCT of claims, or a SELECT that projects
+    ``?claim``, whose key sub-select is ordered by the page keys (``PAGE_KEYS``).  Such a query takes a cursor
+    (``after``: ``past_claim``) and the newest-first order (``newest_first``), and a page of it is ``limit``
+    whole claims (``run_page``'s ``group``), never a claim's claimants cut across two pages.
+
+    >>> pages_of_claims(get_query("claim-details")), pages_of_claims(get_query("location-timeline"))
+    (True, False)
+    """
+    if key_where_end(query.text) is None:
+        return False
+    if query.form == "SELECT" and "?claim" not in projected(query.text):
+        return False
+    if query.form in ("CONSTRUCT", "DESCRIBE") and key_page_at(query.text) is None:
+        return False
+    try:
+        newest_first(query)
+    except QueryError:
+        return False
+    return True
+
+
 def _ordered(query: NamedQuery, path: DayPath | None, newest: bool) -> tuple[NamedQuery, DayPath | None]:
     """``query`` and its day path's page, newest first when ``newest`` (``newest_first``), else as they are."""
     if not newest:

@@ -9,7 +9,7 @@ import dataclasses
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from rdflib import Graph
@@ -132,10 +132,60 @@ def test_every_list_pages_to_the_whole(client: Any) -> None:
     paged, _ = walk(client, "/entities", {"q": "", "min_score": 0, "limit": 4}, "results")
     assert paged == hits["results"]
 
-    # a named query: rows, in the query's order, ties broken the same way on every page
+    # a named query of claims: pages of whole claims, in the query's order, ties broken the same way on every
+    # page, each next link starting after the page's last claim
     whole = client.get("/queries/claim-details", params={"limit": MAX_LIMIT}).json()
+    assert whole["pages"] == "claims" and whole["next"] is None
     paged, pages = walk(client, "/queries/claim-details", {"limit": 5}, "rows")
     assert pages > 2 and paged == whole["rows"]
+    # a named query of other rows: pages of rows
+    whole = client.get("/queries/location-timeline", params={"location": "Kursk", "limit": MAX_LIMIT}).json()
+    assert whole["pages"] == "rows" and len(whole["rows"]) > 3, whole
+    paged, pages = walk(client, "/queries/location-timeline", {"location": "Kursk", "limit": 2}, "rows")
+    assert pages > 2 and paged == whole["rows"]
+
+
+@pytest.mark.parametrize("name, params", [("claim-details", {"entity": "https://w3id.org/kg/id/entity/north-korea"}),
+                                          ("troops-by-location", {"location": "Kursk"}),
+                                          ("deployments", {})])
+def test_named_queries_of_claims_page_by_claim_in_both_orders(client: Any, name: str, params: dict[str, str]) -> None:
+    """``/queries/{name}`` for a query of claims in date order: ``limit`` counts whole claims (a claim's
+    claimants are never split), the next link carries the page's last claim (``after``), and ``order=newest``
+    gives the same claims, latest day first; each walk gives the whole answer."""
+    path = f"/queries/{name}"
+    whole = client.get(path, params={**params, "limit": MAX_LIMIT}).json()
+    claims = list(dict.fromkeys(row["claim"] for row in whole["rows"]))
+    assert len(claims) > 3 and whole["pages"] == "claims", whole
+    rows: list[Any] = []
+    url: str | None = f"{path}?{urlencode({**params, 'limit': 2})}"
+    pages = 0
+    while url is not None:
+        body = client.get(url).json()
+        page_claims = list(dict.fromkeys(row["claim"] for row in body["rows"]))
+        assert len(page_claims) <= 2 and not set(page_claims) & {r["claim"] for r in rows}, (url, page_claims)
+        rows += body["rows"]
+        if body["next"] is not None:
+            assert f"after={quote(page_claims[-1], safe='')}" in body["next"], body["next"]
+        url, pages = body["next"], pages + 1
+        assert pages < 100, "the pages never end"
+    assert pages > 2 and rows == whole["rows"]
+
+    newest = client.get(path, params={**params, "limit": MAX_LIMIT, "order": "newest"}).json()
+    assert sorted(map(str, newest["rows"])) == sorted(map(str, whole["rows"]))
+    # the three articles share one day: newest first is then the claims' IRI order turned round
+    assert list(dict.fromkeys(row["claim"] for row in newest["rows"])) == claims[::-1]
+    walked, _ = walk(client, path, {**params, "limit": 3, "order": "newest"}, "rows")
+    assert walked == newest["rows"]
+    bad = client.get(path, params={**params, "order": "sideways"})
+    assert bad.status_code == 400 and "order" in bad.json()["message"], bad.text
+    bad = client.get(path, params={**params, "after": "https://example.org/no-such-claim"})
+    assert bad.status_code == 400 and "no claim" in bad.text, bad.text
+
+
+def test_only_queries_of_claims_take_a_cursor(client: Any) -> None:
+    for params in ({"after": "https://example.org/x"}, {"order": "newest"}):
+        response = client.get("/queries/location-timeline", params={"location": "Kursk", **params})
+        assert response.status_code == 400 and next(iter(params)) in response.json()["message"], response.text
 
 
 def test_limits_are_bounded(client: Any) -> None:

@@ -4,10 +4,12 @@ JSON-LD), ASK prints true or false, SELECT prints rows, a page at a time with ``
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from rdflib import Graph
+from rdflib.namespace import RDF
 from typer.testing import CliRunner
 
 from kg import ns
@@ -87,15 +89,69 @@ def test_a_format_for_the_wrong_form_is_refused(store_path: str) -> None:
 
 
 def test_select_pages_with_limit_and_offset(store_path: str) -> None:
-    code, out = kg_query(store_path, "claim-details", "--format", "json")
+    args = ("location-timeline", "-p", "location=Kursk", "--format", "json")
+    code, out = kg_query(store_path, *args)
     assert code == 0, out
     unpaged = bound(json.loads(out))
-    code, out = kg_query(store_path, "claim-details", "--format", "json", "--limit", "1000")
+    code, out = kg_query(store_path, *args, "--limit", "1000")
     every = bound(json.loads(out))
     assert len(every) > 3 and sorted(map(str, every)) == sorted(map(str, unpaged))
     pages = []
     for offset in range(0, len(every), 2):
-        code, out = kg_query(store_path, "claim-details", "--format", "json", "--limit", "2", "--offset", str(offset))
+        code, out = kg_query(store_path, *args, "--limit", "2", "--offset", str(offset))
         assert code == 0, out
         pages += bound(json.loads(out))
     assert pages == every  # the same rows in the same order: ties broken by every projected variable
+
+
+def walk(store_path: str, *args: str) -> tuple[list[dict[str, str]], int]:
+    """Every row of a query of claims, a page of two claims at a time, following the "next page" line that
+    ``kg query`` prints on stderr; and how many pages that took."""
+    rows: list[dict[str, str]] = []
+    cursor: list[str] = []
+    pages = 0
+    while True:
+        command = ["query", *args, "--format", "json", "--limit", "2", *cursor, "--store", store_path]
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0, result.output
+        page = bound(json.loads(result.stdout))
+        claims = list(dict.fromkeys(row["claim"] for row in page))
+        assert len(claims) <= 2 and not set(claims) & {row["claim"] for row in rows}, (cursor, claims)
+        rows += page
+        pages += 1
+        found = re.search(r"next page: --offset (\d+) --after (\S+)", result.stderr)
+        if found is None:
+            return rows, pages
+        assert found[2] == claims[-1], (found[2], claims)
+        cursor = ["--offset", found[1], "--after", found[2]]
+        assert pages < 100, "the pages never end"
+
+
+@pytest.mark.parametrize("newest", [False, True])
+def test_claims_page_by_claim_with_a_cursor(store_path: str, newest: bool) -> None:
+    """A query of claims pages whole claims (its claimants are never cut across two pages), the next page's
+    options on stderr carry the page's last claim, and ``--newest`` turns the order round."""
+    order = ["--newest"] if newest else []
+    code, out = kg_query(store_path, "claim-details", "--format", "json", *order)
+    assert code == 0, out
+    whole = bound(json.loads(out))
+    claims = list(dict.fromkeys(row["claim"] for row in whole))
+    assert len(claims) > 3
+    paged, pages = walk(store_path, "claim-details", *order)
+    assert pages > 2 and paged == whole
+    if newest:  # the seed is one article, one day: newest first is the claims' IRI order turned round
+        code, out = kg_query(store_path, "claim-details", "--format", "json")
+        oldest = list(dict.fromkeys(row["claim"] for row in json.loads(out)))
+        assert claims == oldest[::-1]
+    code, out = kg_query(store_path, "entity-graph", "-p", f"entity={NK}", "--limit", "1", *order)
+    assert code == 0 and len(set(Graph().parse(data=out, format="turtle").subjects(RDF.type, ns.KG.Claim))) == 1
+
+
+def test_a_cursor_only_for_queries_of_claims(store_path: str) -> None:
+    result = runner.invoke(app, ["query", "stats", "--newest", "--store", store_path])
+    assert result.exit_code == 2 and "not a query of claims" in result.output, result.output
+    result = runner.invoke(app, ["query", "claim-details", "--after", f"{NK}", "--store", store_path])
+    assert result.exit_code == 2 and "--limit" in result.output, result.output
+    result = runner.invoke(app, ["query", "claim-details", "--limit", "2", "--after", "https://example.org/x",
+                                 "--store", store_path])
+    assert result.exit_code == 2 and "no claim" in result.output, result.output

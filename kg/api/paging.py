@@ -64,10 +64,11 @@ def link_headers(url: str | None) -> dict[str, str]:
 
 
 def paged_json(
-    request: Request, body: dict[str, Any], limit: int, offset: int, next_offset: int | None
+    request: Request, body: dict[str, Any], limit: int, offset: int, next_offset: int | None, after: object = None
 ) -> JSONResponse:
-    """``body`` with ``limit``, ``offset`` and ``next`` added, and the ``Link`` header."""
-    url = next_url(request, next_offset)
+    """``body`` with ``limit``, ``offset`` and ``next`` added (``next`` carrying ``after``, the page's last claim,
+    where the page has a keyset cursor), and the ``Link`` header."""
+    url = next_url(request, next_offset, after)
     return JSONResponse({**body, "limit": limit, "offset": offset, "next": url}, headers=link_headers(url))
 
 

@@ -2,13 +2,15 @@
 ``GET /queries/{name}`` (run one, its parameters checked against the header and bound as values).
 
 A SELECT answers one page of rows (``limit``, default 100, at most 1,000, and ``offset``) with the next
-page's address in ``next`` and a ``Link`` header.  A CONSTRUCT of claims (``entity-graph``: a key sub-select,
-``kg.queries.construct_page``) answers one page of claims as Turtle, the next page's address in the ``Link``
-header, which carries the page's last claim (``after``, a cursor) as ``/entities/{id}`` does; ``order=newest``
-lists the most recent claims first.  Any other CONSTRUCT or DESCRIBE (``estimate-claims``, a bulk export;
-``article-graph``, one article) answers all its triples as Turtle serialised by the store itself
-(``Store.query_raw``): never parsed into an rdflib graph and written out again, which for a large answer cost
-more time and memory than the query."""
+page's address in ``next`` and a ``Link`` header.  A query of claims in date order (``kg.queries.pages_of_claims``:
+``claim-details``, ``troops-by-location``, ``deployments``, ``actor-statements``, ``entity-graph``) answers
+pages of whole claims, as ``/entities/{id}`` does: ``limit`` counts claims (a claim's claimants are never cut
+across two pages), the next page's address carries the page's last claim (``after``, a cursor: a deep page
+costs what the first does), and ``order=newest`` lists the most recent claims first.  ``entity-graph``, a
+CONSTRUCT, answers its page as Turtle, the next page's address in the ``Link`` header.  Any other CONSTRUCT or
+DESCRIBE (``estimate-claims``, a bulk export; ``article-graph``, one article) answers all its triples as Turtle
+serialised by the store itself (``Store.query_raw``): never parsed into an rdflib graph and written out again,
+which for a large answer cost more time and memory than the query."""
 
 from __future__ import annotations
 
@@ -28,9 +30,9 @@ from kg.queries import (
     claim_after,
     construct_page,
     get_query,
-    key_page_at,
     last_claim,
     load_queries,
+    pages_of_claims,
     run_page,
 )
 from kg.rdf import bind_prefixes
@@ -51,7 +53,9 @@ def query_doc(query: NamedQuery) -> dict[str, Any]:
             {"name": p.name, "type": p.type, "required": p.required, "default": p.default, "description": p.description}
             for p in query.params
         ],
-        "paged": query.form == "SELECT" or key_page_at(query.text) is not None,
+        "paged": query.form == "SELECT" or pages_of_claims(query),
+        # what limit counts: whole claims (with a cursor, after, and order=newest) or rows
+        "pages": "claims" if pages_of_claims(query) else "rows" if query.form == "SELECT" else None,
     }
 
 
@@ -62,7 +66,7 @@ def list_queries() -> list[dict[str, Any]]:
 
 @router.get(
     "/queries/{name}",
-    summary="Run a named query; parameters as query-string values; SELECT answers a page (limit, offset)",
+    summary="Run a named query; parameters as query-string values; a page (limit, offset; for claims after, order)",
     responses={200: {"content": {"application/json": {}, "text/turtle": {}}}},
 )
 def run_query(name: str, request: Request, store: StoreDep) -> Any:
@@ -74,38 +78,42 @@ def run_query(name: str, request: Request, store: StoreDep) -> Any:
             raise QueryError(f"give parameter {key!r} once, not {len(given)} times")
         values[key] = given[0]
     page = {key: _integer(key, values.pop(key)) for key in PAGE_PARAMS if key in values}
-    if query_form(query.text) in ("CONSTRUCT", "DESCRIBE") and key_page_at(query.text) is not None:
-        # pages of claims, as /entities/{id} as Turtle: a cursor (after) and an order (oldest, newest) too
-        after, order = values.pop("after", None), values.pop("order", "oldest")
+    form = query_form(query.text)
+    if not pages_of_claims(query):
+        after, newest = None, False
+    else:  # pages of whole claims, as /entities/{id}: a cursor (after) and an order (oldest, newest) too
+        raw, order = values.pop("after", None), values.pop("order", "oldest")
         if order not in ORDERS:
             raise QueryError(f"order is {' or '.join(ORDERS)}, got {order!r}")
-        query.bind(values)
-        limit, offset = page.get("limit", DEFAULT_LIMIT), page.get("offset", 0)
-        newest = order == "newest"
-        graph, next_offset = construct_page(store, query, values, limit=limit, offset=offset,
-                                            after=claim_after(after) if after else None, newest=newest)
+        after, newest = (claim_after(raw) if raw else None), order == "newest"
+    bound = query.bind(values)
+    limit, offset = page.get("limit", DEFAULT_LIMIT), page.get("offset", 0)
+    if form in ("CONSTRUCT", "DESCRIBE") and pages_of_claims(query):
+        graph, next_offset = construct_page(store, query, values, limit=limit, offset=offset, after=after,
+                                            newest=newest)
         url = next_url(request, next_offset, last_claim(store, graph, newest) if next_offset is not None else None)
         turtle = bind_prefixes(graph).serialize(format="turtle")
         return Response(turtle, media_type="text/turtle; charset=utf-8", headers=link_headers(url))
-    bound = query.bind(values)
-    if query_form(query.text) in ("CONSTRUCT", "DESCRIBE"):
+    if form in ("CONSTRUCT", "DESCRIBE"):
         if page:
             raise QueryError(f"query {name!r} answers triples, not rows: it has no pages (no limit or offset)")
-        raw = store.query_raw(bind_values(query.text, bound), "text/turtle")
-        return Response(raw.body, media_type="text/turtle; charset=utf-8")
-    limit, offset = page.get("limit", DEFAULT_LIMIT), page.get("offset", 0)
-    result = run_page(store, query, values, limit=limit, offset=offset)
+        raw_result = store.query_raw(bind_values(query.text, bound), "text/turtle")
+        return Response(raw_result.body, media_type="text/turtle; charset=utf-8")
+    by_claims = pages_of_claims(query)
+    result = run_page(store, query, values, limit=limit, offset=offset, group="claim" if by_claims else None,
+                      after=after, newest=newest)
     rows = result.rows
     columns = list(dict.fromkeys(k for row in rows for k in row))
     body = {
         "query": name,
         "title": query.title,
         "params": {k: str(v) for k, v in bound.items()},
+        "pages": "claims" if by_claims else "rows",
         "columns": columns,
         "count": len(rows),
         "rows": [{k: plain(v) for k, v in row.items()} for row in rows],
     }
-    return paged_json(request, body, limit, offset, result.next_offset)
+    return paged_json(request, body, limit, offset, result.next_offset, result.last)
 
 
 def _integer(name: str, raw: str) -> int:
