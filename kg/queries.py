@@ -495,10 +495,15 @@ def last_claim(store: Store, graph: Graph, newest: bool = False) -> URIRef | Non
     return URIRef(str(keys[0 if newest else -1]["claim"])) if keys else None
 
 
+#: The page keys of a query keyed by its claims' days (claim-details, entity-graph, troops-by-location): the
+#: day (``""`` when undated) and the claim's IRI, in its key sub-select's ``ORDER BY`` and first in its outer one.
+PAGE_KEYS = ("onKey", "claimKey")
+
+
 def past_claim(query: NamedQuery, day: str, claim: Identifier, newest: bool = False) -> NamedQuery:
     """``query`` answering only the claims a page sorts after ``claim`` (whose day key is ``day``; before it in
     key order when the page is ``newest_first``): a
-    ``FILTER`` on the keys of its key sub-select (``?onKey``, ``?claimKey``, the order of claim-details,
+    ``FILTER`` on the keys of its key sub-select (``PAGE_KEYS``, the order of claim-details,
     entity-graph and troops-by-location), at the end of that sub-select's pattern; the values are written as
     literals by rdflib, as ``bind_rows`` writes its rows.
 
@@ -516,13 +521,9 @@ def past_claim(query: NamedQuery, day: str, claim: Identifier, newest: bool = Fa
     # IF, not ``?onKey > on || (?onKey = on && ?claimKey > key)``: Virtuoso 7.2 dropped the claims of the
     # cursor's own day that way (and with the keys joined by CONCAT), not with IF (tests/test_claim_days.py)
     past = "<" if newest else ">"
-    test = f"  FILTER(IF(?onKey = {on}, ?claimKey {past} {key}, ?onKey {past} {on}))\n"
+    day_key, claim_key = (f"?{name}" for name in PAGE_KEYS)
+    test = f"  FILTER(IF({day_key} = {on}, {claim_key} {past} {key}, {day_key} {past} {on}))\n"
     return replace(query, text=query.text[:at] + test + query.text[at:])
-
-
-#: The page keys of a query keyed by its claims' days (claim-details, entity-graph, troops-by-location): the
-#: day (``""`` when undated) and the claim's IRI, in its key sub-select's ``ORDER BY`` and first in its outer one.
-PAGE_KEYS = ("onKey", "claimKey")
 
 
 def newest_first(query: NamedQuery) -> NamedQuery:
