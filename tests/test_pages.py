@@ -238,7 +238,7 @@ def test_entity_page_shows_the_latest_claims_and_walks_to_older_ones(
 ) -> None:
     """A big entity's page reads a window of its claims, the latest first; its summary says which claims it
     is drawn from, and the "older claims" links (a cursor) walk every claim once, newest to oldest, as the
-    JSON page ordered newest first lists them."""
+    JSON page ordered newest first lists them; the "newer claims" links walk them back, a window at a time."""
     import re
     from html import unescape
 
@@ -263,10 +263,26 @@ def test_entity_page_shows_the_latest_claims_and_walks_to_older_ones(
             seen += [unescape(s) for s in shown]
             older = re.search(r'<a href="\?after=([^"#]+)#claims" rel="next">older claims', page)
             if params:
-                assert 'rel="first">← the latest claims' in page
+                assert 'rel="first">⇤ the latest claims' in page
             if older is None:
                 assert "the oldest" in page
                 break
             assert "From " in page and "older claims are on" in page
             params = {"after": unquote(unescape(older.group(1)))}
-    assert seen == want
+        assert seen == want
+
+        # and back, from the oldest window, one window newer at a time (the "newer claims" links), to the latest
+        back = [unescape(s) for s in re.findall(r'<article class="claim[^"]*" data-claim="([^"]+)"', page)]
+        for _ in range(len(want)):
+            newer = re.search(r'<a href="\?before=([^"#]+)#claims" rel="prev">← newer claims', page)
+            if newer is None:
+                assert "the latest claims" not in page and 'rel="first"' not in page
+                break
+            page = client.get("/entities/zelensky", params={"before": unquote(unescape(newer.group(1)))},
+                              headers=html).text
+            shown = [unescape(s) for s in re.findall(r'<article class="claim[^"]*" data-claim="([^"]+)"', page)]
+            assert 0 < len(shown) <= 3 and shown == want[want.index(shown[0]):want.index(shown[0]) + len(shown)]
+            back = shown + back
+        assert back == want
+        both = client.get("/entities/zelensky", params={"after": want[0], "before": want[-1]}, headers=html)
+        assert both.status_code == 400, both.text

@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from functools import cache
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
@@ -38,8 +38,8 @@ from kg.api.deps import StoreDep
 from kg.api.entities import describe, search
 from kg.api.guard import query_form
 from kg.api.negotiation import wants_html
-from kg.api.paging import AfterQ
-from kg.errors import NotFound
+from kg.api.paging import AfterQ, BeforeQ
+from kg.errors import NotFound, QueryError
 from kg.paths import web_dir
 from kg.queries import DEFAULT_LIMIT, NamedQuery, get_query, load_queries, run_named
 from kg.rows import plain
@@ -600,15 +600,24 @@ def mentions_actors(data: dict[str, Any]) -> bool:
 
 
 @html_router.get("/entities/{entity}")
-def entity_html(entity: str, store: StoreDep, page: int = 1, after: AfterQ = None) -> HTMLResponse:
-    """An entity's page: its latest ``CLAIMS_WINDOW`` claims (or those before claim ``after``, the cursor of
-    the "older claims" link), newest first, summarised, mapped and plotted, then listed a page at a time.
+def entity_html(entity: str, store: StoreDep, page: int = 1, after: AfterQ = None,
+                before: BeforeQ = None) -> HTMLResponse:
+    """An entity's page: its latest ``CLAIMS_WINDOW`` claims (or those just older than claim ``after``, the
+    cursor of the "older claims" link, or just newer than claim ``before``, the "newer claims" link's), newest
+    first, summarised, mapped and plotted, then listed a page at a time.
 
     Why newest first, in windows: a big entity has tens of thousands of claims (Russia at 100,000 articles),
     which no page reads at once; the oldest hundred, which an oldest-first page would show, are the least a
-    person looks for.  The summary says which claims it is drawn from when they are not all."""
+    person looks for.  The summary says which claims it is drawn from when they are not all.  A window just
+    newer than a claim is the page after it oldest first (the same cursor, turned round), so a person can step
+    back one window at a time instead of only to the latest."""
+    if after and before:
+        raise QueryError("give after (older claims) or before (newer claims), not both")
     try:
-        data = describe(store, entity, limit=CLAIMS_WINDOW, after=after, newest=True)
+        data = describe(store, entity, limit=CLAIMS_WINDOW, after=before or after, newest=not before)
+        if (before or after) and not data["deployments"] and not data["statements"]:
+            before = after = None  # nothing newer (older) than that claim, or it is gone: the latest claims
+            data = describe(store, entity, limit=CLAIMS_WINDOW, newest=True)
     except NotFound as exc:  # a person followed a stale link or typed the id: offer the closest names
         suggestions = search(store, entity.replace("-", " "), limit=5, min_score=70)
         response = render("not_found.html", message=str(exc), suggestions=suggestions)
@@ -621,9 +630,15 @@ def entity_html(entity: str, store: StoreDep, page: int = 1, after: AfterQ = Non
     page = min(max(page, 1), pages)
     shown = claims[(page - 1) * CLAIMS_PER_PAGE : page * CLAIMS_PER_PAGE]
     dates = [c["article"]["published"] for c in claims if c["article"].get("published")]
+    if before:  # read oldest first from ``before``: ``before`` itself is older, and more is newer if there is more
+        newer, older = (claims[0]["claim"] if data["next_after"] else None), claims[-1]["claim"]
+    else:  # read newest first: more is older if there is more, and ``after`` itself is newer
+        newer, older = (claims[0]["claim"] if after and claims else None), data["next_after"]
     window = {
-        "after": after,  # this window starts after that claim (None: the latest claims)
-        "older": data["next_after"],  # the next window starts after this one (None: no older claims)
+        "latest": newer is None,  # this window holds the entity's latest claims
+        "here": urlencode({"before": before} if before else {"after": after} if after else {}),  # this window
+        "newer": newer,  # the window just newer than this one starts before this claim (None: this is the latest)
+        "older": older,  # the next window starts after this claim (None: no older claims)
         "first": min(dates, default=None),
         "last": max(dates, default=None),
         "undated": len(claims) - len(dates),

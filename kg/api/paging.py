@@ -30,6 +30,10 @@ AfterQ = Annotated[
     Query(description="Start just after this claim (its IRI), as the previous page's `next` link says: a deep "
                       "page then costs what the first does. `offset` only numbers the page's rows."),
 ]
+BeforeQ = Annotated[
+    str | None,
+    Query(description="The claims just newer than this claim (its IRI), as a page's \"newer claims\" link says."),
+]
 #: The orders of a list of claims, by their article's date.
 Order = Literal["oldest", "newest"]
 ORDERS: tuple[str, ...] = get_args(Order)
@@ -41,8 +45,8 @@ OrderQ = Annotated[
 PAGE_PARAMS = ("limit", "offset")
 
 __all__ = [
-    "DEFAULT_LIMIT", "ORDERS", "PAGE_PARAMS", "AfterQ", "LimitQ", "OffsetQ", "OrderQ", "next_url", "paged_json",
-    "slice_page",
+    "DEFAULT_LIMIT", "ORDERS", "PAGE_PARAMS", "AfterQ", "BeforeQ", "LimitQ", "OffsetQ", "OrderQ", "next_url",
+    "paged_json", "slice_page",
 ]
 
 
