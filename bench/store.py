@@ -40,6 +40,7 @@ from kg.queries import (
     key_page_at,
     load_queries,
     paged_text,
+    pages_of_claims,
     run_page,
 )
 from kg.store.base import Store, bind_values
@@ -565,7 +566,7 @@ def _query_worker(spec: tuple[str, ...], limit: float, tasks: Any, results: Any)
                 def kg_fn(q: NamedQuery = query, b: dict[str, Identifier] = bindings, k: str = kind,
                           v: dict[str, str] = values, p: bool = paged, c: bool = keyed) -> Any:
                     if p:  # the first page, as REST serves it (GET /queries/{name}, /entities/{id}, ...)
-                        return run_page(store, q, v, group=REST_GROUPS.get(q.name))
+                        return run_page(store, q, v, group="claim" if pages_of_claims(q) else None)
                     if c:  # a CONSTRUCT of claims (entity-graph): its first page of claims, as REST serves it
                         return construct_page(store, q, v)
                     return store.construct(q.text, b) if k == "construct" else store.select(q.text, b)
@@ -573,7 +574,7 @@ def _query_worker(spec: tuple[str, ...], limit: float, tasks: Any, results: Any)
                 runners[name, side] = kg_fn
             else:
                 # the bare request: the first page cut where kg cuts it (a CONSTRUCT of claims: in its keys)
-                text = paged_text(query, first_page_rows(name), 0) if paged else query.text
+                text = paged_text(query, first_page_rows(query), 0) if paged else query.text
                 text = paged_text(query, DEFAULT_LIMIT, 0) if keyed else text
                 runners[name, side] = bare(bind_values(text, bindings), kind)
         try:
@@ -596,9 +597,6 @@ BULK_LIMIT = 120.0
 def _allowed(name: str, limit: float) -> float:
     """Seconds one run of query ``name`` may take."""
     return max(limit, BULK_LIMIT) if name in BULK else limit
-#: The REST lists whose pages are whole claims (``run_page(..., group="claim")``): /entities/{id} and
-#: /deployments.
-REST_GROUPS = {"claim-details": "claim", "deployments": "claim"}
 
 
 def pageable(query: NamedQuery) -> bool:
@@ -610,10 +608,11 @@ def pageable(query: NamedQuery) -> bool:
     return True
 
 
-def first_page_rows(name: str) -> int:
+def first_page_rows(query: NamedQuery) -> int:
     """The rows ``run_page`` fetches at first for the first page at the default limit (one more than the page,
-    or for pages of claims ``GROUP_ROWS`` a claim): the bare store runs the same text."""
-    if name in REST_GROUPS:
+    or for pages of whole claims, ``pages_of_claims``, as every REST list of claims serves them, ``GROUP_ROWS``
+    a claim): the bare store runs the same text."""
+    if pages_of_claims(query):
         return group_rows(DEFAULT_LIMIT) + 1
     return DEFAULT_LIMIT + 1
 
