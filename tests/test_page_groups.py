@@ -1,16 +1,19 @@
 """A page of claims holds ``limit`` whole claims even when claims have several rows (one per claimant) and
-the first fetch (``kg.queries.GROUP_ROWS`` rows a claim) was too short: ``run_page`` fetches again, twice as
-many rows, rather than answer a short page; the pages put together are the whole answer, no claim split.
-On a real store of each backend."""
+the first fetch (``kg.queries.GROUP_ROWS`` rows a claim) was too short: ``run_page`` goes on just after the
+last whole claim it fetched, for the claims still missing, rather than answer a short page; the pages put
+together are the whole answer, no claim split, whether walked by offset or by cursor, oldest or newest first,
+through the day path or not.  On a real store of each backend."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from kg import ns
 from kg.ingest import store_extraction
 from kg.model import Article, Certainty, Claim, Deployment, Entity, EntityType, Extraction, Span
-from kg.queries import GROUP_MIN_ROWS, GROUP_ROWS, run_named, run_page
+from kg.queries import GROUP_MIN_ROWS, GROUP_ROWS, MAX_LIMIT, run_named, run_page
 from kg.store.base import Store
 
 KURSK = Entity("kursk-oblast", "Kursk Oblast", EntityType.LOCATION, labels=("Kursk",))
@@ -50,3 +53,27 @@ def test_pages_of_claims_with_many_rows_are_full_and_whole(store: Store) -> None
     rest = run_page(store, "claim-details", values, limit=limit, offset=page.next_offset, group="claim")
     assert [str(r["claim"]) for r in page.rows + rest.rows] == [str(r["claim"]) for r in whole]
     assert rest.next_offset is None
+
+
+@pytest.mark.parametrize("newest", [False, True])
+def test_walks_of_claims_with_many_rows_give_the_whole_answer(store: Store, newest: bool) -> None:
+    assert store_extraction(store, many_claimants()).ok
+    for values in ({"article": str(ns.article_iri("many-claimants"))}, {"entity": str(ns.entity_iri("kursk-oblast"))}):
+        whole = run_page(store, "claim-details", values, limit=MAX_LIMIT, group="claim", newest=newest)
+        assert whole.next_offset is None and len(whole.rows) == 3 * CLAIMS
+        for limit in (7, 40, 80):
+            by_offset: list[object] = []
+            by_cursor: list[object] = []
+            offset: int | None = 0
+            after = None
+            while offset is not None:
+                page = run_page(store, "claim-details", values, limit=limit, offset=offset, group="claim",
+                                newest=newest)
+                cursor = run_page(store, "claim-details", values, limit=limit, offset=offset, group="claim",
+                                  after=after, newest=newest)
+                assert cursor.rows == page.rows and cursor.next_offset == page.next_offset, (values, limit, offset)
+                assert len({row["claim"] for row in page.rows}) == min(limit, CLAIMS - len(by_offset) // 3)
+                by_offset += page.rows
+                by_cursor += cursor.rows
+                offset, after = page.next_offset, page.last
+            assert by_offset == by_cursor == whole.rows, (values, limit)
