@@ -366,3 +366,31 @@ def test_a_page_after_something_that_is_no_claim_is_refused(both: tuple[Store, S
             run_page(store, details, {"entity": ENTITY}, after=claim)
     with pytest.raises(QueryError, match="absolute IRI"):
         claim_after("not an iri>")
+
+
+@pytest.mark.parametrize("name,values", [("claim-details-on-days", {"entity": ENTITY}),
+                                         ("troops-by-location-on-days", {"location": "Kursk"}),
+                                         ("actor-statements-on-days", {"actor": "Ukraine"})])
+def test_a_page_on_days_asked_for_itself_reads_its_own_first_days(both: tuple[Store, Store], name: str,
+                                                                 values: dict[str, str]) -> None:
+    """A page query of a day path asked for on its own, without days (``GET /queries/claim-details-on-days``),
+    is its own day path's page (``#+ days:``): its pages read through the first days are the pages it answers
+    over all its claims, in both orders."""
+    query = get_query(name)
+    assert query.days is not None and query.days[1] == name
+    path = day_path(query, values)
+    assert path is not None and path.page.name == name
+    plain_query = replace(query, days=None)
+    for store in both:
+        for newest in (False, True):
+            for limit in (1, 7, 40):
+                pages = []
+                for each in (query, plain_query):
+                    rows: list[dict[str, Node]] = []
+                    offset: int | None = 0
+                    while offset is not None:
+                        page = run_page(store, each, values, limit=limit, offset=offset, group="claim", newest=newest)
+                        rows += plain(page.rows)
+                        offset = page.next_offset
+                    pages.append(rows)
+                assert pages[0] == pages[1] and len(pages[0]) > 3, (name, newest, limit)
