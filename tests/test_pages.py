@@ -95,6 +95,10 @@ def test_home_page_counts_search_and_a_named_query(
     assert seed_extraction.article.title in driver.find_element(By.CSS_SELECTOR, ".latest").text  # type: ignore[attr-defined]
     for link in ("/query", "/docs", "/export.gexf"):
         assert driver.find_elements(By.CSS_SELECTOR, f'a[href="{link}"]'), link  # type: ignore[attr-defined]
+    offered = {f.get_attribute("data-query") for f in driver.find_elements(By.CSS_SELECTOR, "form[data-query]")}  # type: ignore[attr-defined]
+    assert {"troops-by-location", "actor-statements"} <= offered
+    # not the queries kg answers those with (their day paths): no question of their own
+    assert not offered & {"actor-days", "location-days", "troops-by-location-on-days", "actor-statements-on-days"}
 
     driver.find_element(By.ID, "search").send_keys("Selenskyj")  # type: ignore[attr-defined]
     hit = wait_for(driver, "#suggestions a")[0]

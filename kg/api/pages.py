@@ -165,13 +165,18 @@ def researcher_queries(with_params_only: bool = True) -> list[NamedQuery]:
     """The named queries offered as examples: SELECT queries whose parameters a person types (no IRI
     parameters, which the pages fill in themselves), those with parameters first.  The home page's forms take
     only queries with parameters: the parameterless ones (counts, latest articles, whole-store listings for
-    exports) are either on the page already or too large for a table; the editor offers them all."""
+    exports) are either on the page already or too large for a table; the editor offers them all.  Nor are the
+    queries of another's day path (``#+ days:``: an actor's days, the page on some days), which are how kg
+    answers that query fast, not a question of their own."""
+    queries = load_queries()
+    plumbing = {name for q in queries.values() if q.days for name in q.days if name != q.name}
     offered = [
         q
-        for q in load_queries().values()
+        for q in queries.values()
         if query_form(q.text) == "SELECT"
         and all(p.type != "iri" for p in q.params)
         and (q.params or not with_params_only)
+        and q.name not in plumbing
     ]
     return sorted(offered, key=lambda q: (not q.params, q.title.casefold()))
 
