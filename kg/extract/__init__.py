@@ -27,6 +27,7 @@ from spacy.tokens import Doc
 
 from kg.errors import ExtractionError
 from kg.extract.claims import sentence_claims
+from kg.extract.consistency import one_type_per_entity
 from kg.extract.entities import get_nlp
 from kg.extract.german import german_claims
 from kg.extract.learned import Candidates, DeploymentFilter, propose
@@ -210,10 +211,11 @@ def _extract_doc(article: Article, language: str, doc: Doc, *, proposals: bool =
         if english:
             for sent in doc.sents:
                 extraction.claims.extend(sentence_claims(ctx, sent))
-            if proposals:
-                candidates = propose(ctx, extraction)
         elif language == "de":
             extraction.claims.extend(german_claims(ctx))
+        extraction.claims = one_type_per_entity(extraction.claims, extraction.notes)
+        if english and proposals:
+            candidates = propose(ctx, extraction)
     except ExtractionError:
         raise
     except Exception as exc:  # a rule failing on one article must name it
