@@ -272,6 +272,18 @@ def test_walking_the_pages_after_each_last_claim_is_walking_them_by_offset(
             assert [row for rows in by_key for row in rows] == whole
 
 
+def walk_by_offset(store: Store, query: NamedQuery, values: dict[str, str], limit: int,
+                   newest: bool = False) -> list[dict[str, Node]]:
+    """Every row of ``query``'s pages of whole claims, following each page's ``next_offset``."""
+    rows: list[dict[str, Node]] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = run_page(store, query, values, limit=limit, offset=offset, group="claim", newest=newest)
+        rows += plain(page.rows)
+        offset = page.next_offset
+    return rows
+
+
 @pytest.mark.parametrize("name,values", [("claim-details", {"entity": ENTITY}),
                                          ("troops-by-location", {"location": "Kursk"})])
 def test_newest_first_pages_are_the_claims_in_reverse(both: tuple[Store, Store], name: str,
@@ -289,13 +301,7 @@ def test_newest_first_pages_are_the_claims_in_reverse(both: tuple[Store, Store],
         assert len(claims) > 15 and "published" not in want[-1]
         for limit in (1, 3, 10, 40):
             for each in (query, plain_query):
-                by_offset: list[dict[str, Node]] = []
-                offset: int | None = 0
-                while offset is not None:
-                    page = run_page(store, each, values, limit=limit, offset=offset, group="claim", newest=True)
-                    by_offset += plain(page.rows)
-                    offset = page.next_offset
-                assert by_offset == want, (name, limit, each.days)
+                assert walk_by_offset(store, each, values, limit, newest=True) == want, (name, limit, each.days)
             by_key: list[dict[str, Node]] = []
             offset, after = 0, None
             while offset is not None:
@@ -384,13 +390,5 @@ def test_a_page_on_days_asked_for_itself_reads_its_own_first_days(both: tuple[St
     for store in both:
         for newest in (False, True):
             for limit in (1, 7, 40):
-                pages = []
-                for each in (query, plain_query):
-                    rows: list[dict[str, Node]] = []
-                    offset: int | None = 0
-                    while offset is not None:
-                        page = run_page(store, each, values, limit=limit, offset=offset, group="claim", newest=newest)
-                        rows += plain(page.rows)
-                        offset = page.next_offset
-                    pages.append(rows)
+                pages = [walk_by_offset(store, each, values, limit, newest) for each in (query, plain_query)]
                 assert pages[0] == pages[1] and len(pages[0]) > 3, (name, newest, limit)
