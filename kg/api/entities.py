@@ -103,6 +103,10 @@ def _label_scores(needle: str, folded: list[str], min_score: float) -> dict[int,
     >>> scores = _label_scores("korea", ["north korea", "korea", "koreas", "chad"], 75)
     >>> sorted((i, round(s, 1)) for i, s in scores.items())
     [(0, 95.0), (1, 100.0), (2, 90.9)]
+    >>> sorted(_label_scores("selenskyj", ["elena", "elen", "selensky", "zelensky"], 75))  # not a piece of a word
+    [2, 3]
+    >>> sorted(_label_scores("kursk region", ["kursk", "region of kursk", "kur"], 75))  # a word of the query is
+    [0, 1]
     """
     if not needle:
         return dict.fromkeys(range(len(folded)), 100.0)
@@ -110,6 +114,18 @@ def _label_scores(needle: str, folded: list[str], min_score: float) -> dict[int,
         i: float(score)
         for _, score, i in process.extract(needle, folded, scorer=fuzz.WRatio, limit=None, score_cutoff=min_score)
     }
+    # WRatio scores a label found inside the query as a part of a longer name (90 for "elen" in "selenskyj"):
+    # right for a word of the query ("kursk" in "kursk region"), wrong for a piece of one; such a one-word label
+    # much shorter than the query's longest word is scored as the whole query against it instead
+    words = needle.split()
+    longest = max(map(len, words))
+    for i in [i for i in scores if " " not in folded[i] and 3 * len(folded[i]) < 2 * longest
+              and folded[i] not in words]:
+        score = fuzz.ratio(needle, folded[i])
+        if score >= min_score:
+            scores[i] = float(score)
+        else:
+            del scores[i]
     joined = "\n".join(folded)
     starts = list(accumulate((len(f) + 1 for f in folded), initial=0))
     for match in re.finditer(rf"(?m)^(?:[^\n]* )?{re.escape(needle)}(?: [^\n]*)?$", joined):
