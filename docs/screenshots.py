@@ -1,5 +1,5 @@
 """Screenshots of the browser pages for the README: ``python docs/screenshots.py URL`` against a running
-``kg serve`` (the README's were taken over the seed article and ../shared/corpus, 91 articles).  Uses the
+``kg serve`` (the README's were taken over seeds/ and ../shared/corpus, 92 articles).  Uses the
 same headless Chromium and driver as tests/test_pages.py."""
 
 from __future__ import annotations
