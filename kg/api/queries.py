@@ -43,6 +43,7 @@ router = APIRouter(tags=["queries"], responses=ERROR_RESPONSES)
 
 
 def query_doc(query: NamedQuery) -> dict[str, Any]:
+    by_claims = pages_of_claims(query)
     return {
         "name": query.name,
         "title": query.title,
@@ -53,9 +54,9 @@ def query_doc(query: NamedQuery) -> dict[str, Any]:
             {"name": p.name, "type": p.type, "required": p.required, "default": p.default, "description": p.description}
             for p in query.params
         ],
-        "paged": query.form == "SELECT" or pages_of_claims(query),
+        "paged": query.form == "SELECT" or by_claims,
         # what limit counts: whole claims (with a cursor, after, and order=newest) or rows
-        "pages": "claims" if pages_of_claims(query) else "rows" if query.form == "SELECT" else None,
+        "pages": "claims" if by_claims else "rows" if query.form == "SELECT" else None,
     }
 
 
@@ -79,7 +80,8 @@ def run_query(name: str, request: Request, store: StoreDep) -> Any:
         values[key] = given[0]
     page = {key: _integer(key, values.pop(key)) for key in PAGE_PARAMS if key in values}
     form = query_form(query.text)
-    if not pages_of_claims(query):
+    by_claims = pages_of_claims(query)
+    if not by_claims:
         after, newest = None, False
     else:  # pages of whole claims, as /entities/{id}: a cursor (after) and an order (oldest, newest) too
         raw, order = values.pop("after", None), values.pop("order", "oldest")
@@ -88,7 +90,7 @@ def run_query(name: str, request: Request, store: StoreDep) -> Any:
         after, newest = (claim_after(raw) if raw else None), order == "newest"
     bound = query.bind(values)
     limit, offset = page.get("limit", DEFAULT_LIMIT), page.get("offset", 0)
-    if form in ("CONSTRUCT", "DESCRIBE") and pages_of_claims(query):
+    if form in ("CONSTRUCT", "DESCRIBE") and by_claims:
         graph, next_offset = construct_page(store, query, values, limit=limit, offset=offset, after=after,
                                             newest=newest)
         url = next_url(request, next_offset, last_claim(store, graph, newest) if next_offset is not None else None)
@@ -99,7 +101,6 @@ def run_query(name: str, request: Request, store: StoreDep) -> Any:
             raise QueryError(f"query {name!r} answers triples, not rows: it has no pages (no limit or offset)")
         raw_result = store.query_raw(bind_values(query.text, bound), "text/turtle")
         return Response(raw_result.body, media_type="text/turtle; charset=utf-8")
-    by_claims = pages_of_claims(query)
     result = run_page(store, query, values, limit=limit, offset=offset, group="claim" if by_claims else None,
                       after=after, newest=newest)
     rows = result.rows

@@ -49,8 +49,10 @@ def one_type_per_entity(claims: list[Claim], notes: list[str]) -> list[Claim]:
         for _, entity in roles(claim):
             votes.setdefault(entity.key, Counter())[entity.type] += 1
             first.setdefault(entity.key, entity.type)
-    chosen = {key: max(count, key=lambda t, k=key: (count[t], t == first[k]))  # type: ignore[misc]
-              for key, count in votes.items() if len(count) > 1}
+    chosen: dict[str, EntityType] = {}
+    for key, count in votes.items():
+        if len(count) > 1:
+            chosen[key] = max(count, key=lambda kind: (count[kind], kind == first[key]))
     if not chosen:
         return claims
     kept = []
