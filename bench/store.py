@@ -563,10 +563,12 @@ def _query_worker(spec: tuple[str, ...], limit: float, tasks: Any, results: Any)
             paged = kind == "select" and name not in WHOLE and pageable(query)
             keyed = kind == "construct" and name not in WHOLE and key_page_at(query.text) is not None
             if side == "kg":
+                group = "claim" if pages_of_claims(query) else None  # decided once, outside the timed call
+
                 def kg_fn(q: NamedQuery = query, b: dict[str, Identifier] = bindings, k: str = kind,
-                          v: dict[str, str] = values, p: bool = paged, c: bool = keyed) -> Any:
+                          v: dict[str, str] = values, p: bool = paged, c: bool = keyed, g: str | None = group) -> Any:
                     if p:  # the first page, as REST serves it (GET /queries/{name}, /entities/{id}, ...)
-                        return run_page(store, q, v, group="claim" if pages_of_claims(q) else None)
+                        return run_page(store, q, v, group=g)
                     if c:  # a CONSTRUCT of claims (entity-graph): its first page of claims, as REST serves it
                         return construct_page(store, q, v)
                     return store.construct(q.text, b) if k == "construct" else store.select(q.text, b)
