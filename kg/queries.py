@@ -691,6 +691,7 @@ def run_page(
     start = max(0, skip - 1)  # one row back: is the row at ``skip`` the middle of a group?
     wanted = group_rows(limit)
     taken: list[Row] = []  # the whole groups of the fetches before this one
+    needed = limit  # the groups this fetch is to find
     numbered = offset - skip + start  # the row number (as ``offset`` counts) of the fetch's first row
     keyed = group == "claim" and key_where_end(query.text) is not None  # can go on after a claim (past_claim)
     for attempt in range(GROUP_REFETCHES + 1):
@@ -701,7 +702,7 @@ def run_page(
             previous = rows[0].get(group)
             while first < len(rows) and rows[first].get(group) == previous:
                 first += 1
-        end, groups, needed = first, 0, limit - _groups(taken, group)
+        end, groups = first, 0
         while end < len(rows) and groups < needed:
             key = rows[end].get(group)
             stop = end
@@ -722,17 +723,13 @@ def run_page(
             query, path, since = _past(store, query, path, rows[end - 1][group], newest)
             skip = start = 0
             wanted = max(GROUP_MIN_ROWS, math.ceil((needed - groups) * (end - first) / groups * GROUP_ROWS))
+            needed -= groups
         else:
             wanted *= 2  # one group longer than the fetch, or no way to go on after a group: fetch more
     more = end < len(rows) or len(rows) == fetch
     page = taken + rows[first:end]
     last = page[-1].get(group) if more and page else None
     return Page(page, offset, limit, numbered + end if more else None, last)
-
-
-def _groups(rows: list[Row], group: str) -> int:
-    """How many groups (runs of rows with one value of ``group``) ``rows`` holds."""
-    return sum(1 for i, row in enumerate(rows) if i == 0 or row.get(group) != rows[i - 1].get(group))
 
 
 def group_rows(limit: int) -> int:
