@@ -17,6 +17,7 @@ Words used throughout kg (one word per concept):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -108,6 +109,24 @@ class Claim:
     span: Span
     outlet: Entity | None = None
 
+    def roles(self) -> Iterator[tuple[str, Entity]]:
+        """Every entity of the claim with the kind of role it plays (``"actor"``, ``"place"`` or ``"outlet"``),
+        in the order subject, claimants, outlet."""
+        subject = self.subject
+        if isinstance(subject, Deployment):
+            yield "actor", subject.deployer
+            yield "place", subject.location
+            if subject.on_behalf_of is not None:
+                yield "actor", subject.on_behalf_of
+        else:
+            yield "actor", subject.speaker
+            if subject.place is not None:
+                yield "place", subject.place
+        for claimant in self.claimants:
+            yield "actor", claimant
+        if self.outlet is not None:
+            yield "outlet", self.outlet
+
 
 @dataclass(frozen=True)
 class Article:
@@ -139,14 +158,7 @@ class Extraction:
         """Every entity the claims mention, each key once, with the labels of all its mentions merged."""
         seen: dict[str, Entity] = {}
         for claim in self.claims:
-            subject = claim.subject
-            if isinstance(subject, Deployment):
-                parts = [subject.deployer, subject.location, subject.on_behalf_of]
-            else:
-                parts = [subject.speaker, subject.place]
-            for entity in [*parts, *claim.claimants, claim.outlet]:
-                if entity is None:
-                    continue
+            for _, entity in claim.roles():
                 first = seen.get(entity.key)
                 if first is None:
                     seen[entity.key] = entity

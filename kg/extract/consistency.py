@@ -11,33 +11,14 @@ dropped, with a note saying which and why: a mis-typed mention costs its own cla
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import replace
 
 from kg.extract.pipeline import ACTOR_TYPES, PLACE_TYPES
 from kg.model import Claim, Deployment, Entity, EntityType
 
-#: the types each role of a claim takes (the shapes' ``sh:class`` of the role, ontology/shapes.ttl)
-ACTOR, PLACE, OUTLET = "actor", "place", "outlet"
-FITS = {ACTOR: ACTOR_TYPES, PLACE: PLACE_TYPES, OUTLET: {EntityType.OUTLET}}
-
-
-def roles(claim: Claim) -> Iterator[tuple[str, Entity]]:
-    """Every entity of ``claim`` with the kind of role it plays."""
-    subject = claim.subject
-    if isinstance(subject, Deployment):
-        yield ACTOR, subject.deployer
-        yield PLACE, subject.location
-        if subject.on_behalf_of is not None:
-            yield ACTOR, subject.on_behalf_of
-    else:
-        yield ACTOR, subject.speaker
-        if subject.place is not None:
-            yield PLACE, subject.place
-    for claimant in claim.claimants:
-        yield ACTOR, claimant
-    if claim.outlet is not None:
-        yield OUTLET, claim.outlet
+#: the types each kind of role of a claim (``Claim.roles``) takes: the shapes' ``sh:class`` of the role
+#: (ontology/shapes.ttl)
+FITS = {"actor": ACTOR_TYPES, "place": PLACE_TYPES, "outlet": {EntityType.OUTLET}}
 
 
 def one_type_per_entity(claims: list[Claim], notes: list[str]) -> list[Claim]:
@@ -46,7 +27,7 @@ def one_type_per_entity(claims: list[Claim], notes: list[str]) -> list[Claim]:
     votes: dict[str, Counter[EntityType]] = {}
     first: dict[str, EntityType] = {}
     for claim in claims:
-        for _, entity in roles(claim):
+        for _, entity in claim.roles():
             votes.setdefault(entity.key, Counter())[entity.type] += 1
             first.setdefault(entity.key, entity.type)
     chosen: dict[str, EntityType] = {}
@@ -57,7 +38,7 @@ def one_type_per_entity(claims: list[Claim], notes: list[str]) -> list[Claim]:
         return claims
     kept = []
     for claim in claims:
-        misfits = [(role, entity) for role, entity in roles(claim)
+        misfits = [(role, entity) for role, entity in claim.roles()
                    if entity.key in chosen and chosen[entity.key] not in FITS[role]]
         if misfits:
             role, entity = misfits[0]
